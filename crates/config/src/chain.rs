@@ -1,0 +1,285 @@
+//! Chain files: `filters/chains/<name>.toml`.
+//!
+//! ```toml
+//! name = "web"
+//! description = "..."
+//!
+//! [source]            # how inputs are read (garbell-io SourceConfig)
+//! text_field = "text"
+//!
+//! [[steps]]
+//! step = "normalize"
+//!
+//! [[steps]]
+//! step = "identify_language"
+//!
+//! [[steps]]
+//! step = "filter_language"
+//!
+//! [output]            # shard writer settings (garbell-shard ShardConfig)
+//! zstd_level = 3
+//! ```
+
+use crate::{parse_toml, Error, Languages};
+use garbell_io::SourceConfig;
+use garbell_shard::ShardConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A chain: the source settings, the steps in order, and the output settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    /// Name of the chain (recorded in stats and manifests).
+    pub name: String,
+    /// What the chain is for.
+    #[serde(default)]
+    pub description: String,
+    /// How inputs are read.
+    #[serde(default)]
+    pub source: SourceConfig,
+    /// The steps, applied in order to every document.
+    pub steps: Vec<StepConfig>,
+    /// Shard writer settings.
+    #[serde(default)]
+    pub output: ShardConfig,
+}
+
+/// One step of a chain: `step = "<name>"` plus that step's parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum StepConfig {
+    /// Unicode and whitespace normalization.
+    Normalize(NormalizeConfig),
+    /// fastText language identification.
+    IdentifyLanguage(IdentifyLanguageConfig),
+    /// Keeps documents in the selected languages above their thresholds.
+    FilterLanguage(FilterLanguageConfig),
+}
+
+impl StepConfig {
+    /// The step's name as written in chain files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StepConfig::Normalize(_) => "normalize",
+            StepConfig::IdentifyLanguage(_) => "identify_language",
+            StepConfig::FilterLanguage(_) => "filter_language",
+        }
+    }
+}
+
+/// What `normalize` does with text that had invalid UTF-8 (replaced by U+FFFD when read; the
+/// source counts the replaced sequences in the `invalid_utf8` signal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvalidUtf8Policy {
+    /// Keep the document with U+FFFD in place of each invalid sequence.
+    #[default]
+    Replace,
+    /// Keep the document and remove the U+FFFD characters.
+    Strip,
+    /// Drop the document (reason `invalid_utf8`).
+    Drop,
+}
+
+/// Parameters of `normalize`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NormalizeConfig {
+    /// Compose to Unicode NFC.
+    pub nfc: bool,
+    /// Collapse runs of spaces and tabs within a line (turn off for code).
+    pub collapse_spaces: bool,
+    /// Keep at most this many consecutive line breaks (0 = unlimited).
+    pub max_newlines: usize,
+    /// Policy for documents that had invalid UTF-8.
+    pub invalid_utf8: InvalidUtf8Policy,
+}
+
+impl Default for NormalizeConfig {
+    fn default() -> Self {
+        NormalizeConfig {
+            nfc: true,
+            collapse_spaces: true,
+            max_newlines: 2,
+            invalid_utf8: InvalidUtf8Policy::Replace,
+        }
+    }
+}
+
+/// How language identification looks at a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LidMode {
+    /// The whole document at once (newlines read as spaces), as datatrove and CCNet do.
+    #[default]
+    Document,
+}
+
+/// Parameters of `identify_language`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentifyLanguageConfig {
+    /// `"embedded:lid.176"` for the embedded model, or the path of a fastText `.bin`/`.ftz` model.
+    pub model: String,
+    /// How the document is looked at.
+    pub mode: LidMode,
+    /// Only the first this many bytes of the text are read (cut at a character boundary);
+    /// 0 = the whole text.
+    pub max_bytes: usize,
+}
+
+impl Default for IdentifyLanguageConfig {
+    fn default() -> Self {
+        IdentifyLanguageConfig {
+            model: "embedded:lid.176".into(),
+            mode: LidMode::Document,
+            max_bytes: 0,
+        }
+    }
+}
+
+/// Parameters of `filter_language`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilterLanguageConfig {
+    /// Languages to keep (codes of `languages/`); empty = all configured languages.
+    pub languages: Vec<String>,
+    /// One threshold for all languages instead of each profile's `lid.threshold`.
+    pub threshold: Option<f32>,
+}
+
+impl ChainConfig {
+    /// Reads a chain file.
+    pub fn load(path: &Path) -> Result<ChainConfig, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        Self::parse(&path.display().to_string(), &text)
+    }
+
+    /// Parses chain TOML; `path` names it in errors.
+    pub fn parse(path: &str, text: &str) -> Result<ChainConfig, Error> {
+        parse_toml(path, text)
+    }
+
+    /// A chain embedded in the binary, by name (`web` for `filters/chains/web.toml`).
+    pub fn embedded(name: &str) -> Option<Result<ChainConfig, Error>> {
+        let file = format!("{name}.toml");
+        crate::embedded_chains()
+            .iter()
+            .find(|(n, _)| *n == file)
+            .map(|(n, t)| Self::parse(&format!("<embedded>/filters/chains/{n}"), t))
+    }
+
+    /// Checks the chain against the language profiles: step order, language codes, thresholds.
+    pub fn validate(&self, path: &str, langs: &Languages) -> Result<(), Error> {
+        let invalid = |message: String| Error::Invalid {
+            path: path.to_string(),
+            message,
+        };
+        if self.steps.is_empty() {
+            return Err(invalid(
+                "key `steps` is empty: a chain needs at least one step".into(),
+            ));
+        }
+        let mut have_lid = false;
+        for (i, s) in self.steps.iter().enumerate() {
+            match s {
+                StepConfig::IdentifyLanguage(_) => have_lid = true,
+                StepConfig::FilterLanguage(f) => {
+                    if !have_lid {
+                        return Err(invalid(format!(
+                            "steps[{i}] `filter_language` needs an `identify_language` step before it"
+                        )));
+                    }
+                    for l in &f.languages {
+                        if langs.get(l).is_none() {
+                            return Err(invalid(format!(
+                                "steps[{i}].languages: no language profile {l:?} (languages/{l}.toml)"
+                            )));
+                        }
+                    }
+                    if let Some(t) = f.threshold {
+                        if !(0.0..=1.0).contains(&t) {
+                            return Err(invalid(format!(
+                                "steps[{i}].threshold = {t} is outside [0, 1]"
+                            )));
+                        }
+                    }
+                }
+                StepConfig::Normalize(_) => {}
+            }
+        }
+        if self.source.max_record_bytes == 0 {
+            return Err(invalid(
+                "source.max_record_bytes must be greater than 0".into(),
+            ));
+        }
+        self.output
+            .validate()
+            .map_err(|e| invalid(format!("output: {e}")))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_steps_with_parameters() {
+        let c = ChainConfig::parse(
+            "t.toml",
+            "name = \"t\"\n[[steps]]\nstep = \"normalize\"\ncollapse_spaces = false\n[[steps]]\nstep = \"identify_language\"\n[[steps]]\nstep = \"filter_language\"\nlanguages = [\"ca\"]\n",
+        )
+        .expect("parses");
+        assert_eq!(c.steps.len(), 3);
+        assert!(matches!(&c.steps[0], StepConfig::Normalize(n) if !n.collapse_spaces && n.nfc));
+        assert!(matches!(&c.steps[2], StepConfig::FilterLanguage(f) if f.languages == ["ca"]));
+        c.validate("t.toml", &Languages::embedded().expect("langs"))
+            .expect("valid");
+    }
+
+    #[test]
+    fn unknown_step_and_unknown_key_fail_with_line() {
+        let e = ChainConfig::parse("t.toml", "name = \"t\"\n[[steps]]\nstep = \"normalise\"\n")
+            .expect_err("unknown step");
+        assert!(
+            e.to_string().contains("t.toml") && e.to_string().contains("normalise"),
+            "{e}"
+        );
+        let e = ChainConfig::parse(
+            "t.toml",
+            "name = \"t\"\n[[steps]]\nstep = \"normalize\"\nnfd = true\n",
+        )
+        .expect_err("unknown key");
+        assert!(e.to_string().contains("nfd"), "{e}");
+    }
+
+    #[test]
+    fn validation_names_the_key() {
+        let langs = Languages::embedded().expect("langs");
+        let c = ChainConfig::parse(
+            "t.toml",
+            "name = \"t\"\n[[steps]]\nstep = \"filter_language\"\n",
+        )
+        .expect("parses");
+        assert!(c
+            .validate("t.toml", &langs)
+            .expect_err("order")
+            .to_string()
+            .contains("identify_language"));
+        let c = ChainConfig::parse(
+            "t.toml",
+            "name = \"t\"\n[[steps]]\nstep = \"identify_language\"\n[[steps]]\nstep = \"filter_language\"\nlanguages = [\"xx\"]\n",
+        )
+        .expect("parses");
+        assert!(c
+            .validate("t.toml", &langs)
+            .expect_err("lang")
+            .to_string()
+            .contains("\"xx\""));
+    }
+}

@@ -1,0 +1,227 @@
+//! The runtime steps. Each step is documented with the same headings: what it does, why, the
+//! signals it reads, and the reasons it emits.
+
+use garbell_config::{InvalidUtf8Policy, Languages};
+use garbell_core::{Document, RecordError, Step, Verdict, LANG_OTHER};
+use garbell_lid::Model;
+use garbell_text::{NormalizeOptions, Normalizer};
+use std::sync::Arc;
+
+/// `normalize` — **What**: NFC, line breaks and spaces normalized, control characters removed
+/// (see `garbell-text`). **Why**: every later step (LID, quality rules, dedup) counts characters,
+/// words and lines; it must see one spelling of each. **Signals read**: `invalid_utf8` (set by
+/// sources). **Reasons**: `invalid_utf8` (policy `drop`), `empty` (nothing left).
+pub struct Normalize {
+    normalizer: Normalizer,
+    invalid_utf8: InvalidUtf8Policy,
+}
+
+impl Normalize {
+    /// A normalize step.
+    pub fn new(opts: NormalizeOptions, invalid_utf8: InvalidUtf8Policy) -> Self {
+        Normalize {
+            normalizer: Normalizer::new(opts),
+            invalid_utf8,
+        }
+    }
+}
+
+impl Step for Normalize {
+    fn name(&self) -> &str {
+        "normalize"
+    }
+
+    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
+        let had_invalid = doc.signals.get("invalid_utf8").is_some_and(|&n| n > 0.0);
+        if had_invalid {
+            match self.invalid_utf8 {
+                InvalidUtf8Policy::Drop => return Ok(Verdict::drop("invalid_utf8")),
+                InvalidUtf8Policy::Strip => doc.text.retain(|c| c != '\u{FFFD}'),
+                InvalidUtf8Policy::Replace => {}
+            }
+        }
+        let mut out = String::new();
+        self.normalizer.normalize_into(&doc.text, &mut out);
+        doc.text = out;
+        Ok(if doc.text.is_empty() {
+            Verdict::drop("empty")
+        } else {
+            Verdict::Keep
+        })
+    }
+}
+
+/// `identify_language` — **What**: runs a fastText model on the text (newlines read as spaces)
+/// and sets `lang` to the configured language its top label means (`other` for any label no
+/// profile claims) and `lang_score` to that label's probability. **Why**: every per-language
+/// decision downstream needs it. **Signals read**: none. **Reasons**: none (never drops).
+pub struct IdentifyLanguage {
+    model: Arc<Model>,
+    /// Language code for each model label (`other` when no profile claims it).
+    lang_of_label: Vec<String>,
+    max_bytes: usize,
+}
+
+impl IdentifyLanguage {
+    /// A step over `model`, mapping labels through the profiles' `lid.labels`.
+    pub fn new(model: Arc<Model>, langs: &Languages, max_bytes: usize) -> Self {
+        let lang_of_label = model
+            .labels()
+            .iter()
+            .map(|l| langs.lang_of_label(l).unwrap_or(LANG_OTHER).to_string())
+            .collect();
+        IdentifyLanguage {
+            model,
+            lang_of_label,
+            max_bytes,
+        }
+    }
+
+    /// The language and score of `text`: `("other", p)` for labels outside the profiles,
+    /// `("other", 0.0)` for a text with nothing to go on.
+    pub fn identify<'a>(&'a self, text: &str) -> (&'a str, f32) {
+        let text = cut(text, self.max_bytes);
+        match self.model.predict_one(text) {
+            Some(p) => (&self.lang_of_label[p.label], p.prob.min(1.0)),
+            None => (LANG_OTHER, 0.0),
+        }
+    }
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    if max == 0 || text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+impl Step for IdentifyLanguage {
+    fn name(&self) -> &str {
+        "identify_language"
+    }
+
+    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
+        let (lang, score) = self.identify(&doc.text);
+        doc.lang.clear();
+        doc.lang.push_str(lang);
+        doc.lang_score = score;
+        Ok(Verdict::Keep)
+    }
+}
+
+/// `filter_language` — **What**: keeps a document when its `lang` is one of the selected
+/// languages and `lang_score` reaches that language's threshold (`lid.threshold` of its profile,
+/// or the step's `threshold`). **Why**: the corpus is built per language; documents in other
+/// languages or with uncertain identification go. **Signals read**: `lang`, `lang_score`.
+/// **Reasons**: `lang_other` (no configured language), `lang_not_selected` (a configured
+/// language not in this chain's list), `lang_score_below_threshold`.
+pub struct FilterLanguage {
+    /// (code, threshold) of the selected languages, sorted by code.
+    selected: Vec<(String, f32)>,
+}
+
+impl FilterLanguage {
+    /// Keeps `languages` (all profiles when empty), each with its profile threshold unless
+    /// `threshold` overrides it.
+    pub fn new(langs: &Languages, languages: &[String], threshold: Option<f32>) -> Self {
+        let mut selected: Vec<(String, f32)> = langs
+            .iter()
+            .filter(|p| languages.is_empty() || languages.contains(&p.code))
+            .map(|p| (p.code.clone(), threshold.unwrap_or(p.lid.threshold)))
+            .collect();
+        selected.sort_by(|a, b| a.0.cmp(&b.0));
+        FilterLanguage { selected }
+    }
+}
+
+impl Step for FilterLanguage {
+    fn name(&self) -> &str {
+        "filter_language"
+    }
+
+    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
+        if doc.lang == LANG_OTHER || doc.lang == garbell_core::LANG_UNKNOWN {
+            return Ok(Verdict::drop("lang_other"));
+        }
+        match self
+            .selected
+            .binary_search_by(|(c, _)| c.as_str().cmp(&doc.lang))
+        {
+            Err(_) => Ok(Verdict::drop("lang_not_selected")),
+            Ok(i) if doc.lang_score < self.selected[i].1 => {
+                Ok(Verdict::drop("lang_score_below_threshold"))
+            }
+            Ok(_) => Ok(Verdict::Keep),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use garbell_core::Origin;
+
+    fn doc(text: &str) -> Document {
+        Document::new("d", text, "test", Origin::new("t", 0, 0))
+    }
+
+    #[test]
+    fn identify_then_filter_keeps_and_drops_with_reasons() {
+        let langs = Languages::embedded().expect("langs");
+        let model = Arc::new(Model::embedded_lid176().expect("model"));
+        let lid = IdentifyLanguage::new(model, &langs, 0);
+        let all = FilterLanguage::new(&langs, &[], None);
+        let only_es = FilterLanguage::new(&langs, &["es".to_string()], None);
+
+        let mut ca =
+            doc("La Generalitat de Catalunya ha aprovat avui el pressupost per a l'any vinent.");
+        lid.apply(&mut ca).expect("ok");
+        assert_eq!(ca.lang, "ca");
+        assert!(ca.lang_score > 0.65);
+        assert_eq!(all.apply(&mut ca).expect("ok"), Verdict::Keep);
+        assert_eq!(
+            only_es.apply(&mut ca).expect("ok"),
+            Verdict::drop("lang_not_selected")
+        );
+
+        let mut ja = doc("東京は日本の首都であり、世界最大級の都市です。");
+        lid.apply(&mut ja).expect("ok");
+        assert_eq!(ja.lang, "other");
+        assert_eq!(all.apply(&mut ja).expect("ok"), Verdict::drop("lang_other"));
+
+        let strict = FilterLanguage::new(&langs, &[], Some(1.0));
+        assert_eq!(
+            strict.apply(&mut ca).expect("ok"),
+            Verdict::drop("lang_score_below_threshold")
+        );
+    }
+
+    #[test]
+    fn normalize_applies_the_invalid_utf8_policy() {
+        let mut d = doc("caf\u{FFFD} ok");
+        d.signals.insert("invalid_utf8".into(), 1.0);
+        let drop = Normalize::new(NormalizeOptions::default(), InvalidUtf8Policy::Drop);
+        assert_eq!(
+            drop.apply(&mut d.clone()).expect("ok"),
+            Verdict::drop("invalid_utf8")
+        );
+        let strip = Normalize::new(NormalizeOptions::default(), InvalidUtf8Policy::Strip);
+        let mut s = d.clone();
+        assert_eq!(strip.apply(&mut s).expect("ok"), Verdict::Keep);
+        assert_eq!(s.text, "caf ok");
+        let mut e = doc(" \n\u{0} ");
+        assert_eq!(strip.apply(&mut e).expect("ok"), Verdict::drop("empty"));
+    }
+
+    #[test]
+    fn cut_respects_character_boundaries() {
+        assert_eq!(cut("àbc", 1), "");
+        assert_eq!(cut("àbc", 2), "à");
+        assert_eq!(cut("àbc", 0), "àbc");
+    }
+}

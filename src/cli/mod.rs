@@ -1,0 +1,116 @@
+//! Command-line front end.
+
+mod lid;
+mod run;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// garbell (Catalan for "sieve"): turns open-access dumps (WARC/WET, JSONL) into clean,
+/// language-tagged, zstd Parquet corpora for 35 European languages.
+#[derive(Parser)]
+#[command(name = "garbell", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a chain over inputs and write Parquet shards, stats and a manifest. With no arguments,
+    /// runs the bundled quickstart on the sample data in tests/data/samples.
+    Run(run::RunArgs),
+    /// Identify the language of JSONL documents (`text` field; `id` passed through) and print one
+    /// JSON line per document: {"id", "lang", "score"}.
+    Lid(lid::LidArgs),
+    /// Inspect configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the resolved chain and language profile(s) with the configuration hash.
+    Resolve {
+        /// Chain file, or the name of an embedded chain (e.g. `quickstart`).
+        #[arg(long, default_value = "quickstart")]
+        chain: String,
+        /// Only this language's profile (default: all).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Language profiles directory (default: the profiles embedded at build time).
+        #[arg(long)]
+        languages: Option<PathBuf>,
+    },
+}
+
+/// Runs the command line; returns the exit status.
+pub fn main() -> Result<i32> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Lid(a) => lid::lid(a),
+        Command::Config(ConfigCommand::Resolve {
+            chain,
+            lang,
+            languages,
+        }) => {
+            let langs = load_languages(languages.as_deref())?;
+            let (name, chain) = load_chain(&chain)?;
+            chain.validate(&name, &langs)?;
+            let profiles: std::collections::BTreeMap<_, _> = langs
+                .iter()
+                .filter(|p| lang.as_deref().is_none_or(|l| l == p.code))
+                .map(|p| (p.code.clone(), p.clone()))
+                .collect();
+            if let Some(l) = &lang {
+                anyhow::ensure!(!profiles.is_empty(), "no language profile {l:?}");
+            }
+            let all: std::collections::BTreeMap<_, _> =
+                langs.iter().map(|p| (p.code.clone(), p.clone())).collect();
+            let out = serde_json::json!({
+                "chain": chain,
+                "languages": profiles,
+                "config_hash": garbell_config::config_hash(&(&chain, &all)),
+            });
+            use std::io::Write as _;
+            writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                serde_json::to_string_pretty(&out)?
+            )?;
+            Ok(0)
+        }
+    }
+}
+
+/// Language profiles from a directory, or the embedded ones.
+pub(crate) fn load_languages(dir: Option<&std::path::Path>) -> Result<garbell_config::Languages> {
+    Ok(match dir {
+        Some(d) => garbell_config::Languages::load_dir(d)?,
+        None => garbell_config::Languages::embedded()?,
+    })
+}
+
+/// A chain from a file path, or an embedded chain by name. Returns (name for messages, chain).
+pub(crate) fn load_chain(spec: &str) -> Result<(String, garbell_config::ChainConfig)> {
+    let path = std::path::Path::new(spec);
+    if path.exists() {
+        return Ok((spec.to_string(), garbell_config::ChainConfig::load(path)?));
+    }
+    match garbell_config::ChainConfig::embedded(spec) {
+        Some(c) => Ok((format!("<embedded>/filters/chains/{spec}.toml"), c?)),
+        None => {
+            let names: Vec<&str> = garbell_config::embedded_chains()
+                .iter()
+                .map(|(n, _)| n.trim_end_matches(".toml"))
+                .collect();
+            Err(anyhow::anyhow!(
+                "no chain file {spec:?} (and no embedded chain of that name: {})",
+                names.join(", ")
+            ))
+            .context("loading the chain")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! `garbell run`.
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+use garbell_pipeline::registry::Context;
+use garbell_pipeline::{run as run_chain, RunOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Chain file, or the name of an embedded chain (`quickstart`, ...).
+    #[arg(long)]
+    chain: Option<String>,
+    /// Output directory.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    /// Language profiles directory (default: the profiles embedded at build time).
+    #[arg(long)]
+    languages: Option<PathBuf>,
+    /// Exit with status 3 when any record could not be read.
+    #[arg(long)]
+    strict: bool,
+    /// Inputs: files or directories (read recursively, in sorted order).
+    inputs: Vec<PathBuf>,
+}
+
+/// The bundled sample data, committed in the repository.
+fn samples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/samples")
+}
+
+pub fn run(a: RunArgs) -> Result<i32> {
+    let quickstart = a.inputs.is_empty();
+    let chain_spec = a.chain.clone().unwrap_or_else(|| "quickstart".into());
+    let inputs = if quickstart {
+        if a.chain.is_some() {
+            anyhow::bail!(
+                "no inputs given (the quickstart runs only when no chain and no inputs are given)"
+            );
+        }
+        vec![samples_dir()]
+    } else {
+        a.inputs.clone()
+    };
+    let output = a.output.clone().unwrap_or_else(|| {
+        PathBuf::from(if quickstart {
+            "garbell-out/quickstart"
+        } else {
+            "garbell-out"
+        })
+    });
+    let langs = super::load_languages(a.languages.as_deref())?;
+    let (name, chain) = super::load_chain(&chain_spec)?;
+    chain.validate(&name, &langs)?;
+    let inputs = garbell_io::input::list_inputs(&inputs).context("listing inputs")?;
+    anyhow::ensure!(!inputs.is_empty(), "no input files found");
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+
+    let bar = ProgressBar::with_draw_target(
+        Some(inputs.len() as u64),
+        if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} inputs {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let pb = bar.clone();
+    let opts = RunOptions {
+        threads,
+        output: output.clone(),
+        progress: Some(Box::new(move |done, docs| {
+            pb.set_position(done);
+            pb.set_message(format!("{docs} documents"));
+        })),
+    };
+    let summary = run_chain(&chain, &inputs, Context::new(langs), &opts)?;
+    bar.finish_and_clear();
+
+    let s = &summary.stats;
+    let errors: u64 = s.read_errors.values().sum();
+    eprintln!(
+        "garbell: {} inputs, {} records read, {} written, {} skipped, {} record errors in {:.2}s -> {}",
+        summary.inputs.len(),
+        s.records_read,
+        s.written,
+        s.skipped.values().sum::<u64>(),
+        errors,
+        summary.seconds,
+        output.display()
+    );
+    for st in &s.steps {
+        let drops: Vec<String> = st
+            .total
+            .dropped
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        eprintln!(
+            "  {:<20} seen {:>8}  kept {:>8}  dropped {}",
+            st.name,
+            st.total.seen,
+            st.total.kept,
+            drops.join(" ")
+        );
+    }
+    let langs: Vec<String> = s
+        .written_by_lang
+        .iter()
+        .map(|(k, v)| format!("{k}:{v}"))
+        .collect();
+    eprintln!("  written by language: {}", langs.join(" "));
+    for e in summary.errors.iter().take(5) {
+        eprintln!("  record error: {e}");
+    }
+    if summary.errors.len() > 5 {
+        eprintln!(
+            "  ... {} more in {}",
+            summary.errors.len() - 5,
+            output.join("errors.jsonl").display()
+        );
+    }
+    Ok(if a.strict && errors > 0 { 3 } else { 0 })
+}
