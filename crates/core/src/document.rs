@@ -26,7 +26,11 @@ pub struct Origin {
 impl Origin {
     /// A new origin.
     pub fn new(input: impl Into<Arc<str>>, record: u64, offset: u64) -> Self {
-        Origin { input: input.into(), record, offset }
+        Origin {
+            input: input.into(),
+            record,
+            offset,
+        }
     }
 }
 

@@ -22,12 +22,21 @@ impl RecordError {
         kind: &'static str,
         message: impl Into<String>,
     ) -> Self {
-        RecordError { input: input.into(), offset, kind, message: message.into() }
+        RecordError {
+            input: input.into(),
+            offset,
+            kind,
+            message: message.into(),
+        }
     }
 }
 
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: offset {}: {}: {}", self.input, self.offset, self.kind, self.message)
+        write!(
+            f,
+            "{}: offset {}: {}: {}",
+            self.input, self.offset, self.kind, self.message
+        )
     }
 }

@@ -53,7 +53,10 @@ pub struct StepStats {
 impl StepStats {
     /// Empty statistics for a step.
     pub fn new(name: impl Into<String>) -> Self {
-        StepStats { name: name.into(), ..Default::default() }
+        StepStats {
+            name: name.into(),
+            ..Default::default()
+        }
     }
 
     /// Records one document: `bytes_in` before the step, the verdict's outcome and the text size
