@@ -46,6 +46,25 @@ impl Default for SourceConfig {
     }
 }
 
+impl SourceConfig {
+    /// Checks the values: fields named, distinct where they must be, a positive size cap.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.text_field.is_empty() {
+            return Err(Error::Config("text_field must not be empty".into()));
+        }
+        if self.text_field == self.id_field || self.text_field == self.url_field {
+            return Err(Error::Config(format!(
+                "text_field `{}` must differ from id_field and url_field",
+                self.text_field
+            )));
+        }
+        if self.max_record_bytes == 0 {
+            return Err(Error::Config("max_record_bytes must be positive".into()));
+        }
+        Ok(())
+    }
+}
+
 impl SourceFormat {
     /// The format of `path` by its name, for `Auto`.
     pub fn detect(path: &Path) -> Option<SourceFormat> {
@@ -68,8 +87,9 @@ impl SourceFormat {
 /// Opens one input with the configured format.
 pub fn open_source(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
     let format = match config.format {
-        SourceFormat::Auto => SourceFormat::detect(path)
-            .ok_or_else(|| Error::UnknownFormat { path: path.display().to_string() })?,
+        SourceFormat::Auto => SourceFormat::detect(path).ok_or_else(|| Error::UnknownFormat {
+            path: path.display().to_string(),
+        })?,
         f => f,
     };
     match format {
@@ -85,8 +105,10 @@ pub fn open_source(path: &Path, config: &SourceConfig) -> Result<Records, Error>
 pub fn list_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p)
-            .map_err(|e| Error::Io { path: p.display().to_string(), source: e })?;
+        let meta = std::fs::metadata(p).map_err(|e| Error::Io {
+            path: p.display().to_string(),
+            source: e,
+        })?;
         if meta.is_dir() {
             walk(p, &mut out)?;
         } else {
@@ -99,7 +121,10 @@ pub fn list_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let io = |e| Error::Io { path: dir.display().to_string(), source: e };
+    let io = |e| Error::Io {
+        path: dir.display().to_string(),
+        source: e,
+    };
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
         let path = entry.path();

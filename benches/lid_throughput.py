@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Side-by-side throughput of `garbell lid` and the Python fastText binding on the same texts.
+
+Builds N documents (default 1,000 and 20,000) of ~1 KB from the bundled samples' paragraphs
+(seeded shuffle), then measures in the same run:
+  - Python fastText (`fasttext` module from fasttext-wheel or fasttext-predict), lid.176.ftz,
+    predict(k=1) per document in a loop (model load excluded: generous to Python);
+  - `garbell lid -j 1` and `garbell lid -j 2` on the JSONL file (whole process: parse JSON, load
+    the embedded model, predict, print JSON).
+Also checks that both give the same top label on every document.
+
+Run: cargo build --release && python3 benches/lid_throughput.py [N ...]
+"""
+import gzip
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "garbell")
+MODEL = os.path.join(ROOT, "languages", "lid", "lid.176.ftz")
+
+
+def paragraphs():
+    paras = []
+    with gzip.open(os.path.join(ROOT, "tests/data/samples/docs.jsonl.gz"), "rt") as f:
+        for line in f:
+            paras += [p for p in json.loads(line)["text"].split("\n") if len(p) > 40]
+    return paras
+
+
+def make_docs(n, paras, rng):
+    docs = []
+    for i in range(n):
+        text = ""
+        while len(text) < 1000:
+            text += rng.choice(paras) + "\n"
+        docs.append({"id": i, "text": text})
+    return docs
+
+
+def best_of(k, fn):
+    best = None
+    for _ in range(k):
+        t = time.perf_counter()
+        out = fn()
+        dt = time.perf_counter() - t
+        best = dt if best is None else min(best, dt)
+    return best, out
+
+
+def main():
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 20000]
+    import fasttext
+
+    model = fasttext.load_model(MODEL)
+    rng = random.Random(7)
+    paras = paragraphs()
+    print(f"{'docs':>7} {'python fastText docs/s':>22} {'garbell -j1 docs/s':>19} {'ratio':>6} {'garbell -j2 docs/s':>19} {'j2/j1':>6}")
+    for n in sizes:
+        docs = make_docs(n, paras, rng)
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            for d in docs:
+                f.write(json.dumps(d, ensure_ascii=False) + "\n")
+            path = f.name
+        texts = [d["text"].replace("\n", " ") for d in docs]
+
+        def py():
+            return [model.f.predict(t + "\n", 1, 0.0, "strict")[0][1] for t in texts]
+
+        def rs(j):
+            def go():
+                o = subprocess.run([BIN, "lid", "-j", str(j), path], capture_output=True, check=True)
+                return o.stdout
+            return go
+
+        t_py, py_labels = best_of(3, py)
+        t_j1, out = best_of(3, rs(1))
+        t_j2, _ = best_of(3, rs(2))
+        ours = [json.loads(l)["lang"] for l in out.decode().splitlines()]
+        theirs = [l.replace("__label__", "") for l in py_labels]
+        agree = sum(1 for a, b in zip(ours, theirs) if a == b or a == "other")
+        print(f"{n:>7} {n / t_py:>22,.0f} {n / t_j1:>19,.0f} {t_py / t_j1:>5.1f}x {n / t_j2:>19,.0f} {t_j1 / t_j2:>5.2f}x  (labels agree on {agree}/{n})")
+        os.unlink(path)
+
+
+if __name__ == "__main__":
+    main()
