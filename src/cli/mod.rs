@@ -27,6 +27,27 @@ enum Command {
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Check a run's outputs against its manifest, or compare two runs.
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
+}
+
+#[derive(Subcommand)]
+enum ManifestCommand {
+    /// Check every output listed in <DIR>/manifest.json (exists, size, blake3). Exit status 1
+    /// and the list of problems when anything is missing or altered.
+    Verify {
+        /// Run directory.
+        dir: PathBuf,
+    },
+    /// What changed between two runs: configuration keys, models, inputs, counts per step and
+    /// language.
+    Diff {
+        /// First run directory.
+        a: PathBuf,
+        /// Second run directory.
+        b: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -51,6 +72,30 @@ pub fn main() -> Result<i32> {
     match cli.command {
         Command::Run(a) => run::run(a),
         Command::Lid(a) => lid::lid(a),
+        Command::Manifest(ManifestCommand::Verify { dir }) => {
+            let (n, problems) = garbell_manifest::verify(&dir)?;
+            for p in &problems {
+                println!("{p}");
+            }
+            if problems.is_empty() {
+                eprintln!("garbell: {n} outputs match {}", dir.join("manifest.json").display());
+                Ok(0)
+            } else {
+                eprintln!("garbell: {} of {n} outputs do not match the manifest", problems.len());
+                Ok(1)
+            }
+        }
+        Command::Manifest(ManifestCommand::Diff { a, b }) => {
+            let (ma, mb) = (garbell_manifest::Manifest::load(&a)?, garbell_manifest::Manifest::load(&b)?);
+            let lines = garbell_manifest::diff(&ma, &mb);
+            for l in &lines {
+                println!("{l}");
+            }
+            if lines.is_empty() {
+                eprintln!("garbell: no differences");
+            }
+            Ok(0)
+        }
         Command::Config(ConfigCommand::Resolve {
             chain,
             lang,

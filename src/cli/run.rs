@@ -81,6 +81,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
     let opts = RunOptions {
         threads,
         output: output.clone(),
+        tool_commit: env!("GARBELL_GIT_COMMIT").to_string(),
         progress: Some(Box::new(move |done, docs| {
             pb.set_position(done);
             pb.set_message(format!("{docs} documents"));
@@ -91,9 +92,12 @@ pub fn run(a: RunArgs) -> Result<i32> {
 
     let s = &summary.stats;
     let errors: u64 = s.read_errors.values().sum();
+    if summary.resumed > 0 {
+        eprintln!("garbell: resumed: {} of {} inputs were already complete", summary.resumed, summary.tasks.len());
+    }
     eprintln!(
         "garbell: {} inputs, {} records read, {} written, {} skipped, {} record errors in {:.2}s -> {}",
-        summary.inputs.len(),
+        summary.tasks.len(),
         s.records_read,
         s.written,
         s.skipped.values().sum::<u64>(),
@@ -122,15 +126,12 @@ pub fn run(a: RunArgs) -> Result<i32> {
         .map(|(k, v)| format!("{k}:{v}"))
         .collect();
     eprintln!("  written by language: {}", langs.join(" "));
-    for e in summary.errors.iter().take(5) {
-        eprintln!("  record error: {e}");
+    for e in summary.errors().take(5) {
+        eprintln!("  record error: {}: offset {}: {}: {}", e.input, e.offset, e.kind, e.message);
     }
-    if summary.errors.len() > 5 {
-        eprintln!(
-            "  ... {} more in {}",
-            summary.errors.len() - 5,
-            output.join("errors.jsonl").display()
-        );
+    let listed = summary.errors().count();
+    if listed > 5 {
+        eprintln!("  ... {} more in {}", listed - 5, output.join("errors.jsonl").display());
     }
     Ok(if a.strict && errors > 0 { 3 } else { 0 })
 }

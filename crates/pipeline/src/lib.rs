@@ -40,6 +40,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The output directory holds a run that cannot be resumed by this one.
+    #[error("cannot resume: {0}")]
+    Resume(String),
     /// Building the thread pool failed.
     #[error("thread pool: {0}")]
     Threads(String),

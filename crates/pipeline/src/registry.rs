@@ -14,6 +14,8 @@ pub struct Context {
     /// Language profiles.
     pub languages: Languages,
     models: BTreeMap<String, Arc<Model>>,
+    /// Size and blake3 of each model's bytes, by name.
+    model_files: BTreeMap<String, (u64, String)>,
 }
 
 /// The name under which the embedded lid.176 model is referred to in chain files.
@@ -25,6 +27,7 @@ impl Context {
         Context {
             languages,
             models: BTreeMap::new(),
+            model_files: BTreeMap::new(),
         }
     }
 
@@ -33,13 +36,38 @@ impl Context {
         if let Some(m) = self.models.get(name) {
             return Ok(m.clone());
         }
-        let m = Arc::new(if name == EMBEDDED_LID176 {
-            Model::embedded_lid176()?
+        let bytes = if name == EMBEDDED_LID176 {
+            std::borrow::Cow::Borrowed(garbell_lid::LID176_FTZ)
         } else {
-            Model::load(std::path::Path::new(name))?
-        });
+            std::borrow::Cow::Owned(
+                std::fs::read(name)
+                    .map_err(|e| Error::Io { path: name.to_string(), source: e })?,
+            )
+        };
+        let m = Arc::new(Model::from_bytes(&bytes).map_err(|e| match e {
+            garbell_lid::Error::Format(m) => garbell_lid::Error::Format(format!("{name}: {m}")),
+            other => other,
+        })?);
+        self.model_files.insert(
+            name.to_string(),
+            (bytes.len() as u64, blake3::hash(&bytes).to_hex().to_string()),
+        );
         self.models.insert(name.to_string(), m.clone());
         Ok(m)
+    }
+}
+
+impl Context {
+    /// The models loaded so far, with their sizes and hashes (for manifests).
+    pub fn model_records(&self) -> Vec<garbell_manifest::FileRecord> {
+        self.model_files
+            .iter()
+            .map(|(path, (bytes, blake3))| garbell_manifest::FileRecord {
+                path: path.clone(),
+                bytes: *bytes,
+                blake3: blake3.clone(),
+            })
+            .collect()
     }
 }
 

@@ -1,32 +1,38 @@
-//! The task runner: inputs in parallel, one shard per input, merged statistics.
+//! The task runner: inputs in parallel, one shard per input, completion markers, merged
+//! statistics and the manifest.
 //!
 //! Output directory layout:
 //!
 //! ```text
-//! <out>/shards/part-00000.parquet   one shard per input, in sorted input order
-//! <out>/stats.json                  merged ChainStats (deterministic)
-//! <out>/errors.jsonl                every record error: input, offset, kind, message
-//! <out>/manifest.json               config + hash, inputs + hashes, outputs + hashes, stats
-//! <out>/run.json                    environment facts (threads, seconds): not reproducible
+//! <out>/shards/part-00000.parquet      one shard per input, in sorted input order
+//! <out>/completions/part-00000.json    written after its shard: the task's report (resume)
+//! <out>/stats.json                     merged ChainStats (deterministic)
+//! <out>/errors.jsonl                   every record error: input, offset, kind, message
+//! <out>/manifest.json                  config + hash, models, inputs, outputs, stats (deterministic)
+//! <out>/run.json                       environment facts: threads, seconds, resumed tasks
 //! ```
 //!
-//! Every file is written under a temporary name and renamed when complete.
+//! Every file is written under a temporary name and renamed when complete. A task publishes its
+//! shard, then its completion marker; rerunning the same command skips tasks whose marker is
+//! there (same configuration hash, same input path and size, shard present with the recorded
+//! size) and redoes the others. Temporary files left by a killed run are removed at start.
 
 use crate::registry::{build_chain, Context};
 use crate::{Chain, Error};
 use garbell_config::{config_hash, ChainConfig, LanguageProfile};
 use garbell_core::{ChainStats, RecordError};
 use garbell_io::Record;
-use garbell_shard::{ShardInfo, ShardWriter};
+use garbell_manifest::{FileRecord, Manifest, Output, FORMAT_VERSION};
+use garbell_shard::ShardWriter;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-/// Record errors kept in memory per input for `errors.jsonl`; more are counted only.
+/// Record errors kept per input for `errors.jsonl`; more are counted only.
 const MAX_ERRORS_LISTED_PER_INPUT: usize = 10_000;
 
 /// How to run.
@@ -35,23 +41,46 @@ pub struct RunOptions {
     pub threads: usize,
     /// Output directory.
     pub output: PathBuf,
+    /// The git commit of the binary, recorded in the manifest.
+    pub tool_commit: String,
     /// Called after each input completes with (inputs done, documents read so far).
     pub progress: Option<Box<dyn Fn(u64, u64) + Sync>>,
 }
 
-/// What one input produced.
-#[derive(Debug, Clone, Serialize)]
-pub struct InputReport {
-    /// The input as listed.
-    pub path: String,
-    /// Its size in bytes.
-    pub bytes: u64,
-    /// blake3 of its content.
-    pub blake3: String,
-    /// The shard written for it.
-    pub shard: ShardInfo,
+/// A record error as stored in completion markers and `errors.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorLine {
+    /// Input file.
+    pub input: String,
+    /// Byte offset.
+    pub offset: u64,
+    /// Kind (counter name).
+    pub kind: String,
+    /// Detail.
+    pub message: String,
+}
+
+impl From<RecordError> for ErrorLine {
+    fn from(e: RecordError) -> Self {
+        ErrorLine { input: e.input, offset: e.offset, kind: e.kind.to_string(), message: e.message }
+    }
+}
+
+/// What one task (input) produced: the content of its completion marker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskReport {
+    /// Configuration hash of the run that wrote it.
+    pub config_hash: String,
+    /// Task index (position of the input in sorted order).
+    pub index: usize,
+    /// The input.
+    pub input: FileRecord,
+    /// The shard written for it, relative to the output directory.
+    pub shard: Output,
     /// Its statistics.
     pub stats: ChainStats,
+    /// Its record errors (at most 10,000 listed; `stats.read_errors` counts all).
+    pub errors: Vec<ErrorLine>,
 }
 
 /// The result of a run.
@@ -59,41 +88,19 @@ pub struct InputReport {
 pub struct RunSummary {
     /// Merged statistics.
     pub stats: ChainStats,
-    /// Per input, in input order.
-    pub inputs: Vec<InputReport>,
-    /// Record errors (at most 10,000 listed per input; `stats.read_errors` counts them all).
-    pub errors: Vec<RecordError>,
+    /// Per task, in input order.
+    pub tasks: Vec<TaskReport>,
+    /// Tasks skipped because a previous run had completed them.
+    pub resumed: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
 
-/// The reproducible part of `manifest.json`.
-#[derive(Serialize)]
-struct Manifest<'a> {
-    format_version: u32,
-    tool: &'static str,
-    tool_version: &'static str,
-    chain: &'a ChainConfig,
-    languages: &'a BTreeMap<String, LanguageProfile>,
-    config_hash: String,
-    inputs: Vec<ManifestInput<'a>>,
-    outputs: Vec<ManifestOutput>,
-    stats: &'a ChainStats,
-}
-
-#[derive(Serialize)]
-struct ManifestInput<'a> {
-    path: &'a str,
-    bytes: u64,
-    blake3: &'a str,
-}
-
-#[derive(Serialize)]
-struct ManifestOutput {
-    path: String,
-    rows: u64,
-    bytes: u64,
-    blake3: String,
+impl RunSummary {
+    /// All listed record errors, in input order.
+    pub fn errors(&self) -> impl Iterator<Item = &ErrorLine> {
+        self.tasks.iter().flat_map(|t| t.errors.iter())
+    }
 }
 
 /// Runs `config` over `inputs` (already listed and sorted) with the profiles in `ctx`.
@@ -105,26 +112,42 @@ pub fn run(
 ) -> Result<RunSummary, Error> {
     let start = Instant::now();
     let chain = build_chain(config, &mut ctx)?;
-    let shard_dir = opts.output.join("shards");
-    std::fs::create_dir_all(&shard_dir).map_err(|e| io_err(&shard_dir, e))?;
+    let languages: BTreeMap<String, LanguageProfile> =
+        ctx.languages.iter().map(|p| (p.code.clone(), p.clone())).collect();
+    let resolved = serde_json::json!({ "chain": config, "languages": languages });
+    let hash = config_hash(&resolved);
+    let out = &opts.output;
+    let shard_dir = out.join("shards");
+    let done_dir = out.join("completions");
+    for d in [out, &shard_dir, &done_dir] {
+        std::fs::create_dir_all(d).map_err(|e| io_err(d, e))?;
+        remove_stale_temps(d)?;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build()
         .map_err(|e| Error::Threads(e.to_string()))?;
     let done = AtomicU64::new(0);
     let docs = AtomicU64::new(0);
-    let results: Vec<Result<(InputReport, Vec<RecordError>), Error>> = pool.install(|| {
+    let resumed = AtomicU64::new(0);
+    let results: Vec<Result<TaskReport, Error>> = pool.install(|| {
         inputs
             .par_iter()
             .enumerate()
             .map(|(i, path)| {
-                let r = process_input(
-                    config,
-                    &chain,
-                    path,
-                    &shard_dir.join(format!("part-{i:05}.parquet")),
-                );
-                if let Ok((rep, _)) = &r {
+                let marker = done_dir.join(format!("part-{i:05}.json"));
+                let r = match completed(&marker, &hash, i, path, out)? {
+                    Some(rep) => {
+                        resumed.fetch_add(1, Ordering::Relaxed);
+                        Ok(rep)
+                    }
+                    None => {
+                        let rep = process_input(config, &chain, &hash, i, path, out)?;
+                        write_atomic(&marker, &json_pretty(&rep))?;
+                        Ok(rep)
+                    }
+                };
+                if let Ok(rep) = &r {
                     let n = docs.fetch_add(rep.stats.records_read, Ordering::Relaxed)
                         + rep.stats.records_read;
                     let d = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -137,32 +160,78 @@ pub fn run(
             .collect()
     });
     let mut stats = chain.new_stats();
-    let mut reports = Vec::with_capacity(results.len());
-    let mut errors = Vec::new();
+    let mut tasks = Vec::with_capacity(results.len());
     for r in results {
-        let (rep, errs) = r?;
+        let rep = r?;
         stats += &rep.stats;
-        errors.extend(errs);
-        reports.push(rep);
+        tasks.push(rep);
     }
     let summary = RunSummary {
         stats,
-        inputs: reports,
-        errors,
+        tasks,
+        resumed: resumed.load(Ordering::Relaxed) as usize,
         seconds: start.elapsed().as_secs_f64(),
     };
-    write_outputs(config, &ctx, opts, &summary)?;
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        tool: "garbell".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        tool_commit: opts.tool_commit.clone(),
+        stage: "run".into(),
+        config: resolved,
+        config_hash: hash,
+        models: ctx.model_records(),
+        inputs: summary.tasks.iter().map(|t| t.input.clone()).collect(),
+        outputs: summary.tasks.iter().map(|t| t.shard.clone()).collect(),
+        seeds: BTreeMap::new(),
+        stats: summary.stats.clone(),
+    };
+    write_outputs(opts, &summary, &manifest)?;
     Ok(summary)
+}
+
+/// The report of a task completed by an earlier run of the same configuration, if any.
+fn completed(
+    marker: &Path,
+    hash: &str,
+    index: usize,
+    input: &Path,
+    out: &Path,
+) -> Result<Option<TaskReport>, Error> {
+    let text = match std::fs::read(marker) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(marker, e)),
+    };
+    let Ok(rep) = serde_json::from_slice::<TaskReport>(&text) else {
+        return Ok(None); // unreadable marker: redo the task
+    };
+    if rep.config_hash != hash {
+        return Err(Error::Resume(format!(
+            "{} was written with another configuration (hash {}, now {hash}): use a new --output \
+             directory, or remove this one to start over",
+            marker.display(),
+            rep.config_hash
+        )));
+    }
+    let size = std::fs::metadata(input).map_err(|e| io_err(input, e))?.len();
+    let shard_ok = std::fs::metadata(out.join(&rep.shard.path))
+        .is_ok_and(|m| m.len() == rep.shard.bytes);
+    let same_input = rep.index == index && rep.input.path == input.display().to_string() && rep.input.bytes == size;
+    Ok((same_input && shard_ok).then_some(rep))
 }
 
 fn process_input(
     config: &ChainConfig,
     chain: &Chain,
+    hash: &str,
+    index: usize,
     path: &Path,
-    shard: &Path,
-) -> Result<(InputReport, Vec<RecordError>), Error> {
+    out: &Path,
+) -> Result<TaskReport, Error> {
+    let rel = format!("shards/part-{index:05}.parquet");
     let records = garbell_io::open_source(path, &config.source)?;
-    let mut writer = ShardWriter::create(shard, &config.output)?;
+    let mut writer = ShardWriter::create(&out.join(&rel), &config.output)?;
     let mut stats = chain.new_stats();
     let mut errors = Vec::new();
     for rec in records {
@@ -181,88 +250,56 @@ fn process_input(
             Err(e) => {
                 *stats.read_errors.entry(e.kind.to_string()).or_default() += 1;
                 if errors.len() < MAX_ERRORS_LISTED_PER_INPUT {
-                    errors.push(e);
+                    errors.push(ErrorLine::from(e));
                 }
             }
         }
     }
     let info = writer.commit()?;
-    let blake3 = garbell_shard::hash_file(path)?;
-    let bytes = std::fs::metadata(path).map_err(|e| io_err(path, e))?.len();
-    Ok((
-        InputReport {
-            path: path.display().to_string(),
-            bytes,
-            blake3,
-            shard: info,
-            stats,
-        },
+    let (bytes, blake3) = garbell_manifest::hash_file(path).map_err(|e| io_err(path, e))?;
+    Ok(TaskReport {
+        config_hash: hash.to_string(),
+        index,
+        input: FileRecord { path: path.display().to_string(), bytes, blake3 },
+        shard: Output { path: rel, rows: info.rows, bytes: info.bytes, blake3: info.blake3 },
+        stats,
         errors,
-    ))
+    })
 }
 
-fn write_outputs(
-    config: &ChainConfig,
-    ctx: &Context,
-    opts: &RunOptions,
-    s: &RunSummary,
-) -> Result<(), Error> {
+fn write_outputs(opts: &RunOptions, s: &RunSummary, manifest: &Manifest) -> Result<(), Error> {
     let out = &opts.output;
     write_atomic(&out.join("stats.json"), &json_pretty(&s.stats))?;
     let mut errs = Vec::new();
-    for e in &s.errors {
-        let line = serde_json::json!({"input": e.input, "offset": e.offset, "kind": e.kind, "message": e.message});
-        errs.extend_from_slice(line.to_string().as_bytes());
+    for e in s.errors() {
+        errs.extend_from_slice(serde_json::to_string(e).unwrap_or_default().as_bytes());
         errs.push(b'\n');
     }
     write_atomic(&out.join("errors.jsonl"), &errs)?;
-    let languages: BTreeMap<String, LanguageProfile> = ctx
-        .languages
-        .iter()
-        .map(|p| (p.code.clone(), p.clone()))
-        .collect();
-    let manifest = Manifest {
-        format_version: 1,
-        tool: "garbell",
-        tool_version: env!("CARGO_PKG_VERSION"),
-        chain: config,
-        languages: &languages,
-        config_hash: config_hash(&(config, &languages)),
-        inputs: s
-            .inputs
-            .iter()
-            .map(|i| ManifestInput {
-                path: &i.path,
-                bytes: i.bytes,
-                blake3: &i.blake3,
-            })
-            .collect(),
-        outputs: s
-            .inputs
-            .iter()
-            .map(|i| ManifestOutput {
-                path: i
-                    .shard
-                    .path
-                    .strip_prefix(out)
-                    .unwrap_or(&i.shard.path)
-                    .display()
-                    .to_string(),
-                rows: i.shard.rows,
-                bytes: i.shard.bytes,
-                blake3: i.shard.blake3.clone(),
-            })
-            .collect(),
-        stats: &s.stats,
-    };
-    write_atomic(&out.join("manifest.json"), &json_pretty(&manifest))?;
     let run = serde_json::json!({
         "threads": opts.threads,
         "seconds": s.seconds,
-        "inputs": s.inputs.len(),
+        "tasks": s.tasks.len(),
+        "tasks_resumed": s.resumed,
         "records_read": s.stats.records_read,
+        "host": std::env::var("HOSTNAME").unwrap_or_default(),
     });
     write_atomic(&out.join("run.json"), &json_pretty(&run))?;
+    // The manifest last: its presence means the run is complete.
+    write_atomic(&out.join(garbell_manifest::MANIFEST_FILE), &manifest.to_json())?;
+    Ok(())
+}
+
+/// Removes temporary files (`.<name>.tmp-...`) a killed run left in `dir`.
+fn remove_stale_temps(dir: &Path) -> Result<(), Error> {
+    for entry in std::fs::read_dir(dir).map_err(|e| io_err(dir, e))? {
+        let entry = entry.map_err(|e| io_err(dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.contains(".tmp-") && entry.path().is_file() {
+            std::fs::remove_file(entry.path()).map_err(|e| io_err(&entry.path(), e))?;
+        }
+    }
     Ok(())
 }
 
@@ -273,18 +310,12 @@ fn json_pretty<T: Serialize>(v: &T) -> Vec<u8> {
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
+    Error::Io { path: path.display().to_string(), source }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, fsynced, then renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let res = (|| {
         let mut f = std::fs::File::create(&tmp)?;
