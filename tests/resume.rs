@@ -33,16 +33,28 @@ fn make_inputs(dir: &Path, files: usize, docs: usize) {
             let p = paras[(f * 7 + d) % paras.len()];
             let q = paras[(f + d * 3) % paras.len()];
             let text = format!("{p} {p}\n{p} ({f}-{d})\n{q}");
-            let text = if (f + d) % paras.len() == 0 { format!("{q} {q} {q}") } else { text };
-            writeln!(out, "{}", serde_json::json!({"id": format!("{f}-{d}"), "text": text})).expect("write");
+            let text = if (f + d) % paras.len() == 0 {
+                format!("{q} {q} {q}")
+            } else {
+                text
+            };
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({"id": format!("{f}-{d}"), "text": text})
+            )
+            .expect("write");
         }
     }
 }
 
 fn run_cmd(inputs: &Path, out: &Path, threads: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_garbell"));
-    c.args(["run", "--chain", "quickstart", "-j", threads, "-o"]).arg(out).arg(inputs);
-    c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    c.args(["run", "--chain", "quickstart", "-j", threads, "-o"])
+        .arg(out)
+        .arg(inputs);
+    c.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
     c
 }
 
@@ -63,12 +75,17 @@ fn killed_runs_resume_to_byte_identical_outputs() {
     make_inputs(inputs.path(), 12, 1500);
     let reference = tempdir();
     let t = Instant::now();
-    assert!(run_cmd(inputs.path(), reference.path(), "2").status().expect("runs").success());
+    assert!(run_cmd(inputs.path(), reference.path(), "2")
+        .status()
+        .expect("runs")
+        .success());
     let full = t.elapsed();
 
     for frac in [0.1, 0.35, 0.6, 0.85] {
         let out = tempdir();
-        let mut child = run_cmd(inputs.path(), out.path(), "2").spawn().expect("spawn");
+        let mut child = run_cmd(inputs.path(), out.path(), "2")
+            .spawn()
+            .expect("spawn");
         std::thread::sleep(full.mul_f64(frac));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -79,11 +96,17 @@ fn killed_runs_resume_to_byte_identical_outputs() {
                 let name = p.file_name().expect("name").to_string_lossy().into_owned();
                 if name.starts_with("part-") {
                     let b = std::fs::read(&p).expect("read");
-                    assert!(b.ends_with(b"PAR1") && b.starts_with(b"PAR1"), "{name} is partial");
+                    assert!(
+                        b.ends_with(b"PAR1") && b.starts_with(b"PAR1"),
+                        "{name} is partial"
+                    );
                 }
             }
         }
-        assert!(run_cmd(inputs.path(), out.path(), "2").status().expect("runs").success());
+        assert!(run_cmd(inputs.path(), out.path(), "2")
+            .status()
+            .expect("runs")
+            .success());
         assert!(
             !list_files(out.path()).iter().any(|f| f.contains(".tmp-")),
             "temporary files remain: {:?}",
@@ -91,7 +114,10 @@ fn killed_runs_resume_to_byte_identical_outputs() {
         );
         assert_same_outputs(reference.path(), out.path());
         let run = read_json(&out.path().join("run.json"));
-        eprintln!("killed at {frac}: {} of 12 tasks resumed", run["tasks_resumed"]);
+        eprintln!(
+            "killed at {frac}: {} of 12 tasks resumed",
+            run["tasks_resumed"]
+        );
     }
 }
 
@@ -103,7 +129,10 @@ fn one_two_and_eight_threads_give_identical_bytes() {
         .iter()
         .map(|j| {
             let o = tempdir();
-            assert!(run_cmd(inputs.path(), o.path(), j).status().expect("runs").success());
+            assert!(run_cmd(inputs.path(), o.path(), j)
+                .status()
+                .expect("runs")
+                .success());
             o
         })
         .collect();
@@ -116,7 +145,10 @@ fn verify_detects_flipped_truncated_and_missing_shards() {
     let inputs = tempdir();
     make_inputs(inputs.path(), 3, 50);
     let out = tempdir();
-    assert!(run_cmd(inputs.path(), out.path(), "2").status().expect("runs").success());
+    assert!(run_cmd(inputs.path(), out.path(), "2")
+        .status()
+        .expect("runs")
+        .success());
     let verify = || garbell(&["manifest", "verify", out.path().to_str().expect("utf8")]);
     assert_success(&verify());
 
@@ -132,9 +164,18 @@ fn verify_detects_flipped_truncated_and_missing_shards() {
     let o = verify();
     assert_eq!(o.status.code(), Some(1));
     let report = String::from_utf8_lossy(&o.stdout);
-    assert!(report.contains("content differs") && report.contains("part-00000"), "{report}");
-    assert!(report.contains("size differs") && report.contains("part-00001"), "{report}");
-    assert!(report.contains("missing") && report.contains("part-00002"), "{report}");
+    assert!(
+        report.contains("content differs") && report.contains("part-00000"),
+        "{report}"
+    );
+    assert!(
+        report.contains("size differs") && report.contains("part-00001"),
+        "{report}"
+    );
+    assert!(
+        report.contains("missing") && report.contains("part-00002"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -142,15 +183,30 @@ fn resuming_with_another_configuration_is_refused() {
     let inputs = tempdir();
     make_inputs(inputs.path(), 2, 20);
     let out = tempdir();
-    assert!(run_cmd(inputs.path(), out.path(), "1").status().expect("runs").success());
+    assert!(run_cmd(inputs.path(), out.path(), "1")
+        .status()
+        .expect("runs")
+        .success());
     let chain = inputs.path().join("other.toml");
-    std::fs::write(&chain, "name = \"other\"\n[[steps]]\nstep = \"normalize\"\n").expect("write");
+    std::fs::write(
+        &chain,
+        "name = \"other\"\n[[steps]]\nstep = \"normalize\"\n",
+    )
+    .expect("write");
     let o = garbell(&[
-        "run", "--chain", chain.to_str().expect("utf8"), "-o", out.path().to_str().expect("utf8"),
+        "run",
+        "--chain",
+        chain.to_str().expect("utf8"),
+        "-o",
+        out.path().to_str().expect("utf8"),
         inputs.path().join("in-000.jsonl").to_str().expect("utf8"),
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("another configuration"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("another configuration"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -158,7 +214,10 @@ fn manifest_diff_names_what_changed() {
     let inputs = tempdir();
     make_inputs(inputs.path(), 2, 30);
     let (a, b) = (tempdir(), tempdir());
-    assert!(run_cmd(inputs.path(), a.path(), "1").status().expect("runs").success());
+    assert!(run_cmd(inputs.path(), a.path(), "1")
+        .status()
+        .expect("runs")
+        .success());
     let chain = inputs.path().join("strict.toml");
     std::fs::write(
         &chain,
@@ -166,10 +225,20 @@ fn manifest_diff_names_what_changed() {
     )
     .expect("write");
     let o = Command::new(env!("CARGO_BIN_EXE_garbell"))
-        .args(["run", "-j", "1", "--chain"]).arg(&chain).arg("-o").arg(b.path()).arg(inputs.path())
-        .output().expect("runs");
+        .args(["run", "-j", "1", "--chain"])
+        .arg(&chain)
+        .arg("-o")
+        .arg(b.path())
+        .arg(inputs.path())
+        .output()
+        .expect("runs");
     assert_success(&o);
-    let d = garbell(&["manifest", "diff", a.path().to_str().expect("utf8"), b.path().to_str().expect("utf8")]);
+    let d = garbell(&[
+        "manifest",
+        "diff",
+        a.path().to_str().expect("utf8"),
+        b.path().to_str().expect("utf8"),
+    ]);
     let text = String::from_utf8_lossy(&d.stdout);
     assert!(text.contains("config chain.steps[2].languages"), "{text}");
     assert!(text.contains("written [es]"), "{text}");

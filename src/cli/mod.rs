@@ -78,15 +78,24 @@ pub fn main() -> Result<i32> {
                 println!("{p}");
             }
             if problems.is_empty() {
-                eprintln!("garbell: {n} outputs match {}", dir.join("manifest.json").display());
+                eprintln!(
+                    "garbell: {n} outputs match {}",
+                    dir.join("manifest.json").display()
+                );
                 Ok(0)
             } else {
-                eprintln!("garbell: {} of {n} outputs do not match the manifest", problems.len());
+                eprintln!(
+                    "garbell: {} of {n} outputs do not match the manifest",
+                    problems.len()
+                );
                 Ok(1)
             }
         }
         Command::Manifest(ManifestCommand::Diff { a, b }) => {
-            let (ma, mb) = (garbell_manifest::Manifest::load(&a)?, garbell_manifest::Manifest::load(&b)?);
+            let (ma, mb) = (
+                garbell_manifest::Manifest::load(&a)?,
+                garbell_manifest::Manifest::load(&b)?,
+            );
             let lines = garbell_manifest::diff(&ma, &mb);
             for l in &lines {
                 println!("{l}");

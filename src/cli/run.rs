@@ -93,7 +93,11 @@ pub fn run(a: RunArgs) -> Result<i32> {
     let s = &summary.stats;
     let errors: u64 = s.read_errors.values().sum();
     if summary.resumed > 0 {
-        eprintln!("garbell: resumed: {} of {} inputs were already complete", summary.resumed, summary.tasks.len());
+        eprintln!(
+            "garbell: resumed: {} of {} inputs were already complete",
+            summary.resumed,
+            summary.tasks.len()
+        );
     }
     eprintln!(
         "garbell: {} inputs, {} records read, {} written, {} skipped, {} record errors in {:.2}s -> {}",
@@ -127,11 +131,18 @@ pub fn run(a: RunArgs) -> Result<i32> {
         .collect();
     eprintln!("  written by language: {}", langs.join(" "));
     for e in summary.errors().take(5) {
-        eprintln!("  record error: {}: offset {}: {}: {}", e.input, e.offset, e.kind, e.message);
+        eprintln!(
+            "  record error: {}: offset {}: {}: {}",
+            e.input, e.offset, e.kind, e.message
+        );
     }
     let listed = summary.errors().count();
     if listed > 5 {
-        eprintln!("  ... {} more in {}", listed - 5, output.join("errors.jsonl").display());
+        eprintln!(
+            "  ... {} more in {}",
+            listed - 5,
+            output.join("errors.jsonl").display()
+        );
     }
     Ok(if a.strict && errors > 0 { 3 } else { 0 })
 }

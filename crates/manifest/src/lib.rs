@@ -110,16 +110,28 @@ impl Manifest {
     /// Reads `<dir>/manifest.json`.
     pub fn load(dir: &Path) -> Result<Manifest, Error> {
         let path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Error::Io { path: path.display().to_string(), source: e })?;
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::Invalid { path: path.display().to_string(), message: e.to_string() })?;
-        let found = v.get("format_version").and_then(|f| f.as_u64()).unwrap_or(0) as u32;
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Invalid {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let found = v
+            .get("format_version")
+            .and_then(|f| f.as_u64())
+            .unwrap_or(0) as u32;
         if found > FORMAT_VERSION {
-            return Err(Error::Version { path: path.display().to_string(), found });
+            return Err(Error::Version {
+                path: path.display().to_string(),
+                found,
+            });
         }
-        serde_json::from_value(v)
-            .map_err(|e| Error::Invalid { path: path.display().to_string(), message: e.to_string() })
+        serde_json::from_value(v).map_err(|e| Error::Invalid {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
     }
 
     /// The manifest as pretty JSON with a trailing newline (the on-disk form).
@@ -171,8 +183,16 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Problem::Missing(p) => write!(f, "missing: {}", p.display()),
-            Problem::Size { path, expected, found } => {
-                write!(f, "size differs: {} ({found} bytes, manifest says {expected})", path.display())
+            Problem::Size {
+                path,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "size differs: {} ({found} bytes, manifest says {expected})",
+                    path.display()
+                )
             }
             Problem::Hash(p) => write!(f, "content differs: {} (blake3 mismatch)", p.display()),
             Problem::Unreadable(p, e) => write!(f, "unreadable: {}: {e}", p.display()),
@@ -188,11 +208,15 @@ pub fn verify(dir: &Path) -> Result<(usize, Vec<Problem>), Error> {
     for o in &m.outputs {
         let path = dir.join(&o.path);
         match std::fs::metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => problems.push(Problem::Missing(path)),
-            Err(e) => problems.push(Problem::Unreadable(path, e.to_string())),
-            Ok(md) if md.len() != o.bytes => {
-                problems.push(Problem::Size { path, expected: o.bytes, found: md.len() })
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                problems.push(Problem::Missing(path))
             }
+            Err(e) => problems.push(Problem::Unreadable(path, e.to_string())),
+            Ok(md) if md.len() != o.bytes => problems.push(Problem::Size {
+                path,
+                expected: o.bytes,
+                found: md.len(),
+            }),
             Ok(_) => match hash_file(&path) {
                 Ok((_, h)) if h == o.blake3 => {}
                 Ok(_) => problems.push(Problem::Hash(path)),
@@ -216,7 +240,11 @@ pub fn diff(a: &Manifest, b: &Manifest) -> Vec<String> {
     let (mut fa, mut fb) = (BTreeMap::new(), BTreeMap::new());
     flatten("", &a.config, &mut fa);
     flatten("", &b.config, &mut fb);
-    for k in fa.keys().chain(fb.keys()).collect::<std::collections::BTreeSet<_>>() {
+    for k in fa
+        .keys()
+        .chain(fb.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         match (fa.get(k), fb.get(k)) {
             (Some(x), Some(y)) if x != y => out.push(format!("config {k}: {x} -> {y}")),
             (Some(x), None) => out.push(format!("config {k}: {x} -> (absent)")),
@@ -232,19 +260,49 @@ pub fn diff(a: &Manifest, b: &Manifest) -> Vec<String> {
             out.push(format!("{name}: {x} -> {y} ({:+})", y as i64 - x as i64));
         }
     };
-    count("records read", a.stats.records_read, b.stats.records_read, &mut out);
+    count(
+        "records read",
+        a.stats.records_read,
+        b.stats.records_read,
+        &mut out,
+    );
     count("written", a.stats.written, b.stats.written, &mut out);
-    diff_counts("written", &a.stats.written_by_lang, &b.stats.written_by_lang, &mut out);
-    diff_counts("read errors", &a.stats.read_errors, &b.stats.read_errors, &mut out);
+    diff_counts(
+        "written",
+        &a.stats.written_by_lang,
+        &b.stats.written_by_lang,
+        &mut out,
+    );
+    diff_counts(
+        "read errors",
+        &a.stats.read_errors,
+        &b.stats.read_errors,
+        &mut out,
+    );
     for sb in &b.stats.steps {
         let empty = Default::default();
         let sa = a.stats.steps.iter().find(|s| s.name == sb.name);
         let ta = sa.map(|s| &s.total).unwrap_or(&empty);
-        count(&format!("step {} kept", sb.name), ta.kept, sb.total.kept, &mut out);
-        diff_counts(&format!("step {} dropped", sb.name), &ta.dropped, &sb.total.dropped, &mut out);
+        count(
+            &format!("step {} kept", sb.name),
+            ta.kept,
+            sb.total.kept,
+            &mut out,
+        );
+        diff_counts(
+            &format!("step {} dropped", sb.name),
+            &ta.dropped,
+            &sb.total.dropped,
+            &mut out,
+        );
         for (lang, cb) in &sb.by_lang {
             let ka = sa.and_then(|s| s.by_lang.get(lang)).map_or(0, |c| c.kept);
-            count(&format!("step {} kept [{lang}]", sb.name), ka, cb.kept, &mut out);
+            count(
+                &format!("step {} kept [{lang}]", sb.name),
+                ka,
+                cb.kept,
+                &mut out,
+            );
         }
     }
     out
@@ -265,11 +323,26 @@ fn diff_files(what: &str, a: &[FileRecord], b: &[FileRecord], out: &mut Vec<Stri
     }
 }
 
-fn diff_counts(what: &str, a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>, out: &mut Vec<String>) {
-    for k in a.keys().chain(b.keys()).collect::<std::collections::BTreeSet<_>>() {
-        let (x, y) = (a.get(k).copied().unwrap_or(0), b.get(k).copied().unwrap_or(0));
+fn diff_counts(
+    what: &str,
+    a: &BTreeMap<String, u64>,
+    b: &BTreeMap<String, u64>,
+    out: &mut Vec<String>,
+) {
+    for k in a
+        .keys()
+        .chain(b.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let (x, y) = (
+            a.get(k).copied().unwrap_or(0),
+            b.get(k).copied().unwrap_or(0),
+        );
         if x != y {
-            out.push(format!("{what} [{k}]: {x} -> {y} ({:+})", y as i64 - x as i64));
+            out.push(format!(
+                "{what} [{k}]: {x} -> {y} ({:+})",
+                y as i64 - x as i64
+            ));
         }
     }
 }
@@ -278,7 +351,11 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, Strin
     match v {
         serde_json::Value::Object(m) => {
             for (k, x) in m {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&key, x, out);
             }
         }
@@ -302,7 +379,12 @@ mod tests {
         for (name, content) in files {
             std::fs::write(dir.join(name), content).expect("write");
             let (bytes, blake3) = hash_file(&dir.join(name)).expect("hash");
-            outputs.push(Output { path: name.to_string(), rows: 1, bytes, blake3 });
+            outputs.push(Output {
+                path: name.to_string(),
+                rows: 1,
+                bytes,
+                blake3,
+            });
         }
         let m = Manifest {
             format_version: FORMAT_VERSION,
@@ -325,15 +407,38 @@ mod tests {
     #[test]
     fn verify_finds_flipped_truncated_and_missing_outputs() {
         let d = tempfile::tempdir().expect("tmp");
-        manifest(d.path(), &[("a", b"hello world"), ("b", b"second file"), ("c", b"third")]);
+        manifest(
+            d.path(),
+            &[
+                ("a", b"hello world"),
+                ("b", b"second file"),
+                ("c", b"third"),
+            ],
+        );
         assert_eq!(verify(d.path()).expect("ok"), (3, vec![]));
         std::fs::write(d.path().join("a"), b"hello World").expect("flip");
         std::fs::write(d.path().join("b"), b"second").expect("truncate");
         std::fs::remove_file(d.path().join("c")).expect("rm");
         let (_, p) = verify(d.path()).expect("ok");
-        assert!(matches!(&p[0], Problem::Hash(x) if x.ends_with("a")), "{p:?}");
-        assert!(matches!(&p[1], Problem::Size { expected: 11, found: 6, .. }), "{p:?}");
-        assert!(matches!(&p[2], Problem::Missing(x) if x.ends_with("c")), "{p:?}");
+        assert!(
+            matches!(&p[0], Problem::Hash(x) if x.ends_with("a")),
+            "{p:?}"
+        );
+        assert!(
+            matches!(
+                &p[1],
+                Problem::Size {
+                    expected: 11,
+                    found: 6,
+                    ..
+                }
+            ),
+            "{p:?}"
+        );
+        assert!(
+            matches!(&p[2], Problem::Missing(x) if x.ends_with("c")),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -344,8 +449,14 @@ mod tests {
         b.config = serde_json::json!({"chain": {"steps": [{"step": "normalize", "nfc": false}]}});
         b.stats.written = 5;
         let lines = diff(&a, &b);
-        assert!(lines.contains(&"config chain.steps[0].nfc: true -> false".to_string()), "{lines:?}");
-        assert!(lines.contains(&"written: 0 -> 5 (+5)".to_string()), "{lines:?}");
+        assert!(
+            lines.contains(&"config chain.steps[0].nfc: true -> false".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"written: 0 -> 5 (+5)".to_string()),
+            "{lines:?}"
+        );
         assert!(diff(&a, &a).is_empty());
     }
 
@@ -353,6 +464,9 @@ mod tests {
     fn newer_format_versions_are_refused() {
         let d = tempfile::tempdir().expect("tmp");
         std::fs::write(d.path().join(MANIFEST_FILE), "{\"format_version\": 99}").expect("write");
-        assert!(matches!(Manifest::load(d.path()), Err(Error::Version { found: 99, .. })));
+        assert!(matches!(
+            Manifest::load(d.path()),
+            Err(Error::Version { found: 99, .. })
+        ));
     }
 }

@@ -39,10 +39,10 @@ impl Context {
         let bytes = if name == EMBEDDED_LID176 {
             std::borrow::Cow::Borrowed(garbell_lid::LID176_FTZ)
         } else {
-            std::borrow::Cow::Owned(
-                std::fs::read(name)
-                    .map_err(|e| Error::Io { path: name.to_string(), source: e })?,
-            )
+            std::borrow::Cow::Owned(std::fs::read(name).map_err(|e| Error::Io {
+                path: name.to_string(),
+                source: e,
+            })?)
         };
         let m = Arc::new(Model::from_bytes(&bytes).map_err(|e| match e {
             garbell_lid::Error::Format(m) => garbell_lid::Error::Format(format!("{name}: {m}")),
@@ -50,7 +50,10 @@ impl Context {
         })?);
         self.model_files.insert(
             name.to_string(),
-            (bytes.len() as u64, blake3::hash(&bytes).to_hex().to_string()),
+            (
+                bytes.len() as u64,
+                blake3::hash(&bytes).to_hex().to_string(),
+            ),
         );
         self.models.insert(name.to_string(), m.clone());
         Ok(m)

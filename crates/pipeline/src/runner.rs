@@ -62,7 +62,12 @@ pub struct ErrorLine {
 
 impl From<RecordError> for ErrorLine {
     fn from(e: RecordError) -> Self {
-        ErrorLine { input: e.input, offset: e.offset, kind: e.kind.to_string(), message: e.message }
+        ErrorLine {
+            input: e.input,
+            offset: e.offset,
+            kind: e.kind.to_string(),
+            message: e.message,
+        }
     }
 }
 
@@ -112,8 +117,11 @@ pub fn run(
 ) -> Result<RunSummary, Error> {
     let start = Instant::now();
     let chain = build_chain(config, &mut ctx)?;
-    let languages: BTreeMap<String, LanguageProfile> =
-        ctx.languages.iter().map(|p| (p.code.clone(), p.clone())).collect();
+    let languages: BTreeMap<String, LanguageProfile> = ctx
+        .languages
+        .iter()
+        .map(|p| (p.code.clone(), p.clone()))
+        .collect();
     let resolved = serde_json::json!({ "chain": config, "languages": languages });
     let hash = config_hash(&resolved);
     let out = &opts.output;
@@ -214,10 +222,14 @@ fn completed(
             rep.config_hash
         )));
     }
-    let size = std::fs::metadata(input).map_err(|e| io_err(input, e))?.len();
-    let shard_ok = std::fs::metadata(out.join(&rep.shard.path))
-        .is_ok_and(|m| m.len() == rep.shard.bytes);
-    let same_input = rep.index == index && rep.input.path == input.display().to_string() && rep.input.bytes == size;
+    let size = std::fs::metadata(input)
+        .map_err(|e| io_err(input, e))?
+        .len();
+    let shard_ok =
+        std::fs::metadata(out.join(&rep.shard.path)).is_ok_and(|m| m.len() == rep.shard.bytes);
+    let same_input = rep.index == index
+        && rep.input.path == input.display().to_string()
+        && rep.input.bytes == size;
     Ok((same_input && shard_ok).then_some(rep))
 }
 
@@ -260,8 +272,17 @@ fn process_input(
     Ok(TaskReport {
         config_hash: hash.to_string(),
         index,
-        input: FileRecord { path: path.display().to_string(), bytes, blake3 },
-        shard: Output { path: rel, rows: info.rows, bytes: info.bytes, blake3: info.blake3 },
+        input: FileRecord {
+            path: path.display().to_string(),
+            bytes,
+            blake3,
+        },
+        shard: Output {
+            path: rel,
+            rows: info.rows,
+            bytes: info.bytes,
+            blake3: info.blake3,
+        },
         stats,
         errors,
     })
@@ -286,7 +307,10 @@ fn write_outputs(opts: &RunOptions, s: &RunSummary, manifest: &Manifest) -> Resu
     });
     write_atomic(&out.join("run.json"), &json_pretty(&run))?;
     // The manifest last: its presence means the run is complete.
-    write_atomic(&out.join(garbell_manifest::MANIFEST_FILE), &manifest.to_json())?;
+    write_atomic(
+        &out.join(garbell_manifest::MANIFEST_FILE),
+        &manifest.to_json(),
+    )?;
     Ok(())
 }
 
@@ -310,12 +334,18 @@ fn json_pretty<T: Serialize>(v: &T) -> Vec<u8> {
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> Error {
-    Error::Io { path: path.display().to_string(), source }
+    Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, fsynced, then renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let res = (|| {
         let mut f = std::fs::File::create(&tmp)?;
