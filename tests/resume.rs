@@ -243,3 +243,88 @@ fn manifest_diff_names_what_changed() {
     assert!(text.contains("config chain.steps[2].languages"), "{text}");
     assert!(text.contains("written [es]"), "{text}");
 }
+
+/// Mounts a tmpfs of `size` at `dir` (with `extra` options); `None` where mounting is not allowed
+/// (not root, no mount): the test then says so and skips, except under CI where it fails.
+fn mount_tmpfs(dir: &Path, size: &str, extra: &str) -> Option<Unmount> {
+    let opts = if extra.is_empty() {
+        format!("size={size}")
+    } else {
+        format!("size={size},{extra}")
+    };
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &opts, "tmpfs"])
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        let msg = "cannot mount a tmpfs here (needs root): disk-full/read-only test skipped";
+        assert!(std::env::var_os("CI").is_none(), "{msg}");
+        eprintln!("SKIPPED: {msg}");
+        return None;
+    }
+    Some(Unmount(dir.to_path_buf()))
+}
+
+struct Unmount(std::path::PathBuf);
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn disk_full_is_a_clear_error_and_publishes_no_partial_shard() {
+    let inputs = tempdir();
+    make_inputs(inputs.path(), 4, 3000);
+    let mnt = tempdir();
+    let Some(_m) = mount_tmpfs(mnt.path(), "24k", "") else {
+        return;
+    };
+    let out = mnt.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_garbell"))
+        .args(["run", "--chain", "quickstart", "-j", "2", "-o"])
+        .arg(&out)
+        .arg(inputs.path())
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("No space left on device"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !out.join("manifest.json").exists(),
+        "no manifest for an incomplete run"
+    );
+    for f in list_files(&out) {
+        assert!(!f.contains(".tmp-"), "temporary file left: {f}");
+        if f.ends_with(".parquet") {
+            let b = std::fs::read(out.join(&f)).expect("read");
+            assert!(b.ends_with(b"PAR1"), "{f} is partial");
+        }
+    }
+}
+
+#[test]
+fn read_only_output_is_a_clear_error() {
+    let inputs = tempdir();
+    make_inputs(inputs.path(), 1, 10);
+    let mnt = tempdir();
+    let Some(_m) = mount_tmpfs(mnt.path(), "1m", "ro") else {
+        return;
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_garbell"))
+        .args(["run", "--chain", "quickstart", "-o"])
+        .arg(mnt.path().join("out"))
+        .arg(inputs.path())
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("Read-only file system"),
+        "{}",
+        stderr(&o)
+    );
+}
