@@ -328,3 +328,52 @@ fn read_only_output_is_a_clear_error() {
         stderr(&o)
     );
 }
+
+#[test]
+fn tasks_then_merge_equal_a_single_run() {
+    let inputs = tempdir();
+    make_inputs(inputs.path(), 7, 40);
+    let single = tempdir();
+    assert!(run_cmd(inputs.path(), single.path(), "2")
+        .status()
+        .expect("runs")
+        .success());
+    let split = tempdir();
+    let task = |extra: &[&str]| {
+        let mut c = run_cmd(inputs.path(), split.path(), "1");
+        c.args(extra).stderr(std::process::Stdio::piped());
+        c.output().expect("runs")
+    };
+    for k in ["2", "0"] {
+        assert_success(&task(&["--task-index", k, "--task-count", "3"]));
+    }
+    assert!(
+        !split.path().join("manifest.json").exists(),
+        "a task alone writes no manifest"
+    );
+    let early = task(&["--merge"]);
+    assert_eq!(early.status.code(), Some(1));
+    assert!(
+        stderr(&early).contains("task 1 ") && stderr(&early).contains("not complete"),
+        "{}",
+        stderr(&early)
+    );
+    // Slurm's variables select the slice when no flag is given.
+    let mut c = run_cmd(inputs.path(), split.path(), "1");
+    c.env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "3");
+    assert!(c.status().expect("runs").success());
+    assert_success(&task(&["--merge"]));
+    let mut fa = list_files(single.path());
+    let mut fb = list_files(split.path());
+    fa.retain(|f| !f.ends_with("run.json"));
+    fb.retain(|f| !f.ends_with("run.json"));
+    assert_eq!(fa, fb);
+    for f in &fa {
+        assert!(
+            std::fs::read(single.path().join(f)).expect("read")
+                == std::fs::read(split.path().join(f)).expect("read"),
+            "{f} differs between one run and three tasks + merge"
+        );
+    }
+}

@@ -25,6 +25,16 @@ pub struct RunArgs {
     /// Exit with status 3 when any record could not be read.
     #[arg(long)]
     strict: bool,
+    /// Run only task INDEX of --task-count tasks (inputs i with i % COUNT == INDEX), writing
+    /// shards and completion markers but no merged outputs. Defaults to $SLURM_ARRAY_TASK_ID.
+    #[arg(long, requires = "task_count")]
+    task_index: Option<usize>,
+    /// Number of tasks the inputs are split into. Defaults to $SLURM_ARRAY_TASK_COUNT.
+    #[arg(long, requires = "task_index")]
+    task_count: Option<usize>,
+    /// Process nothing: merge every task's completion marker into stats, errors and manifest.
+    #[arg(long, conflicts_with = "task_index")]
+    merge: bool,
     /// Inputs: files or directories (read recursively, in sorted order).
     inputs: Vec<PathBuf>,
 }
@@ -59,6 +69,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
     chain.validate(&name, &langs)?;
     let inputs = garbell_io::input::list_inputs(&inputs).context("listing inputs")?;
     anyhow::ensure!(!inputs.is_empty(), "no input files found");
+    let slice = task_slice(a.task_index, a.task_count)?;
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -82,6 +93,8 @@ pub fn run(a: RunArgs) -> Result<i32> {
         threads,
         output: output.clone(),
         tool_commit: env!("GARBELL_GIT_COMMIT").to_string(),
+        slice,
+        merge_only: a.merge,
         progress: Some(Box::new(move |done, docs| {
             pb.set_position(done);
             pb.set_message(format!("{docs} documents"));
@@ -90,6 +103,13 @@ pub fn run(a: RunArgs) -> Result<i32> {
     let summary = run_chain(&chain, &inputs, Context::new(langs), &opts)?;
     bar.finish_and_clear();
 
+    if let (Some((k, n)), false) = (slice, a.merge) {
+        eprintln!(
+            "garbell: task {k} of {n}: {} inputs done ({} already complete); merge with `garbell run --merge` and the same arguments once every task is done",
+            summary.tasks.len(),
+            summary.resumed
+        );
+    }
     let s = &summary.stats;
     let errors: u64 = s.read_errors.values().sum();
     if summary.resumed > 0 {
@@ -145,4 +165,25 @@ pub fn run(a: RunArgs) -> Result<i32> {
         );
     }
     Ok(if a.strict && errors > 0 { 3 } else { 0 })
+}
+
+/// The task slice from flags, or from Slurm's array variables when the flags are absent.
+fn task_slice(index: Option<usize>, count: Option<usize>) -> Result<Option<(usize, usize)>> {
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<usize>().ok());
+    let (index, count) = match (index, count) {
+        (Some(i), Some(n)) => (i, n),
+        _ => match (env("SLURM_ARRAY_TASK_ID"), env("SLURM_ARRAY_TASK_COUNT")) {
+            (Some(i), Some(n)) => {
+                // Arrays may start at an offset: count from the array's minimum index.
+                let min = env("SLURM_ARRAY_TASK_MIN").unwrap_or(0);
+                (i.saturating_sub(min), n)
+            }
+            _ => return Ok(None),
+        },
+    };
+    anyhow::ensure!(
+        count > 0 && index < count,
+        "task index {index} is not below the task count {count}"
+    );
+    Ok((count > 1).then_some((index, count)))
 }

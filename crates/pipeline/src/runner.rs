@@ -43,6 +43,12 @@ pub struct RunOptions {
     pub output: PathBuf,
     /// The git commit of the binary, recorded in the manifest.
     pub tool_commit: String,
+    /// `Some((index, count))`: process only the inputs whose position `i` in sorted order has
+    /// `i % count == index` (one task of a job array), and write no merged outputs.
+    pub slice: Option<(usize, usize)>,
+    /// Process nothing: merge the completion markers of every task into `stats.json`,
+    /// `errors.jsonl` and `manifest.json` (fails naming the tasks that are not complete).
+    pub merge_only: bool,
     /// Called after each input completes with (inputs done, documents read so far).
     pub progress: Option<Box<dyn Fn(u64, u64) + Sync>>,
 }
@@ -127,9 +133,26 @@ pub fn run(
     let out = &opts.output;
     let shard_dir = out.join("shards");
     let done_dir = out.join("completions");
+    let selected: Vec<usize> = (0..inputs.len())
+        .filter(|i| opts.slice.is_none_or(|(k, n)| i % n == k))
+        .collect();
+    let merging = opts.slice.is_none() || opts.merge_only;
     for d in [out, &shard_dir, &done_dir] {
         std::fs::create_dir_all(d).map_err(|e| io_err(d, e))?;
-        remove_stale_temps(d)?;
+    }
+    // Only this task's own temporary files: other array tasks may be writing theirs right now.
+    let ours = |name: &str| {
+        let Some(rest) = name.strip_prefix(".part-") else {
+            return merging && opts.slice.is_none();
+        };
+        rest.get(..5)
+            .and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|i| selected.binary_search(&i).is_ok() && !opts.merge_only)
+    };
+    remove_stale_temps(&shard_dir, &ours)?;
+    remove_stale_temps(&done_dir, &ours)?;
+    if merging {
+        remove_stale_temps(out, &|n: &str| !n.starts_with(".part-"))?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
@@ -139,16 +162,20 @@ pub fn run(
     let docs = AtomicU64::new(0);
     let resumed = AtomicU64::new(0);
     let results: Vec<Result<TaskReport, Error>> = pool.install(|| {
-        inputs
+        selected
             .par_iter()
-            .enumerate()
-            .map(|(i, path)| {
+            .map(|&i| {
+                let path = &inputs[i];
                 let marker = done_dir.join(format!("part-{i:05}.json"));
                 let r = match completed(&marker, &hash, i, path, out)? {
                     Some(rep) => {
                         resumed.fetch_add(1, Ordering::Relaxed);
                         Ok(rep)
                     }
+                    None if opts.merge_only => Err(Error::Resume(format!(
+                        "task {i} ({}) is not complete: run it before merging",
+                        path.display()
+                    ))),
                     None => {
                         let rep = process_input(config, &chain, &hash, i, path, out)?;
                         write_atomic(&marker, &json_pretty(&rep))?;
@@ -194,7 +221,9 @@ pub fn run(
         seeds: BTreeMap::new(),
         stats: summary.stats.clone(),
     };
-    write_outputs(opts, &summary, &manifest)?;
+    if merging {
+        write_outputs(opts, &summary, &manifest)?;
+    }
     Ok(summary)
 }
 
@@ -314,13 +343,15 @@ fn write_outputs(opts: &RunOptions, s: &RunSummary, manifest: &Manifest) -> Resu
     Ok(())
 }
 
-/// Removes temporary files (`.<name>.tmp-...`) a killed run left in `dir`.
-fn remove_stale_temps(dir: &Path) -> Result<(), Error> {
+/// Removes temporary files (`.<name>.tmp-...`) a killed run left in `dir`, for the names
+/// `mine` accepts.
+fn remove_stale_temps(dir: &Path, mine: &dyn Fn(&str) -> bool) -> Result<(), Error> {
     for entry in std::fs::read_dir(dir).map_err(|e| io_err(dir, e))? {
         let entry = entry.map_err(|e| io_err(dir, e))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') && name.contains(".tmp-") && entry.path().is_file() {
+        if name.starts_with('.') && name.contains(".tmp-") && mine(&name) && entry.path().is_file()
+        {
             std::fs::remove_file(entry.path()).map_err(|e| io_err(&entry.path(), e))?;
         }
     }
