@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Score language identifiers on a set built by build_set.py.
+
+Tools (each answer mapped to garbell's 35 codes, anything else -> "other"):
+  garbell    `garbell lid FILE` (the binary; --garbell PATH), answers used as they are
+  fasttext   lid.176.ftz through the Python fastText bindings (fasttext-predict or
+             fasttext-wheel), text with newlines replaced by spaces, top-1 label mapped
+             through the `[lid] labels` of languages/<code>.toml (so __label__nb -> no is
+             NOT applied: lid.176 has __label__no; __label__bs -> other)
+  langid     langid.py (pip `langid`), full 97-language model; nb -> no, bs -> other
+  pycld2     pycld2.detect (pip `pycld2`), top-1 language code; nb/no -> no, nn -> nn,
+             bs and sr-ME (Montenegrin) -> other, un/xx -> other
+Gold labels: the set's `lang`; "bs" (Bosnian) is scored as gold "other".
+
+Metrics per tool: accuracy; per-language precision/recall/F1; macro-F1 over the 34
+languages other than sh (a language with no items in the set still counts, with F1 0 --
+see --skip-empty); the minimum per-language F1 and its language; Serbo-Croatian group
+accuracy over items whose gold is hr/sr/sh/bs (correct if the answer is hr, sr or sh, or
+"other" for a bs item); throughput in docs/s (garbell: wall time of the process minus
+the wall time of a one-document run, i.e. without start-up/model load; Python tools:
+prediction loop only); the top-10 confusion pairs gold->answer.
+
+Usage:
+  python3 benches/lid_eval/evaluate.py ~/.cache/garbell/lid_eval/docs.jsonl \
+      [--tools garbell,fasttext,langid,pycld2] [--garbell target/release/garbell] \
+      [--model languages/lid/lid.176.ftz] [--json out.json] [--install]
+`--install` pip-installs langid, pycld2 and fasttext-predict.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LANGS35 = ("bg ca cs cy da de el en es et eu fi fr ga gl hr hu it lt lv mt nl nn no oc "
+           "pl pt ro ru sh sk sl sr sv uk").split()
+MACRO = [l for l in LANGS35 if l != "sh"]
+SC = {"hr", "sr", "sh"}
+
+
+def gold_of(lang):
+    return lang if lang in LANGS35 else "other"
+
+
+def map_iso(code: str) -> str:
+    c = code.lower().replace("_", "-")
+    if c in ("nb", "no", "nob", "nor"):
+        return "no"
+    if c in ("hbs", "sh"):
+        return "sh"
+    c = c.split("-")[0] if c not in ("sr-me",) else "other"
+    return c if c in LANGS35 else "other"
+
+
+# ----------------------------------------------------------------------------- tools
+def run_garbell(texts, args):
+    binary = args.garbell
+    if not os.path.exists(binary):
+        sys.exit(f"garbell binary not found at {binary}: cd {REPO} && cargo build --release")
+
+    def call(items):
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False,
+                                         encoding="utf-8") as f:
+            for i, t in enumerate(items):
+                f.write(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\n")
+            path = f.name
+        t0 = time.perf_counter()
+        r = subprocess.run([binary, "lid", path], capture_output=True, text=True)
+        dt = time.perf_counter() - t0
+        os.unlink(path)
+        if r.returncode != 0:
+            sys.exit(f"garbell lid failed: {r.stderr[-2000:]}")
+        out = {}
+        for line in r.stdout.splitlines():
+            if line.strip():
+                o = json.loads(line)
+                out[o["id"]] = o["lang"]
+        return [out.get(str(i), "other") for i in range(len(items))], dt
+
+    _, startup = call(texts[:1])
+    preds, dt = call(texts)
+    return preds, max(dt - startup, 1e-9), preds
+
+
+def fasttext_labels():
+    m = {}
+    for f in sorted(glob.glob(os.path.join(REPO, "languages", "*.toml"))):
+        if os.path.basename(f).startswith("_"):
+            continue
+        d = tomllib.load(open(f, "rb"))
+        for lab in d.get("lid", {}).get("labels", []):
+            m[lab] = d["code"]
+    return m
+
+
+def run_fasttext(texts, args):
+    import fasttext  # fasttext-predict or fasttext-wheel
+    try:
+        fasttext.FastText.eprint = lambda *a, **k: None
+    except AttributeError:
+        pass
+    model = fasttext.load_model(args.model)
+    labmap = fasttext_labels()
+    clean = [t.replace("\n", " ").replace("\r", " ") for t in texts]
+    t0 = time.perf_counter()
+    raw = []
+    # model.f.predict is the binding under model.predict; calling it directly avoids
+    # fasttext-wheel's numpy-2 incompatibility (np.array(copy=False)).
+    for t in clean:
+        pred = model.f.predict(t, 1, 0.0, "strict")
+        raw.append(pred[0][1] if pred else "")
+    dt = time.perf_counter() - t0
+    return [labmap.get(r, "other") for r in raw], dt, raw
+
+
+def run_langid(texts, args):
+    import langid
+    langid.classify("warm up")
+    t0 = time.perf_counter()
+    raw = [langid.classify(t)[0] for t in texts]
+    dt = time.perf_counter() - t0
+    return [map_iso(r) for r in raw], dt, raw
+
+
+def run_pycld2(texts, args):
+    import pycld2
+    t0 = time.perf_counter()
+    raw = []
+    for t in texts:
+        try:
+            _, _, details = pycld2.detect(t)
+            raw.append(details[0][1])
+        except pycld2.error:
+            raw.append("error")
+    dt = time.perf_counter() - t0
+    return [("other" if r in ("un", "xx", "error") else map_iso(r)) for r in raw], dt, raw
+
+
+TOOLS = {"garbell": run_garbell, "fasttext": run_fasttext, "langid": run_langid,
+         "pycld2": run_pycld2}
+
+
+# ----------------------------------------------------------------------------- metrics
+def score(gold_raw, preds, skip_empty=False):
+    gold = [gold_of(g) for g in gold_raw]
+    n = len(gold)
+    acc = sum(g == p for g, p in zip(gold, preds)) / n
+    tp, fp, fn = collections.Counter(), collections.Counter(), collections.Counter()
+    for g, p in zip(gold, preds):
+        if g == p:
+            tp[g] += 1
+        else:
+            fp[p] += 1
+            fn[g] += 1
+    per = {}
+    for l in LANGS35:
+        prec = tp[l] / (tp[l] + fp[l]) if tp[l] + fp[l] else 0.0
+        rec = tp[l] / (tp[l] + fn[l]) if tp[l] + fn[l] else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        per[l] = {"precision": prec, "recall": rec, "f1": f1, "support": tp[l] + fn[l],
+                  "predicted": tp[l] + fp[l]}
+    macro_langs = [l for l in MACRO if not (skip_empty and per[l]["support"] == 0)]
+    macro = sum(per[l]["f1"] for l in macro_langs) / len(macro_langs)
+    mn = min(macro_langs, key=lambda l: (per[l]["f1"], l))
+    sc_items = [(g, p) for g, p in zip(gold_raw, preds) if g in SC or g == "bs"]
+    sc_ok = sum(p in SC or (g == "bs" and p == "other") for g, p in sc_items)
+    conf = collections.Counter((g, p) for g, p in zip(gold, preds) if g != p)
+    return {"n": n, "accuracy": acc, "macro_f1_34": macro, "macro_langs": len(macro_langs),
+            "min_f1": per[mn]["f1"], "min_f1_lang": mn,
+            "sc_group_accuracy": sc_ok / len(sc_items) if sc_items else None,
+            "sc_items": len(sc_items),
+            "top_confusions": [[f"{g}->{p}", c] for (g, p), c in conf.most_common(10)],
+            "per_language": per}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("sets", nargs="+", help="JSONL set files (docs.jsonl, segments.jsonl)")
+    ap.add_argument("--tools", default="garbell,fasttext,langid,pycld2")
+    ap.add_argument("--garbell", default=os.path.join(REPO, "target", "release", "garbell"))
+    ap.add_argument("--model", default=os.path.join(REPO, "languages", "lid", "lid.176.ftz"))
+    ap.add_argument("--json", help="write all metrics (and raw answers) to this file")
+    ap.add_argument("--skip-empty", action="store_true",
+                    help="leave languages with no items out of the macro-F1")
+    ap.add_argument("--install", action="store_true",
+                    help="pip install langid pycld2 fasttext-predict first")
+    args = ap.parse_args()
+    if args.install:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "langid", "pycld2",
+                        "fasttext-predict"], check=True)
+
+    report = {}
+    for path in args.sets:
+        items = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+        texts = [it["text"] for it in items]
+        gold = [it["lang"] for it in items]
+        name = os.path.basename(path)
+        report[name] = {}
+        print(f"\n=== {path}: {len(items)} items, "
+              f"{len(set(gold))} gold labels ===")
+        for tool in args.tools.split(","):
+            preds, dt, raw = TOOLS[tool](texts, args)
+            s = score(gold, preds, args.skip_empty)
+            s["docs_per_s"] = len(texts) / dt
+            s["raw_label_counts"] = dict(collections.Counter(raw).most_common(15))
+            report[name][tool] = s
+            if args.json:
+                s["answers"] = preds
+            sc = s["sc_group_accuracy"]
+            print(f"\n[{tool}] accuracy {s['accuracy']:.4f}  macro-F1(34) "
+                  f"{s['macro_f1_34']:.4f}  min F1 {s['min_f1']:.4f} ({s['min_f1_lang']})  "
+                  f"SC-group acc {sc if sc is None else f'{sc:.4f}'} (n={s['sc_items']})  "
+                  f"{s['docs_per_s']:.0f} docs/s")
+            print("  top confusions: " + ", ".join(f"{k} {v}" for k, v in s["top_confusions"]))
+        tools = list(report[name])
+        print(f"\nper-language F1 ({name}); support = gold items")
+        print(f"{'lang':5}{'n':>6} " + "".join(f"{t:>10}" for t in tools))
+        for l in LANGS35:
+            sup = report[name][tools[0]]["per_language"][l]["support"]
+            print(f"{l:5}{sup:6d} " + "".join(
+                f"{report[name][t]['per_language'][l]['f1']:10.3f}" for t in tools))
+    if args.json:
+        json.dump(report, open(args.json, "w"), indent=1)
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
