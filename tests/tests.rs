@@ -206,6 +206,65 @@ fn sources_every_format_runs_through_the_chain() {
 }
 
 #[test]
+fn web_chain_applies_quality_rules_with_named_reasons() {
+    let out = tempdir();
+    let samples = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/samples");
+    let o = garbell(&[
+        "run",
+        "--chain",
+        "web",
+        "-o",
+        out.path().to_str().expect("utf8"),
+        samples.to_str().expect("utf8"),
+    ]);
+    assert_success(&o);
+    let s = read_json(&out.path().join("stats.json"));
+    let steps: Vec<&str> = s["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|st| st["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "normalize",
+            "identify_language",
+            "filter_language",
+            "filter_gopher_repetition",
+            "filter_gopher_quality",
+            "filter_c4",
+            "filter_fineweb_quality"
+        ]
+    );
+    let gq = &s["steps"][4]["total"];
+    assert!(
+        gq["dropped"]["gopher_short_doc"]
+            .as_u64()
+            .expect("short docs dropped")
+            > 0,
+        "{gq}"
+    );
+    // Every step's counts add up, and what the last step kept is what was written.
+    for st in s["steps"].as_array().expect("steps") {
+        let t = &st["total"];
+        let dropped: u64 = t["dropped"]
+            .as_object()
+            .expect("dropped")
+            .values()
+            .map(|v| v.as_u64().expect("n"))
+            .sum();
+        assert_eq!(
+            t["seen"].as_u64(),
+            Some(
+                t["kept"].as_u64().expect("kept") + dropped + t["errors"].as_u64().expect("errors")
+            )
+        );
+    }
+    assert_eq!(s["steps"][6]["total"]["kept"], s["written"]);
+}
+
+#[test]
 fn lid_prints_one_line_per_document_with_ids() {
     let dir = tempdir();
     let input = dir.path().join("in.jsonl");

@@ -55,6 +55,14 @@ pub enum StepConfig {
     IdentifyLanguage(IdentifyLanguageConfig),
     /// Keeps documents in the selected languages above their thresholds.
     FilterLanguage(FilterLanguageConfig),
+    /// Gopher quality rules (Rae et al. 2021), as datatrove's GopherQualityFilter.
+    FilterGopherQuality(garbell_quality::GopherQualityConfig),
+    /// Gopher repetition rules (Rae et al. 2021), as datatrove's GopherRepetitionFilter.
+    FilterGopherRepetition(garbell_quality::GopherRepetitionConfig),
+    /// C4 rules (Raffel et al. 2020), as datatrove's C4QualityFilter, with line removal.
+    FilterC4(garbell_quality::C4Config),
+    /// FineWeb quality rules (Penedo et al. 2024), as datatrove's FineWebQualityFilter.
+    FilterFinewebQuality(garbell_quality::FineWebQualityConfig),
 }
 
 impl StepConfig {
@@ -64,6 +72,10 @@ impl StepConfig {
             StepConfig::Normalize(_) => "normalize",
             StepConfig::IdentifyLanguage(_) => "identify_language",
             StepConfig::FilterLanguage(_) => "filter_language",
+            StepConfig::FilterGopherQuality(_) => "filter_gopher_quality",
+            StepConfig::FilterGopherRepetition(_) => "filter_gopher_repetition",
+            StepConfig::FilterC4(_) => "filter_c4",
+            StepConfig::FilterFinewebQuality(_) => "filter_fineweb_quality",
         }
     }
 }
@@ -185,6 +197,10 @@ impl ChainConfig {
             ));
         }
         let mut have_lid = false;
+        // Quality steps validate their own parameters when built; do it now, before any work.
+        let check = |i: usize, r: Result<(), garbell_quality::Error>| {
+            r.map_err(|e| invalid(format!("steps[{i}]: {e}")))
+        };
         for (i, s) in self.steps.iter().enumerate() {
             match s {
                 StepConfig::IdentifyLanguage(_) => have_lid = true,
@@ -209,6 +225,10 @@ impl ChainConfig {
                         }
                     }
                 }
+                StepConfig::FilterGopherQuality(c) => check(i, c.build().map(drop))?,
+                StepConfig::FilterGopherRepetition(c) => check(i, c.build().map(drop))?,
+                StepConfig::FilterC4(c) => check(i, c.build().map(drop))?,
+                StepConfig::FilterFinewebQuality(c) => check(i, c.build().map(drop))?,
                 StepConfig::Normalize(_) => {}
             }
         }

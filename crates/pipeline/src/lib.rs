@@ -22,6 +22,9 @@ pub enum Error {
     /// Invalid configuration.
     #[error(transparent)]
     Config(#[from] garbell_config::Error),
+    /// A step's parameters are invalid.
+    #[error(transparent)]
+    Step(#[from] garbell_quality::Error),
     /// A model could not be loaded.
     #[error(transparent)]
     Model(#[from] garbell_lid::Error),

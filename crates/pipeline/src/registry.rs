@@ -93,6 +93,10 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
                 c.max_bytes,
             ))
         }
+        StepConfig::FilterGopherQuality(c) => Box::new(c.build()?),
+        StepConfig::FilterGopherRepetition(c) => Box::new(c.build()?),
+        StepConfig::FilterC4(c) => Box::new(c.build()?),
+        StepConfig::FilterFinewebQuality(c) => Box::new(c.build()?),
         StepConfig::FilterLanguage(c) => Box::new(crate::steps::FilterLanguage::new(
             &ctx.languages,
             &c.languages,

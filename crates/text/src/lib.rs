@@ -15,6 +15,8 @@
 //! assert_eq!(n.normalize("Cafe\u{301}\r\n\r\n\r\n\u{a0}hola\u{0}  món  "), "Café\n\nhola món");
 //! ```
 
+pub mod words;
+
 use icu_normalizer::ComposingNormalizerBorrowed;
 
 /// Options of [`Normalizer`].

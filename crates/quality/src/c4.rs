@@ -1,0 +1,248 @@
+//! `filter_c4`: the C4 rules (Raffel et al. 2020, section 2.2; datatrove `C4QualityFilter`).
+
+use crate::common::{nchars, put, py_strip, Error, Tokenizer};
+use garbell_core::{Document, RecordError, Step, Verdict};
+use garbell_text::words::{datatrove_sentence_count, is_python_space, python_lines};
+use serde::{Deserialize, Serialize};
+
+/// Substrings that mark a policy/cookie line (datatrove `POLICY_SUBSTRINGS`, from TFDS
+/// `c4_utils.py`).
+pub const POLICY_SUBSTRINGS: &[&str] = &[
+    "terms of use",
+    "privacy policy",
+    "cookie policy",
+    "uses cookies",
+    "use of cookies",
+    "use cookies",
+];
+
+/// Parameters of `filter_c4`. Defaults are datatrove 0.10.1's (`C4QualityFilter.__init__`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct C4Config {
+    /// Compute and store the signals but never drop nor rewrite.
+    pub annotate_only: bool,
+    /// Sentence counting: `datatrove` (spaCy sentencizer rules) or `garbell` (terminal
+    /// punctuation followed by a space).
+    pub tokenizer: Tokenizer,
+    /// Rewrite the text with only the kept lines, as C4 and datatrove do (`false`: keep the text,
+    /// decide on the kept lines only).
+    pub remove_lines: bool,
+    /// Remove Wikipedia-style citations `[1]`, `[edit]`, `[citation needed]` (`remove_citations`).
+    pub remove_citations: bool,
+    /// Remove lines that do not end in `.`, `?`, `!`, `"` or `'`, or that end in `...`
+    /// (`filter_no_terminal_punct`).
+    pub filter_no_terminal_punct: bool,
+    /// Minimum number of sentences in the kept lines (`min_num_sentences` = 5; `None` disables).
+    pub min_num_sentences: Option<usize>,
+    /// Remove lines with fewer words (`min_words_per_line` = 3).
+    pub min_words_per_line: usize,
+    /// Remove lines with a longer word, in characters (`max_word_length` = 1000; `None` disables).
+    pub max_word_length: Option<usize>,
+    /// Drop documents containing "lorem ipsum" (`filter_lorem_ipsum`).
+    pub filter_lorem_ipsum: bool,
+    /// Remove lines mentioning "javascript" (`filter_javascript`).
+    pub filter_javascript: bool,
+    /// Drop documents containing `{` (`filter_curly_bracket`).
+    pub filter_curly_bracket: bool,
+    /// Remove lines with a [`POLICY_SUBSTRINGS`] phrase (`filter_policy`).
+    pub filter_policy: bool,
+}
+
+impl Default for C4Config {
+    fn default() -> Self {
+        C4Config {
+            annotate_only: false,
+            tokenizer: Tokenizer::Garbell,
+            remove_lines: true,
+            remove_citations: true,
+            filter_no_terminal_punct: true,
+            min_num_sentences: Some(5),
+            min_words_per_line: 3,
+            max_word_length: Some(1000),
+            filter_lorem_ipsum: true,
+            filter_javascript: true,
+            filter_curly_bracket: true,
+            filter_policy: true,
+        }
+    }
+}
+
+impl C4Config {
+    /// Validates the parameters and builds the step.
+    pub fn build(&self) -> Result<C4, Error> {
+        Ok(C4 { cfg: self.clone() })
+    }
+}
+
+/// `filter_c4` — **What**: looks at each line (stripped): removes lines with a word over
+/// `max_word_length` characters, without terminal punctuation, with fewer than
+/// `min_words_per_line` words, mentioning javascript or a cookie/terms policy; drops the document
+/// if a kept-so-far line contains "lorem ipsum" or `{`, or if the kept lines have fewer than
+/// `min_num_sentences` sentences; otherwise (with `remove_lines`) the text becomes the kept
+/// lines. **Why**: C4's cleaning of Common Crawl: keep prose lines, drop boilerplate and code.
+/// **Signals written**: `c4_lines`, `c4_lines_kept`, `c4_sentences`, `c4_lorem_ipsum`,
+/// `c4_curly_bracket` (0/1). **Reasons**: `c4_lorem_ipsum`, `c4_curly_bracket`,
+/// `c4_too_few_sentences` (datatrove: `lorem_ipsum`, `curly_bracket`, `too_few_sentences`).
+#[derive(Debug)]
+pub struct C4 {
+    cfg: C4Config,
+}
+
+/// Removes `[digits]`, `[edit]` and `[citation needed]` (datatrove `CITATION_REGEX`).
+fn remove_citations(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('[') {
+        return line.into();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find('[') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let skip = if after[digits..].starts_with(']') {
+            Some(digits + 1)
+        } else if after.starts_with("edit]") {
+            Some(5)
+        } else if after.starts_with("citation needed]") {
+            Some(16)
+        } else {
+            None
+        };
+        match skip {
+            Some(n) => rest = &after[n..],
+            None => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+/// Sentences by garbell's rule: runs of `.`, `!`, `?`, `…` followed by whitespace end one.
+fn garbell_sentence_count(line: &str) -> usize {
+    let mut n = 0;
+    let mut in_sentence = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !is_python_space(c) {
+            in_sentence = true;
+        }
+        if matches!(c, '.' | '!' | '?' | '…') {
+            let next = chars.peek().copied();
+            if in_sentence && next.is_none_or(is_python_space) {
+                n += 1;
+                in_sentence = false;
+            }
+        }
+    }
+    n + usize::from(in_sentence)
+}
+
+enum Outcome {
+    Drop(&'static str),
+    Kept(Vec<String>, usize),
+}
+
+impl C4 {
+    fn run(&self, doc: &Document) -> (Outcome, usize) {
+        let c = &self.cfg;
+        let mut kept = Vec::new();
+        let mut sentences = 0usize;
+        let mut n_lines = 0usize;
+        for raw in python_lines(&doc.text) {
+            n_lines += 1;
+            let line = py_strip(raw);
+            let mut n_words = 0usize;
+            let mut too_long = false;
+            for w in line.split(is_python_space).filter(|w| !w.is_empty()) {
+                n_words += 1;
+                if c.max_word_length.is_some_and(|m| nchars(w) > m) {
+                    too_long = true;
+                }
+            }
+            if too_long {
+                continue;
+            }
+            let line = if c.remove_citations {
+                remove_citations(line)
+            } else {
+                line.into()
+            };
+            if c.filter_no_terminal_punct
+                && (!line.ends_with(['.', '?', '!', '"', '\'']) || line.ends_with("..."))
+            {
+                continue;
+            }
+            if n_words < c.min_words_per_line {
+                continue;
+            }
+            let lower = line.to_lowercase();
+            if c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
+                return (Outcome::Drop("c4_lorem_ipsum"), n_lines);
+            }
+            if c.filter_javascript && lower.contains("javascript") {
+                continue;
+            }
+            if c.filter_curly_bracket && line.contains('{') {
+                return (Outcome::Drop("c4_curly_bracket"), n_lines);
+            }
+            if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| lower.contains(p)) {
+                continue;
+            }
+            if c.min_num_sentences.is_some() {
+                sentences += match c.tokenizer {
+                    Tokenizer::Datatrove => datatrove_sentence_count(&line),
+                    Tokenizer::Garbell => garbell_sentence_count(&line),
+                };
+            }
+            kept.push(line.into_owned());
+        }
+        if c.min_num_sentences.is_some_and(|m| sentences < m) {
+            return (Outcome::Drop("c4_too_few_sentences"), n_lines);
+        }
+        (Outcome::Kept(kept, sentences), n_lines)
+    }
+}
+
+impl Step for C4 {
+    fn name(&self) -> &str {
+        "filter_c4"
+    }
+
+    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
+        let (outcome, n_lines) = self.run(doc);
+        put(doc, "c4_lines", n_lines as f64);
+        put(doc, "c4_lorem_ipsum", 0.0);
+        put(doc, "c4_curly_bracket", 0.0);
+        match outcome {
+            Outcome::Drop(reason) => {
+                let sig = if reason == "c4_lorem_ipsum" {
+                    "c4_lorem_ipsum"
+                } else if reason == "c4_curly_bracket" {
+                    "c4_curly_bracket"
+                } else {
+                    "c4_sentences"
+                };
+                if sig != "c4_sentences" {
+                    put(doc, sig, 1.0);
+                }
+                Ok(if self.cfg.annotate_only {
+                    Verdict::Keep
+                } else {
+                    Verdict::drop(reason)
+                })
+            }
+            Outcome::Kept(lines, sentences) => {
+                put(doc, "c4_lines_kept", lines.len() as f64);
+                put(doc, "c4_sentences", sentences as f64);
+                if !self.cfg.annotate_only && self.cfg.remove_lines {
+                    doc.text = py_strip(&lines.join("\n")).to_string();
+                }
+                Ok(Verdict::Keep)
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! `filter_fineweb_quality`: FineWeb's extra rules (Penedo et al. 2024; datatrove
+//! `FineWebQualityFilter`).
+
+use crate::common::{check_ratio, nchars, put, py_strip, Error, Tokenizer};
+use crate::datatrove_chars::TERMINAL_PUNCTUATION;
+use crate::gopher_repetition::find_duplicates;
+use garbell_core::{Document, RecordError, Step, Verdict};
+use serde::{Deserialize, Serialize};
+
+/// Parameters of `filter_fineweb_quality`. Defaults are datatrove 0.10.1's
+/// (`FineWebQualityFilter.__init__`), the values used to build FineWeb.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FineWebQualityConfig {
+    /// Compute and store the signals but never drop.
+    pub annotate_only: bool,
+    /// Word splitter for the newline-per-word ratio.
+    pub tokenizer: Tokenizer,
+    /// Minimum fraction of lines ending in terminal punctuation (`line_punct_thr` = 0.12).
+    pub line_punct_thr: f64,
+    /// Do not drop documents where no line ends in punctuation (`line_punct_exclude_zero` = false).
+    pub line_punct_exclude_zero: bool,
+    /// Maximum fraction of lines of at most `short_line_length` characters (`short_line_thr` = 0.67).
+    pub short_line_thr: f64,
+    /// Length in characters up to which a line is short (`short_line_length` = 30).
+    pub short_line_length: usize,
+    /// Maximum fraction of characters in duplicated lines (`char_duplicates_ratio` = 0.01).
+    pub char_duplicates_ratio: f64,
+    /// Maximum newlines per word (`new_line_ratio` = 0.3).
+    pub new_line_ratio: f64,
+}
+
+impl Default for FineWebQualityConfig {
+    fn default() -> Self {
+        FineWebQualityConfig {
+            annotate_only: false,
+            tokenizer: Tokenizer::Garbell,
+            line_punct_thr: 0.12,
+            line_punct_exclude_zero: false,
+            short_line_thr: 0.67,
+            short_line_length: 30,
+            char_duplicates_ratio: 0.01,
+            new_line_ratio: 0.3,
+        }
+    }
+}
+
+impl FineWebQualityConfig {
+    /// Validates the parameters and builds the step.
+    pub fn build(&self) -> Result<FineWebQuality, Error> {
+        const S: &str = "filter_fineweb_quality";
+        check_ratio(S, "line_punct_thr", Some(self.line_punct_thr))?;
+        check_ratio(S, "short_line_thr", Some(self.short_line_thr))?;
+        check_ratio(S, "char_duplicates_ratio", Some(self.char_duplicates_ratio))?;
+        Ok(FineWebQuality { cfg: self.clone() })
+    }
+}
+
+/// `filter_fineweb_quality` — **What**: over the non-blank lines: the fraction ending in terminal
+/// punctuation, the fraction of short lines, the fraction of characters in duplicated lines, and
+/// newlines per word. **Why**: FineWeb's ablations found these remove list-like and boilerplate
+/// pages that Gopher and C4 keep. **Signals written**: `fineweb_line_punct_ratio`,
+/// `fineweb_short_line_ratio`, `fineweb_char_dup_ratio`, `fineweb_list_ratio`. **Reasons**:
+/// `empty`, `line_punct_ratio`, `short_line_ratio`, `char_dup_ratio`, `list_ratio`.
+#[derive(Debug)]
+pub struct FineWebQuality {
+    cfg: FineWebQualityConfig,
+}
+
+impl FineWebQuality {
+    /// Computes the signals; `false` when the document has no non-blank line.
+    pub fn annotate(&self, doc: &mut Document) -> bool {
+        let text = doc.text.as_str();
+        let lines: Vec<&str> = text
+            .split('\n')
+            .filter(|l| !py_strip(l).is_empty())
+            .collect();
+        if lines.is_empty() {
+            return false;
+        }
+        let n = lines.len() as f64;
+        let punct = lines
+            .iter()
+            .filter(|l| {
+                l.chars()
+                    .next_back()
+                    .is_some_and(|c| TERMINAL_PUNCTUATION.contains(c))
+            })
+            .count();
+        let short = lines
+            .iter()
+            .filter(|l| nchars(l) <= self.cfg.short_line_length)
+            .count();
+        let (_, dup_chars) = find_duplicates(lines.iter().copied());
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let non_nl = (nchars(text) - newlines).max(1);
+        let mut words = Vec::new();
+        self.cfg.tokenizer.split_into(text, &doc.lang, &mut words);
+        let list = if words.is_empty() {
+            if newlines > 0 {
+                f64::INFINITY
+            } else {
+                0.0
+            }
+        } else {
+            newlines as f64 / words.len() as f64
+        };
+        put(doc, "fineweb_line_punct_ratio", punct as f64 / n);
+        put(doc, "fineweb_short_line_ratio", short as f64 / n);
+        put(
+            doc,
+            "fineweb_char_dup_ratio",
+            dup_chars as f64 / non_nl as f64,
+        );
+        put(doc, "fineweb_list_ratio", list.min(f64::MAX));
+        true
+    }
+
+    /// Decides from the signals, in datatrove's order.
+    pub fn decide(&self, doc: &Document) -> Verdict {
+        let c = &self.cfg;
+        let s = |k: &str| doc.signals.get(k).copied().unwrap_or(0.0);
+        let punct = s("fineweb_line_punct_ratio");
+        if punct < c.line_punct_thr && !(punct == 0.0 && c.line_punct_exclude_zero) {
+            return Verdict::drop("line_punct_ratio");
+        }
+        if s("fineweb_short_line_ratio") > c.short_line_thr {
+            return Verdict::drop("short_line_ratio");
+        }
+        if s("fineweb_char_dup_ratio") > c.char_duplicates_ratio {
+            return Verdict::drop("char_dup_ratio");
+        }
+        if s("fineweb_list_ratio") > c.new_line_ratio {
+            return Verdict::drop("list_ratio");
+        }
+        Verdict::Keep
+    }
+}
+
+impl Step for FineWebQuality {
+    fn name(&self) -> &str {
+        "filter_fineweb_quality"
+    }
+
+    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
+        if !self.annotate(doc) {
+            return Ok(if self.cfg.annotate_only {
+                Verdict::Keep
+            } else {
+                Verdict::drop("empty")
+            });
+        }
+        Ok(if self.cfg.annotate_only {
+            Verdict::Keep
+        } else {
+            self.decide(doc)
+        })
+    }
+}

@@ -1,0 +1,301 @@
+//! `filter_gopher_quality`: Gopher's quality rules (Rae et al. 2021, table A1; datatrove
+//! `GopherQualityFilter`).
+
+use crate::common::{check_ratio, nchars, put, stopwords, Error, Tokenizer};
+use crate::datatrove_chars::PUNCTUATION_SET;
+use garbell_core::{Document, RecordError, Step, Verdict};
+use garbell_text::words::python_lines;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// datatrove's default English stopwords for this rule (`STOP_WORDS` in
+/// `gopher_quality_filter.py`, from the Gopher paper).
+pub const GOPHER_ENGLISH_STOP_WORDS: &[&str] =
+    &["the", "be", "to", "of", "and", "that", "have", "with"];
+
+/// Parameters of `filter_gopher_quality`. Defaults are datatrove 0.10.1's
+/// (`GopherQualityFilter.__init__`), which are Gopher's (arXiv:2112.11446, section A.1.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GopherQualityConfig {
+    /// Compute and store the signals but never drop.
+    pub annotate_only: bool,
+    /// Word splitter (garbell's by default; `datatrove` for fidelity checks).
+    pub tokenizer: Tokenizer,
+    /// Minimum number of non-symbol words (datatrove `min_doc_words` = 50).
+    pub min_doc_words: Option<usize>,
+    /// Maximum number of non-symbol words (datatrove `max_doc_words` = 100000).
+    pub max_doc_words: Option<usize>,
+    /// Minimum mean length of non-symbol words, in characters (datatrove `min_avg_word_length` = 3).
+    pub min_avg_word_length: Option<f64>,
+    /// Maximum mean word length (datatrove `max_avg_word_length` = 10).
+    pub max_avg_word_length: Option<f64>,
+    /// Maximum ratio of `#`, and of ellipses (`...`, `…`), to words (datatrove
+    /// `max_symbol_word_ratio` = 0.1).
+    pub max_symbol_word_ratio: Option<f64>,
+    /// Maximum fraction of lines starting with `•` or `-` (datatrove `max_bullet_lines_ratio` = 0.9).
+    pub max_bullet_lines_ratio: Option<f64>,
+    /// Maximum fraction of lines ending with an ellipsis (datatrove `max_ellipsis_lines_ratio` = 0.3).
+    pub max_ellipsis_lines_ratio: Option<f64>,
+    /// Minimum fraction of words with an alphabetic character (datatrove
+    /// `max_non_alpha_words_ratio` = 0.8, a minimum despite its name).
+    pub min_alpha_words_ratio: Option<f64>,
+    /// Minimum number of distinct stopwords present (datatrove `min_stop_words` = 2).
+    pub min_stop_words: Option<usize>,
+    /// A fixed stopword list for all languages (datatrove's default is
+    /// [`GOPHER_ENGLISH_STOP_WORDS`]). Unset: the document language's list from
+    /// `languages/stopwords/<lang>.txt`; languages without a list skip the rule.
+    pub stop_words: Option<Vec<String>>,
+    /// Lowercase words before looking them up in the stopword list (datatrove does not).
+    pub lowercase_stop_words: bool,
+}
+
+impl Default for GopherQualityConfig {
+    fn default() -> Self {
+        GopherQualityConfig {
+            annotate_only: false,
+            tokenizer: Tokenizer::Garbell,
+            min_doc_words: Some(50),
+            max_doc_words: Some(100_000),
+            min_avg_word_length: Some(3.0),
+            max_avg_word_length: Some(10.0),
+            max_symbol_word_ratio: Some(0.1),
+            max_bullet_lines_ratio: Some(0.9),
+            max_ellipsis_lines_ratio: Some(0.3),
+            min_alpha_words_ratio: Some(0.8),
+            min_stop_words: Some(2),
+            stop_words: None,
+            lowercase_stop_words: true,
+        }
+    }
+}
+
+impl GopherQualityConfig {
+    /// datatrove 0.10.1's exact setup: its tokenizer, its English stopwords, case-sensitive.
+    pub fn datatrove() -> Self {
+        GopherQualityConfig {
+            tokenizer: Tokenizer::Datatrove,
+            stop_words: Some(
+                GOPHER_ENGLISH_STOP_WORDS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            ),
+            lowercase_stop_words: false,
+            ..Default::default()
+        }
+    }
+
+    /// Validates the parameters and builds the step.
+    pub fn build(&self) -> Result<GopherQuality, Error> {
+        const S: &str = "filter_gopher_quality";
+        check_ratio(S, "max_bullet_lines_ratio", self.max_bullet_lines_ratio)?;
+        check_ratio(S, "max_ellipsis_lines_ratio", self.max_ellipsis_lines_ratio)?;
+        check_ratio(S, "min_alpha_words_ratio", self.min_alpha_words_ratio)?;
+        Ok(GopherQuality {
+            cfg: self.clone(),
+            fixed_stop_words: self
+                .stop_words
+                .as_ref()
+                .map(|v| v.iter().cloned().collect()),
+        })
+    }
+}
+
+/// `filter_gopher_quality` — **What**: counts words, mean word length, `#` and ellipsis per word,
+/// bullet and ellipsis lines, words with a letter, and distinct stopwords; drops documents
+/// outside Gopher's bounds. **Why**: removes boilerplate, lists, tables, menus and non-prose text
+/// (Rae et al. 2021, A.1.1). **Signals written**: `gopher_words`, `gopher_avg_word_len`,
+/// `gopher_hash_ratio`, `gopher_ellipsis_ratio`, `gopher_bullet_lines`, `gopher_ellipsis_lines`,
+/// `gopher_alpha_words`, `gopher_stop_words` (the last only when the language has a list).
+/// **Reasons** (first failing rule, in datatrove's order): `gopher_short_doc`, `gopher_long_doc`,
+/// `gopher_below_avg_threshold`, `gopher_above_avg_threshold`, `gopher_too_many_hashes`,
+/// `gopher_too_many_ellipsis`, `gopher_too_many_bullets`, `gopher_too_many_end_ellipsis`,
+/// `gopher_below_alpha_threshold`, `gopher_enough_stop_words`.
+#[derive(Debug)]
+pub struct GopherQuality {
+    cfg: GopherQualityConfig,
+    fixed_stop_words: Option<HashSet<String>>,
+}
+
+fn is_symbol_word(w: &str) -> bool {
+    w.chars().all(|c| PUNCTUATION_SET.contains(c))
+}
+
+fn count_non_overlapping(text: &str, pat: &str) -> usize {
+    text.matches(pat).count()
+}
+
+impl GopherQuality {
+    /// Computes the signals into `doc.signals`.
+    pub fn annotate(&self, doc: &mut Document) {
+        let mut words = Vec::new();
+        self.cfg
+            .tokenizer
+            .split_into(&doc.text, &doc.lang, &mut words);
+        let text = doc.text.as_str();
+        let n_words = words.len();
+        let (mut n_non_symbol, mut len_sum, mut n_alpha) = (0usize, 0usize, 0usize);
+        for w in &words {
+            if !is_symbol_word(w) {
+                n_non_symbol += 1;
+                len_sum += nchars(w);
+            }
+            if w.chars().any(char::is_alphabetic) {
+                n_alpha += 1;
+            }
+        }
+        let per_word = |x: usize| {
+            if n_words == 0 {
+                0.0
+            } else {
+                x as f64 / n_words as f64
+            }
+        };
+        let hashes = memchr::memchr_iter(b'#', text.as_bytes()).count();
+        let ellipses = count_non_overlapping(text, "...") + count_non_overlapping(text, "…");
+        let (mut n_lines, mut bullets, mut end_ellipsis) = (0usize, 0usize, 0usize);
+        for line in python_lines(text) {
+            n_lines += 1;
+            let l = line.trim_start_matches(garbell_text::words::is_python_space);
+            if l.starts_with('•') || l.starts_with('-') {
+                bullets += 1;
+            }
+            let r = line.trim_end_matches(garbell_text::words::is_python_space);
+            if r.ends_with("...") || r.ends_with('…') {
+                end_ellipsis += 1;
+            }
+        }
+        let per_line = |x: usize| {
+            if n_lines == 0 {
+                0.0
+            } else {
+                x as f64 / n_lines as f64
+            }
+        };
+        let stop = self.stop_word_count(&words, &doc.lang);
+        let signals = [
+            ("gopher_words", n_non_symbol as f64),
+            ("gopher_hash_ratio", per_word(hashes)),
+            ("gopher_ellipsis_ratio", per_word(ellipses)),
+            ("gopher_bullet_lines", per_line(bullets)),
+            ("gopher_ellipsis_lines", per_line(end_ellipsis)),
+            ("gopher_alpha_words", per_word(n_alpha)),
+        ];
+        for (k, v) in signals {
+            put(doc, k, v);
+        }
+        if n_non_symbol > 0 {
+            put(
+                doc,
+                "gopher_avg_word_len",
+                len_sum as f64 / n_non_symbol as f64,
+            );
+        } else {
+            doc.signals.remove("gopher_avg_word_len");
+        }
+        match stop {
+            Some(n) => put(doc, "gopher_stop_words", n as f64),
+            None => {
+                doc.signals.remove("gopher_stop_words");
+            }
+        }
+    }
+
+    fn stop_word_count(&self, words: &[&str], lang: &str) -> Option<usize> {
+        let lower = self.cfg.lowercase_stop_words;
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut add = |w: &str, hit: bool| {
+            if hit {
+                seen.insert(w.to_string());
+            }
+        };
+        let key = |w: &str| {
+            if lower {
+                w.to_lowercase()
+            } else {
+                w.to_string()
+            }
+        };
+        if let Some(fixed) = &self.fixed_stop_words {
+            for w in words {
+                let k = key(w);
+                let hit = fixed.contains(&k);
+                add(&k, hit);
+            }
+        } else {
+            let list = stopwords(lang)?;
+            for w in words {
+                let k = key(w);
+                let hit = list.contains(k.as_str());
+                add(&k, hit);
+            }
+        }
+        Some(seen.len())
+    }
+
+    /// Decides from the signals in `doc.signals` (as [`GopherQuality::annotate`] wrote them).
+    pub fn decide(&self, doc: &Document) -> Verdict {
+        let c = &self.cfg;
+        let s = |k: &str| doc.signals.get(k).copied();
+        let words = s("gopher_words").unwrap_or(0.0);
+        if c.min_doc_words.is_some_and(|m| m > 0 && words < m as f64) {
+            return Verdict::drop("gopher_short_doc");
+        }
+        if c.max_doc_words.is_some_and(|m| m > 0 && words > m as f64) {
+            return Verdict::drop("gopher_long_doc");
+        }
+        if let Some(avg) = s("gopher_avg_word_len") {
+            if c.min_avg_word_length.is_some_and(|m| m > 0.0 && avg < m) {
+                return Verdict::drop("gopher_below_avg_threshold");
+            }
+            if c.max_avg_word_length.is_some_and(|m| m > 0.0 && avg > m) {
+                return Verdict::drop("gopher_above_avg_threshold");
+            }
+        }
+        if let Some(m) = c.max_symbol_word_ratio.filter(|&m| m > 0.0) {
+            if s("gopher_hash_ratio").is_some_and(|r| r > m) {
+                return Verdict::drop("gopher_too_many_hashes");
+            }
+            if s("gopher_ellipsis_ratio").is_some_and(|r| r > m) {
+                return Verdict::drop("gopher_too_many_ellipsis");
+            }
+        }
+        if let Some(m) = c.max_bullet_lines_ratio.filter(|&m| m > 0.0) {
+            if s("gopher_bullet_lines").is_some_and(|r| r > m) {
+                return Verdict::drop("gopher_too_many_bullets");
+            }
+        }
+        if let Some(m) = c.max_ellipsis_lines_ratio.filter(|&m| m > 0.0) {
+            if s("gopher_ellipsis_lines").is_some_and(|r| r > m) {
+                return Verdict::drop("gopher_too_many_end_ellipsis");
+            }
+        }
+        if let Some(m) = c.min_alpha_words_ratio.filter(|&m| m > 0.0) {
+            if s("gopher_alpha_words").is_some_and(|r| r < m) {
+                return Verdict::drop("gopher_below_alpha_threshold");
+            }
+        }
+        if let (Some(m), Some(n)) = (c.min_stop_words.filter(|&m| m > 0), s("gopher_stop_words")) {
+            if n < m as f64 {
+                return Verdict::drop("gopher_enough_stop_words");
+            }
+        }
+        Verdict::Keep
+    }
+}
+
+impl Step for GopherQuality {
+    fn name(&self) -> &str {
+        "filter_gopher_quality"
+    }
+
+    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
+        self.annotate(doc);
+        Ok(if self.cfg.annotate_only {
+            Verdict::Keep
+        } else {
+            self.decide(doc)
+        })
+    }
+}

@@ -1,0 +1,303 @@
+//! `filter_gopher_repetition`: Gopher's repetition rules (Rae et al. 2021, table A1; datatrove
+//! `GopherRepetitionFilter`).
+
+use crate::common::{check_ratio, nchars, put, py_strip, Error, Fnv, IdBuild, Tokenizer};
+use garbell_core::{Document, RecordError, Step, Verdict};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// Parameters of `filter_gopher_repetition`. Defaults are datatrove 0.10.1's, which are Gopher's
+/// table A1 (arXiv:2112.11446).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GopherRepetitionConfig {
+    /// Compute and store the signals but never drop.
+    pub annotate_only: bool,
+    /// Word splitter for the n-gram rules.
+    pub tokenizer: Tokenizer,
+    /// Maximum fraction of duplicated lines (datatrove `dup_line_frac` = 0.3).
+    pub dup_line_frac: Option<f64>,
+    /// Maximum fraction of duplicated paragraphs (`dup_para_frac` = 0.3).
+    pub dup_para_frac: Option<f64>,
+    /// Maximum fraction of characters in duplicated lines (`dup_line_char_frac` = 0.2).
+    pub dup_line_char_frac: Option<f64>,
+    /// Maximum fraction of characters in duplicated paragraphs (`dup_para_char_frac` = 0.2).
+    pub dup_para_char_frac: Option<f64>,
+    /// `[n, max]` pairs: maximum fraction of characters covered by the most frequent n-gram
+    /// (`top_n_grams` = (2, 0.2), (3, 0.18), (4, 0.16)).
+    pub top_n_grams: Vec<(usize, f64)>,
+    /// `[n, max]` pairs: maximum fraction of characters in duplicated n-grams
+    /// (`dup_n_grams` = (5, 0.15) … (10, 0.10)).
+    pub dup_n_grams: Vec<(usize, f64)>,
+}
+
+impl Default for GopherRepetitionConfig {
+    fn default() -> Self {
+        GopherRepetitionConfig {
+            annotate_only: false,
+            tokenizer: Tokenizer::Garbell,
+            dup_line_frac: Some(0.3),
+            dup_para_frac: Some(0.3),
+            dup_line_char_frac: Some(0.2),
+            dup_para_char_frac: Some(0.2),
+            top_n_grams: vec![(2, 0.2), (3, 0.18), (4, 0.16)],
+            dup_n_grams: vec![
+                (5, 0.15),
+                (6, 0.14),
+                (7, 0.13),
+                (8, 0.12),
+                (9, 0.11),
+                (10, 0.10),
+            ],
+        }
+    }
+}
+
+impl GopherRepetitionConfig {
+    /// Validates the parameters and builds the step.
+    pub fn build(&self) -> Result<GopherRepetition, Error> {
+        const S: &str = "filter_gopher_repetition";
+        check_ratio(S, "dup_line_frac", self.dup_line_frac)?;
+        check_ratio(S, "dup_para_frac", self.dup_para_frac)?;
+        check_ratio(S, "dup_line_char_frac", self.dup_line_char_frac)?;
+        check_ratio(S, "dup_para_char_frac", self.dup_para_char_frac)?;
+        for &(n, f) in self.top_n_grams.iter().chain(&self.dup_n_grams) {
+            if n == 0 {
+                return Err(Error {
+                    step: S,
+                    param: "top_n_grams/dup_n_grams",
+                    message: "n must be ≥ 1".into(),
+                });
+            }
+            check_ratio(S, "top_n_grams/dup_n_grams", Some(f))?;
+        }
+        let mut names = Vec::new();
+        for &(n, _) in &self.top_n_grams {
+            names.push((format!("rep_top_{n}_gram"), format!("top_{n}_gram")));
+        }
+        for &(n, _) in &self.dup_n_grams {
+            names.push((
+                format!("rep_dup_{n}_gram"),
+                format!("duplicated_{n}_n_grams"),
+            ));
+        }
+        Ok(GopherRepetition {
+            cfg: self.clone(),
+            names,
+        })
+    }
+}
+
+/// `filter_gopher_repetition` — **What**: measures repeated paragraphs (split at 2+ newlines),
+/// lines (split at newlines), the most frequent 2-4-grams and the duplicated 5-10-grams of words,
+/// as fractions of the document's characters. **Why**: repetitive pages (link farms, templated
+/// text, spam) are low quality and harm training (Rae et al. 2021, A.1.1). **Signals written**:
+/// `rep_dup_para_frac`, `rep_dup_para_char_frac`, `rep_dup_line_frac`, `rep_dup_line_char_frac`,
+/// `rep_top_{n}_gram`, `rep_dup_{n}_gram`. **Reasons**: `empty`, `dup_para_frac`,
+/// `dup_para_char_frac`, `dup_line_frac`, `dup_line_char_frac`, `top_{n}_gram`,
+/// `duplicated_{n}_n_grams`.
+#[derive(Debug)]
+pub struct GopherRepetition {
+    cfg: GopherRepetitionConfig,
+    /// (signal name, reason) for each top n-gram then each duplicated n-gram rule.
+    names: Vec<(String, String)>,
+}
+
+/// (duplicated elements, characters in them), as datatrove's `find_duplicates`.
+pub(crate) fn find_duplicates<'a>(items: impl Iterator<Item = &'a str>) -> (usize, usize) {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let (mut dup, mut chars) = (0, 0);
+    for it in items {
+        if !seen.insert(it) {
+            dup += 1;
+            chars += nchars(it);
+        }
+    }
+    (dup, chars)
+}
+
+/// Paragraphs as `re.split(r"\n{2,}", text.strip())`.
+fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    let t = py_strip(text);
+    let mut rest = Some(t);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr::memmem::find(r.as_bytes(), b"\n\n") {
+            None => {
+                rest = None;
+                Some(r)
+            }
+            Some(at) => {
+                let end = at + r[at..].bytes().take_while(|&b| b == b'\n').count();
+                rest = Some(&r[end..]);
+                Some(&r[..at])
+            }
+        }
+    })
+}
+
+/// Lines as `re.split("\n+", text)`.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr::memchr(b'\n', r.as_bytes()) {
+            None => {
+                rest = None;
+                Some(r)
+            }
+            Some(at) => {
+                let end = at + r[at..].bytes().take_while(|&b| b == b'\n').count();
+                rest = Some(&r[end..]);
+                Some(&r[..at])
+            }
+        }
+    })
+}
+
+/// Characters of the most frequent n-gram (words joined by spaces) times its count; ties go to
+/// the n-gram seen first (Python's `Counter.most_common`). `None` when there is no n-gram.
+fn top_ngram_chars(words: &[&str], lens: &[usize], n: usize) -> Option<usize> {
+    if words.len() < n {
+        return None;
+    }
+    let mut counts: HashMap<u64, (usize, usize), IdBuild> = HashMap::default();
+    let mut best: Option<(usize, usize, usize)> = None; // (count, first index, chars)
+    for i in 0..=words.len() - n {
+        let mut h = Fnv::new();
+        for (j, w) in words[i..i + n].iter().enumerate() {
+            if j > 0 {
+                h.write(b" ");
+            }
+            h.write(w.as_bytes());
+        }
+        let e = counts.entry(h.0).or_insert((0, i));
+        e.0 += 1;
+        let (count, first) = *e;
+        let better = match best {
+            None => true,
+            Some((bc, bf, _)) => count > bc || (count == bc && first < bf),
+        };
+        if better {
+            let chars = lens[first..first + n].iter().sum::<usize>() + n - 1;
+            best = Some((count, first, chars));
+        }
+    }
+    best.map(|(c, _, chars)| c * chars)
+}
+
+/// Characters in duplicated n-grams as datatrove's `find_all_duplicate` counts them (n-grams are
+/// the words concatenated without separator; after a duplicate the scan jumps `n` words).
+fn dup_ngram_chars(words: &[&str], lens: &[usize], n: usize) -> usize {
+    let mut seen: HashSet<u64, IdBuild> = HashSet::default();
+    let (mut repeated, mut idx) = (0usize, 0usize);
+    while idx + n <= words.len() {
+        let mut h = Fnv::new();
+        for w in &words[idx..idx + n] {
+            h.write(w.as_bytes());
+        }
+        if seen.contains(&h.0) {
+            repeated += lens[idx..idx + n].iter().sum::<usize>();
+            idx += n;
+        } else {
+            seen.insert(h.0);
+            idx += 1;
+        }
+    }
+    repeated
+}
+
+impl GopherRepetition {
+    /// Computes the signals into `doc.signals`.
+    pub fn annotate(&self, doc: &mut Document) {
+        let text = doc.text.as_str();
+        let len = nchars(text).max(1) as f64;
+        let paras: Vec<&str> = paragraphs(text).collect();
+        let (pd, pc) = find_duplicates(paras.iter().copied());
+        let ls: Vec<&str> = lines(text).collect();
+        let (ld, lc) = find_duplicates(ls.iter().copied());
+        let mut words = Vec::new();
+        self.cfg.tokenizer.split_into(text, &doc.lang, &mut words);
+        let lens: Vec<usize> = words.iter().map(|w| nchars(w)).collect();
+        let mut out: Vec<(&str, f64)> = vec![
+            ("rep_dup_para_frac", pd as f64 / paras.len().max(1) as f64),
+            ("rep_dup_para_char_frac", pc as f64 / len),
+            ("rep_dup_line_frac", ld as f64 / ls.len().max(1) as f64),
+            ("rep_dup_line_char_frac", lc as f64 / len),
+        ];
+        let mut i = 0;
+        let mut ngram_signals = Vec::new();
+        for &(n, _) in &self.cfg.top_n_grams {
+            ngram_signals.push((i, top_ngram_chars(&words, &lens, n).map(|c| c as f64 / len)));
+            i += 1;
+        }
+        for &(n, _) in &self.cfg.dup_n_grams {
+            ngram_signals.push((i, Some(dup_ngram_chars(&words, &lens, n) as f64 / len)));
+            i += 1;
+        }
+        for (k, v) in out.drain(..) {
+            put(doc, k, v);
+        }
+        for (i, v) in ngram_signals {
+            let name = &self.names[i].0;
+            match v {
+                Some(v) => put(doc, name, v),
+                None => {
+                    doc.signals.remove(name.as_str());
+                }
+            }
+        }
+    }
+
+    /// Decides from the signals, in datatrove's order.
+    pub fn decide(&self, doc: &Document) -> Verdict {
+        if doc.text.is_empty() {
+            return Verdict::drop("empty");
+        }
+        let c = &self.cfg;
+        let over = |k: &str, m: Option<f64>| {
+            m.filter(|&m| m > 0.0)
+                .is_some_and(|m| doc.signals.get(k).is_some_and(|&v| v > m))
+        };
+        for (k, m, r) in [
+            ("rep_dup_para_frac", c.dup_para_frac, "dup_para_frac"),
+            (
+                "rep_dup_para_char_frac",
+                c.dup_para_char_frac,
+                "dup_para_char_frac",
+            ),
+            ("rep_dup_line_frac", c.dup_line_frac, "dup_line_frac"),
+            (
+                "rep_dup_line_char_frac",
+                c.dup_line_char_frac,
+                "dup_line_char_frac",
+            ),
+        ] {
+            if over(k, m) {
+                return Verdict::drop(r);
+            }
+        }
+        let thresholds = c.top_n_grams.iter().chain(&c.dup_n_grams).map(|&(_, f)| f);
+        for ((sig, reason), f) in self.names.iter().zip(thresholds) {
+            if doc.signals.get(sig.as_str()).is_some_and(|&v| v > f) {
+                return Verdict::Drop(reason.clone().into());
+            }
+        }
+        Verdict::Keep
+    }
+}
+
+impl Step for GopherRepetition {
+    fn name(&self) -> &str {
+        "filter_gopher_repetition"
+    }
+
+    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
+        self.annotate(doc);
+        Ok(if self.cfg.annotate_only {
+            Verdict::Keep
+        } else {
+            self.decide(doc)
+        })
+    }
+}

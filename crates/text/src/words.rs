@@ -1,0 +1,713 @@
+//! Word, line and sentence splitting for the 35 languages, without models.
+//!
+//! Two splitters:
+//!
+//! - [`Words`] / [`words`]: garbell's own word splitter. A word is a maximal run of letters,
+//!   combining marks and digits (any script: Latin, Cyrillic, Greek, ...), which may contain
+//!   - a hyphen between two alphanumerics (`ben-estar`, `t-uisce`, `COVID-19`),
+//!   - an apostrophe (`'` or `’`) between two letters (`don't`, `o'clock`) — except in languages
+//!     with elision ([`elides`]: ca fr it oc ga), where the word is cut after the apostrophe so
+//!     that `l'home` gives `l'` and `home`, and `d'aigua` gives `d'` and `aigua`,
+//!   - a `.`, `,` or `:` between two digits (`3.5`, `1,000`, `12:30`).
+//!
+//!   Punctuation and symbols are never words. Words are `&str` slices of the input: no allocation.
+//!
+//! - [`datatrove_words`]: reproduces the word tokenization datatrove 0.10.1's filters use by
+//!   default (`split_into_words(text, "eng")`, i.e. spaCy 3 `spacy.blank("en")`'s tokenizer, then
+//!   whitespace-only tokens dropped): whitespace split, prefix/suffix/infix punctuation rules and
+//!   the English special cases (`don't` → `do` `n't`). Punctuation tokens *are* words there. It
+//!   exists so that garbell's filters can be checked against datatrove's decisions; see
+//!   `docs/quality.md` for the known differences. [`datatrove_sentence_count`] counts sentences
+//!   the way spaCy's `sentencizer` does (used by datatrove's C4 filter).
+//!
+//! [`python_lines`] splits lines exactly as Python's `str.splitlines()`.
+//!
+//! ```
+//! use garbell_text::words::{words, Words, datatrove_words};
+//! assert_eq!(words("Hello, world! 3.5 well-known").collect::<Vec<_>>(),
+//!            ["Hello", "world", "3.5", "well-known"]);
+//! assert_eq!(Words::for_lang("l'home beu d'aigua", "ca").collect::<Vec<_>>(),
+//!            ["l'", "home", "beu", "d'", "aigua"]);
+//! assert_eq!(datatrove_words("I don't know (really)."),
+//!            ["I", "do", "n't", "know", "(", "really", ")", "."]);
+//! ```
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// Languages whose apostrophe marks elision (`l'home`, `j'ai`, `dell'acqua`, `d'ól`): the word
+/// is cut after the apostrophe.
+pub const ELISION_LANGS: &[&str] = &["ca", "fr", "it", "oc", "ga"];
+
+/// True when `lang` uses elision apostrophes ([`ELISION_LANGS`]).
+pub fn elides(lang: &str) -> bool {
+    ELISION_LANGS.contains(&lang)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_mark(c)
+}
+
+/// Combining marks of the scripts we handle (so NFD text still splits into whole words).
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '’'
+}
+
+fn is_hyphen(c: char) -> bool {
+    c == '-' || c == '\u{2010}' || c == '\u{2011}'
+}
+
+/// garbell's word splitter: an iterator of `&str` words (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Words<'a> {
+    text: &'a str,
+    pos: usize,
+    elision: bool,
+}
+
+/// The words of `text`, without elision splitting (use [`Words::for_lang`] when the language is
+/// known).
+pub fn words(text: &str) -> Words<'_> {
+    Words {
+        text,
+        pos: 0,
+        elision: false,
+    }
+}
+
+impl<'a> Words<'a> {
+    /// The words of `text` in language `lang` (elision apostrophes split for [`ELISION_LANGS`]).
+    pub fn for_lang(text: &'a str, lang: &str) -> Self {
+        Words {
+            text,
+            pos: 0,
+            elision: elides(lang),
+        }
+    }
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let text = self.text;
+        let rest = &text[self.pos..];
+        let (skip, _) = rest.char_indices().find(|&(_, c)| is_word_char(c))?;
+        let start = self.pos + skip;
+        let mut end = start;
+        let mut prev: Option<char> = None;
+        let mut chars = text[start..].char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let at = start + i;
+            if is_word_char(c) {
+                end = at + c.len_utf8();
+                prev = Some(c);
+                continue;
+            }
+            let next = chars.peek().map(|&(_, n)| n);
+            let (Some(p), Some(n)) = (prev, next) else {
+                break;
+            };
+            let joins = if is_hyphen(c) {
+                is_word_char(p) && is_word_char(n)
+            } else if is_apostrophe(c) {
+                if p.is_alphabetic() && n.is_alphabetic() && self.elision {
+                    // Elision: the word ends with the apostrophe.
+                    end = at + c.len_utf8();
+                    break;
+                }
+                p.is_alphabetic() && n.is_alphabetic()
+            } else if matches!(c, '.' | ',' | ':') {
+                p.is_numeric() && n.is_numeric()
+            } else {
+                false
+            };
+            if !joins {
+                break;
+            }
+            prev = Some(c);
+        }
+        self.pos = end;
+        Some(&text[start..end])
+    }
+}
+
+/// Lines of `text` exactly as Python's `str.splitlines()` gives them: split at `\n`, `\r\n`,
+/// `\r`, `\v`, `\f`, `\x1c`-`\x1e`, U+0085, U+2028 and U+2029; no empty last line for a trailing
+/// break; nothing for an empty text.
+pub fn python_lines(text: &str) -> PythonLines<'_> {
+    PythonLines { rest: text }
+}
+
+/// Iterator of [`python_lines`].
+#[derive(Debug, Clone)]
+pub struct PythonLines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for PythonLines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let rest = self.rest;
+        match rest.char_indices().find(|&(_, c)| is_python_line_break(c)) {
+            None => {
+                self.rest = "";
+                Some(rest)
+            }
+            Some((i, c)) => {
+                let mut after = i + c.len_utf8();
+                if c == '\r' && rest[after..].starts_with('\n') {
+                    after += 1;
+                }
+                self.rest = &rest[after..];
+                Some(&rest[..i])
+            }
+        }
+    }
+}
+
+fn is_python_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\u{0B}'
+            | '\u{0C}'
+            | '\u{1C}'
+            | '\u{1D}'
+            | '\u{1E}'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// Python's `str.isspace()` for one character.
+pub fn is_python_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{1C}'..='\u{1F}')
+}
+
+// ---------------------------------------------------------------------------------------------
+// datatrove-compatible tokenizer (spaCy `blank("en")` rules, reimplemented).
+
+fn specials() -> &'static HashMap<&'static str, Vec<&'static str>> {
+    static SPECIALS: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    SPECIALS.get_or_init(|| {
+        include_str!("data/spacy_en_specials.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .filter_map(|l| {
+                let mut it = l.split('\t');
+                let key = it.next()?;
+                Some((key, it.collect()))
+            })
+            .collect()
+    })
+}
+
+/// Characters that are a prefix on their own (spaCy's `TOKENIZER_PREFIXES`, one-character ones).
+const PREFIX_CHARS: &str = "§%=—–…,:;!?¿؟¡()[]{}<>_#*&。？！，、；：～·।،۔؛٪'\"”“`‘´’‚„»«「」『』（）〔〕【】《》〈〉⟦⟧$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻₼₾₿";
+/// Characters that are a suffix on their own (spaCy's `TOKENIZER_SUFFIXES`, one-character ones).
+const SUFFIX_CHARS: &str =
+    "…,:;!?¿؟¡()[]{}<>_#*&。？！，、；：～·।،۔؛٪'\"”“`‘´’‚„»«「」『』（）〔〕【】《》〈〉⟦⟧—–";
+/// Quotes and brackets (spaCy's `CONCAT_QUOTES`).
+const QUOTES: &str = "'\"”“`‘´’‚,„»«「」『』（）〔〕【】《》〈〉⟦⟧";
+/// Characters after which a final `.` is split off (spaCy's suffix look-behind class).
+const BEFORE_FINAL_DOT: &str =
+    "%²-+…|,:;\\!?¿؟¡()[]{}<>_#*&。？！，、；：～·।،۔؛٪'\"”“`‘´’‚„»«「」『』（）〔〕【】《》〈〉⟦⟧";
+const CURRENCIES: &[&str] = &[
+    "$", "£", "€", "¥", "฿", "US$", "C$", "A$", "₽", "﷼", "₴", "₠", "₡", "₢", "₣", "₤", "₥", "₦",
+    "₧", "₨", "₩", "₪", "₫", "₭", "₮", "₯", "₰", "₱", "₲", "₳", "₵", "₶", "₷", "₸", "₹", "₺", "₻",
+    "₼", "₾", "₿",
+];
+const UNITS: &[&str] = &[
+    "km", "km²", "km³", "m", "m²", "m³", "dm", "dm²", "dm³", "cm", "cm²", "cm³", "mm", "mm²",
+    "mm³", "ha", "µm", "nm", "yd", "in", "ft", "kg", "g", "mg", "µg", "t", "lb", "oz", "m/s",
+    "km/h", "kmh", "mph", "hPa", "Pa", "mbar", "mb", "MB", "kb", "KB", "gb", "GB", "tb", "TB", "T",
+    "G", "M", "K", "%", "км", "км²", "км³", "м", "м²", "м³", "дм", "дм²", "дм³", "см", "см²",
+    "см³", "мм", "мм²", "мм³", "нм", "кг", "г", "мг", "м/с", "км/ч", "кПа", "Па", "мбар", "Кб",
+    "КБ", "кб", "Мб", "МБ", "мб", "Гб", "ГБ", "гб", "Тб", "ТБ",
+];
+
+/// spaCy's `LIST_ICONS` (symbols, other), approximated by the blocks it draws from.
+fn is_icon(c: char) -> bool {
+    matches!(c, '\u{A6}' | '\u{A9}' | '\u{AE}' | '\u{B0}' | '\u{2100}'..='\u{214F}'
+        | '\u{2190}'..='\u{21FF}' | '\u{2300}'..='\u{23FF}' | '\u{2400}'..='\u{244A}'
+        | '\u{249C}'..='\u{24E9}' | '\u{2500}'..='\u{25B6}' | '\u{25B8}'..='\u{25C0}'
+        | '\u{25C2}'..='\u{25F7}' | '\u{2600}'..='\u{266E}' | '\u{2670}'..='\u{2767}'
+        | '\u{2794}'..='\u{27BF}' | '\u{2800}'..='\u{28FF}' | '\u{2B00}'..='\u{2BFF}'
+        | '\u{1F000}'..='\u{1FAFF}')
+}
+
+fn last_char(s: &str) -> Option<char> {
+    s.chars().next_back()
+}
+
+/// Length of the prefix spaCy's English tokenizer strips from `s` (0 = none).
+fn prefix_len(s: &str) -> usize {
+    let Some(c) = s.chars().next() else { return 0 };
+    if c == '.' {
+        let n = s.bytes().take_while(|&b| b == b'.').count();
+        return if n >= 2 { n } else { 0 };
+    }
+    if c == '+' {
+        let next = s[1..].chars().next();
+        return if next.is_some_and(|n| n.is_ascii_digit()) {
+            0
+        } else {
+            1
+        };
+    }
+    if PREFIX_CHARS.contains(c) || is_icon(c) {
+        return c.len_utf8();
+    }
+    for p in ["US$", "C$", "A$"] {
+        if s.starts_with(p) {
+            return p.len();
+        }
+    }
+    0
+}
+
+/// Does a spaCy English suffix match exactly `s[i..]` (with `s[..i]` as look-behind)?
+fn suffix_at(s: &str, i: usize) -> bool {
+    let (before, rest) = s.split_at(i);
+    let mut rc = rest.chars();
+    let first = rc.next();
+    let single = first.is_some() && rc.next().is_none();
+    let prev = last_char(before);
+    if single {
+        let c = first.unwrap_or(' ');
+        if SUFFIX_CHARS.contains(c) || is_icon(c) {
+            return true;
+        }
+        if c == '+' && prev.is_some_and(|p| p.is_ascii_digit()) {
+            return true;
+        }
+        if c == '.' {
+            if let Some(p) = prev {
+                if p.is_ascii_digit() || p.is_lowercase() || BEFORE_FINAL_DOT.contains(p) {
+                    return true;
+                }
+                let mut b = before.chars().rev();
+                let (p1, p2) = (b.next(), b.next());
+                if let (Some(p1), Some(p2)) = (p1, p2) {
+                    if p1.is_uppercase() && p2.is_uppercase() {
+                        return true;
+                    }
+                    if p2 == '°' && "FfCcKk".contains(p1) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+    if rest == "……" || matches!(rest, "'s" | "'S" | "’s" | "’S") {
+        return true;
+    }
+    if rest.len() >= 2 && rest.bytes().all(|b| b == b'.') {
+        return true;
+    }
+    if prev.is_some_and(|p| p.is_ascii_digit())
+        && (CURRENCIES.contains(&rest) || UNITS.contains(&rest))
+    {
+        return true;
+    }
+    false
+}
+
+/// Length of the suffix spaCy's English tokenizer strips from `s` (the leftmost match wins).
+fn suffix_len(s: &str) -> usize {
+    for (i, _) in s.char_indices() {
+        if suffix_at(s, i) {
+            return s.len() - i;
+        }
+    }
+    0
+}
+
+/// Infix matches of `s` as byte ranges, leftmost first, not overlapping.
+fn infixes(s: &str) -> Vec<(usize, usize)> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < chars.len() {
+        let (at, c) = chars[k];
+        let prev = if k > 0 { Some(chars[k - 1].1) } else { None };
+        let next = chars.get(k + 1).map(|&(_, n)| n);
+        let end_of = |j: usize| chars.get(j).map_or(s.len(), |&(b, _)| b);
+        let mut m: Option<usize> = None; // number of chars matched
+        if c == '.' && next == Some('.') {
+            let n = chars[k..].iter().take_while(|&&(_, x)| x == '.').count();
+            m = Some(n);
+        } else if c == '…'
+            || is_icon(c)
+            || (matches!(c, '+' | '-' | '*' | '^')
+                && prev.is_some_and(|p| p.is_ascii_digit())
+                && next.is_some_and(|n| n.is_ascii_digit() || n == '-'))
+            || (c == '.'
+                && prev.is_some_and(|p| p.is_lowercase() || QUOTES.contains(p))
+                && next.is_some_and(|n| n.is_uppercase() || QUOTES.contains(n)))
+            || (c == ','
+                && prev.is_some_and(|p| p.is_alphabetic())
+                && next.is_some_and(|n| n.is_alphabetic()))
+        {
+            m = Some(1);
+        } else if prev.is_some_and(|p| p.is_alphabetic() || p.is_ascii_digit()) {
+            if matches!(c, ':' | '<' | '>' | '=' | '/') && next.is_some_and(|n| n.is_alphabetic()) {
+                m = Some(1);
+            } else if matches!(c, '-' | '–' | '—' | '~') {
+                // -|–|—|--|---|——|~ followed by a letter, tried in that order.
+                let alts: &[&str] = &["-", "–", "—", "--", "---", "——", "~"];
+                for a in alts {
+                    if s[at..].starts_with(a) {
+                        let n = a.chars().count();
+                        if chars.get(k + n).is_some_and(|&(_, x)| x.is_alphabetic()) {
+                            m = Some(n);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        match m {
+            Some(n) => {
+                out.push((at, end_of(k + n)));
+                k += n;
+            }
+            None => k += 1,
+        }
+    }
+    out
+}
+
+/// spaCy's URL matcher, approximated: `[scheme://][user@]host.tld[:port][/path]`.
+fn looks_like_url(s: &str) -> bool {
+    let mut rest = s;
+    if let Some(i) = rest.find("://") {
+        let scheme = &rest[..i];
+        if scheme.chars().count() < 2
+            || !scheme
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '+' || c == '-' || c == '.')
+        {
+            return false;
+        }
+        rest = &rest[i + 3..];
+    }
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (mut host, path) = rest.split_at(host_end);
+    if let Some(i) = host.rfind('@') {
+        host = &host[i + 1..];
+    }
+    if let Some(i) = host.rfind(':') {
+        let port = &host[i + 1..];
+        if !(2..=5).contains(&port.len()) || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        host = &host[..i];
+    }
+    if path.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 {
+        return false;
+    }
+    let Some((tld, others)) = labels.split_last() else {
+        return false;
+    };
+    let tld_ok = (2..=63).contains(&tld.chars().count()) && tld.chars().all(char::is_lowercase);
+    let ip_ok = labels.len() == 4
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()));
+    ip_ok
+        || tld_ok
+            && others.iter().all(|l| {
+                let ok_char = |c: char| c.is_ascii_alphanumeric() || c as u32 >= 0xA1;
+                !l.is_empty()
+                    && l.chars().next().is_some_and(ok_char)
+                    && l.chars().last().is_some_and(ok_char)
+                    && l.chars().all(|c| ok_char(c) || c == '_' || c == '-')
+            })
+}
+
+fn tokenize_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>) {
+    let sp = specials();
+    if let Some(pieces) = sp.get(chunk) {
+        push_pieces(chunk, pieces, out);
+        return;
+    }
+    let mut prefixes: Vec<&'a str> = Vec::new();
+    let mut suffixes: Vec<&'a str> = Vec::new();
+    let mut s = chunk;
+    let mut last_len = usize::MAX;
+    while !s.is_empty() && s.len() != last_len {
+        if sp.contains_key(s) {
+            break;
+        }
+        last_len = s.len();
+        let pre = prefix_len(s);
+        if pre > 0 {
+            let minus_pre = &s[pre..];
+            if !minus_pre.is_empty() && sp.contains_key(minus_pre) {
+                prefixes.push(&s[..pre]);
+                s = minus_pre;
+                break;
+            }
+        }
+        let suf = suffix_len(&s[pre..]);
+        if suf > 0 {
+            let minus_suf = &s[..s.len() - suf];
+            if sp.contains_key(minus_suf) {
+                suffixes.push(&s[s.len() - suf..]);
+                s = minus_suf;
+                break;
+            }
+        }
+        if pre > 0 && suf > 0 && pre + suf <= s.len() {
+            prefixes.push(&s[..pre]);
+            suffixes.push(&s[s.len() - suf..]);
+            s = &s[pre..s.len() - suf];
+        } else if pre > 0 {
+            prefixes.push(&s[..pre]);
+            s = &s[pre..];
+        } else if suf > 0 {
+            suffixes.push(&s[s.len() - suf..]);
+            s = &s[..s.len() - suf];
+        }
+        if !s.is_empty() && sp.contains_key(s) {
+            break;
+        }
+    }
+    out.extend(prefixes);
+    if !s.is_empty() {
+        if let Some(pieces) = sp.get(s) {
+            push_pieces(s, pieces, out);
+        } else if looks_like_url(s) {
+            out.push(s);
+        } else {
+            let mut start = 0;
+            for (a, b) in infixes(s) {
+                if a == 0 {
+                    continue;
+                }
+                if a != start {
+                    out.push(&s[start..a]);
+                }
+                out.push(&s[a..b]);
+                start = b;
+            }
+            if start < s.len() {
+                out.push(&s[start..]);
+            }
+        }
+    }
+    out.extend(suffixes.into_iter().rev());
+}
+
+/// Pushes the special-case pieces as slices of `s` (they concatenate to it).
+fn push_pieces<'a>(s: &'a str, pieces: &[&str], out: &mut Vec<&'a str>) {
+    let mut at = 0;
+    for p in pieces {
+        let end = (at + p.len()).min(s.len());
+        out.push(&s[at..end]);
+        at = end;
+    }
+}
+
+/// The words datatrove 0.10.1 gets from `split_into_words(text)` with its default language
+/// (English: spaCy's `blank("en")` tokenizer, whitespace tokens removed). See the module docs.
+pub fn datatrove_words(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    datatrove_words_into(text, &mut out);
+    out
+}
+
+/// [`datatrove_words`] into a reused vector (cleared first).
+pub fn datatrove_words_into<'a>(text: &'a str, out: &mut Vec<&'a str>) {
+    out.clear();
+    for chunk in text.split(is_python_space).filter(|c| !c.is_empty()) {
+        tokenize_chunk(chunk, out);
+    }
+    // strip_strings: tokens are stripped and empty ones dropped (none are empty here).
+}
+
+/// Sentence-final characters of spaCy's `sentencizer` (its default `punct_chars`, the Latin,
+/// Cyrillic, Greek and common CJK/Arabic ones).
+const SENT_PUNCT: &str = "!.?։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷﹒﹖﹗！．？｡。";
+
+fn is_all_punct(tok: &str) -> bool {
+    tok.chars().all(is_unicode_punct)
+}
+
+/// Unicode general category P* (approximated for the scripts we handle).
+fn is_unicode_punct(c: char) -> bool {
+    c.is_ascii_punctuation() && !"$+<=>^`|~".contains(c)
+        || matches!(c, '\u{A1}' | '\u{A7}' | '\u{AB}' | '\u{B6}' | '\u{B7}' | '\u{BB}' | '\u{BF}'
+            | '\u{37E}' | '\u{387}' | '\u{55A}'..='\u{55F}' | '\u{589}' | '\u{58A}'
+            | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{2043}' | '\u{2045}'..='\u{2051}'
+            | '\u{2053}'..='\u{205E}' | '\u{2E00}'..='\u{2E4F}' | '\u{3001}'..='\u{3003}'
+            | '\u{3008}'..='\u{3011}' | '\u{3014}'..='\u{301F}' | '\u{FF01}'..='\u{FF03}'
+            | '\u{FF05}'..='\u{FF0A}' | '\u{FF0C}'..='\u{FF0F}' | '\u{FF1A}' | '\u{FF1B}'
+            | '\u{FF1F}' | '\u{FF20}' | '\u{FF3B}'..='\u{FF3D}' | '\u{FF3F}' | '\u{FF5B}'
+            | '\u{FF5D}' | '\u{FF5F}'..='\u{FF65}' | '\u{60C}' | '\u{61B}' | '\u{61F}' | '\u{6D4}'
+            | '\u{964}' | '\u{965}')
+}
+
+/// Number of sentences spaCy's `sentencizer` finds in `text` after the datatrove tokenization
+/// (as datatrove's `split_into_sentences`, used by its C4 filter, counts them).
+pub fn datatrove_sentence_count(text: &str) -> usize {
+    let mut toks = Vec::new();
+    // spaCy keeps whitespace tokens (except single spaces) when sentencizing; they are neither
+    // punctuation nor sentence-final, so they start new sentences like words do.
+    let mut n = 0usize;
+    let mut seen_period = false;
+    let mut started = false;
+    for piece in split_keep_ws(text) {
+        toks.clear();
+        if piece.chars().all(is_python_space) {
+            if piece == " " {
+                continue;
+            }
+            toks.push(piece);
+        } else {
+            tokenize_chunk(piece, &mut toks);
+        }
+        for t in &toks {
+            let in_punct = t.chars().count() == 1 && t.chars().all(|c| SENT_PUNCT.contains(c));
+            if !started {
+                started = true;
+                n = 1;
+                if in_punct {
+                    seen_period = true;
+                }
+                continue;
+            }
+            if seen_period && !is_all_punct(t) && !in_punct {
+                n += 1;
+                seen_period = false;
+            } else if in_punct {
+                seen_period = true;
+            }
+        }
+    }
+    n
+}
+
+/// Splits `text` into runs of non-space and of space characters, as spaCy does: a single space
+/// after a word is dropped; other whitespace runs become tokens.
+fn split_keep_ws(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    let mut after_word = false;
+    std::iter::from_fn(move || loop {
+        let first = rest.chars().next()?;
+        let ws = is_python_space(first);
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| is_python_space(c) != ws)
+            .map_or(rest.len(), |(i, _)| i);
+        let mut piece = &rest[..end];
+        rest = &rest[end..];
+        if ws && after_word && first == ' ' {
+            piece = &piece[1..];
+        }
+        after_word = !ws;
+        if !piece.is_empty() {
+            return Some(piece);
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(text: &str, lang: &str) -> Vec<String> {
+        Words::for_lang(text, lang).map(str::to_string).collect()
+    }
+
+    #[test]
+    fn splits_scripts_numbers_and_hyphens() {
+        assert_eq!(
+            w("Η Αθήνα είναι η πρωτεύουσα. София е столица!", "el"),
+            [
+                "Η",
+                "Αθήνα",
+                "είναι",
+                "η",
+                "πρωτεύουσα",
+                "София",
+                "е",
+                "столица"
+            ]
+        );
+        assert_eq!(
+            w("COVID-19 cost 3,5 € at 12:30 -- ok", "es"),
+            ["COVID-19", "cost", "3,5", "at", "12:30", "ok"]
+        );
+        assert_eq!(
+            w("ar an t-uisce i n-Éirinn", "ga"),
+            ["ar", "an", "t-uisce", "i", "n-Éirinn"]
+        );
+        assert_eq!(w("Il-kelb tal-Ġirien", "mt"), ["Il-kelb", "tal-Ġirien"]);
+    }
+
+    #[test]
+    fn elision_splits_only_where_the_language_elides() {
+        assert_eq!(w("L'home d’aigua", "ca"), ["L'", "home", "d’", "aigua"]);
+        assert_eq!(
+            w("j'ai vu l'homme", "fr"),
+            ["j'", "ai", "vu", "l'", "homme"]
+        );
+        assert_eq!(w("dell'acqua", "it"), ["dell'", "acqua"]);
+        assert_eq!(w("I don't know", "en"), ["I", "don't", "know"]);
+        assert_eq!(w("'quoted' word'", "ca"), ["quoted", "word"]);
+    }
+
+    #[test]
+    fn python_lines_match_splitlines() {
+        let v: Vec<&str> = python_lines("a\r\nb\rc\n\nd\u{2028}e\n").collect();
+        assert_eq!(v, ["a", "b", "c", "", "d", "e"]);
+        assert_eq!(python_lines("").count(), 0);
+        assert_eq!(python_lines("\n").collect::<Vec<_>>(), [""]);
+    }
+
+    #[test]
+    fn datatrove_tokens_follow_spacy_rules() {
+        assert_eq!(
+            datatrove_words("well-known U.S. e.g. 3.5km 10%"),
+            ["well", "-", "known", "U.S.", "e.g.", "3.5", "km", "10", "%"]
+        );
+        assert_eq!(
+            datatrove_words("Hello...world end..."),
+            ["Hello", "...", "world", "end", "..."]
+        );
+        assert_eq!(
+            datatrove_words("see https://example.com/a-b."),
+            ["see", "https://example.com/a-b", "."]
+        );
+        assert_eq!(datatrove_words("l'home John's"), ["l'home", "John", "'s"]);
+        assert_eq!(
+            datatrove_words("«Hola», dijo."),
+            ["«", "Hola", "»", ",", "dijo", "."]
+        );
+    }
+
+    #[test]
+    fn datatrove_sentences() {
+        assert_eq!(datatrove_sentence_count("One. Two! Three? Four"), 4);
+        assert_eq!(datatrove_sentence_count("Dr. Smith went home."), 1);
+        assert_eq!(datatrove_sentence_count("A sentence.\"Quoted.\""), 2);
+    }
+}
