@@ -1,5 +1,6 @@
 //! Command-line front end.
 
+mod balance;
 mod lid;
 mod run;
 
@@ -24,6 +25,9 @@ enum Command {
     /// Identify the language of JSONL documents (`text` field; `id` passed through) and print one
     /// JSON line per document: {"id", "lang", "score"}.
     Lid(lid::LidArgs),
+    /// Plan and write a weighted, shuffled pretraining mix (or, with --inject, the multilingual
+    /// injection sets of a mix): prints and writes a per-bucket plan report.
+    Balance(balance::BalanceArgs),
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -72,6 +76,7 @@ pub fn main() -> Result<i32> {
     match cli.command {
         Command::Run(a) => run::run(a),
         Command::Lid(a) => lid::lid(a),
+        Command::Balance(a) => balance::balance(a),
         Command::Manifest(ManifestCommand::Verify { dir }) => {
             let (n, problems) = garbell_manifest::verify(&dir)?;
             for p in &problems {
