@@ -29,14 +29,15 @@ fn quickstart_writes_shards_readable_by_pyarrow_and_duckdb() {
         "at least six languages: {written_langs:?}"
     );
     let manifest = read_json(&out.path().join("manifest.json"));
-    assert_eq!(manifest["outputs"].as_array().expect("outputs").len(), 2);
+    // Two chain shards, then the two deduplicated shards (the final corpus).
+    assert_eq!(manifest["outputs"].as_array().expect("outputs").len(), 4);
 
     let langs = "bg ca cs cy da de el en es et eu fi fr ga gl hr hu it lt lv mt nl nn no oc pl pt ro ru sh sk sl sr sv uk";
     let script = format!(
         r#"
 import sys, glob, pyarrow.parquet as pq
 langs = set("{langs}".split())
-files = sorted(glob.glob(sys.argv[1] + "/shards/*.parquet"))
+files = sorted(glob.glob(sys.argv[1] + "/dedup/shards/*.parquet"))
 assert len(files) == 2, files
 rows = 0
 for f in files:
@@ -58,7 +59,7 @@ print(rows)
         stats["written"].as_u64().expect("written")
     );
     let duck = python(
-        "import sys, duckdb\nprint(duckdb.sql(f\"select count(*), count(distinct lang), min(lang_score) from read_parquet('{sys.argv[1]}/shards/*.parquet')\").fetchall()[0])",
+        "import sys, duckdb\nprint(duckdb.sql(f\"select count(*), count(distinct lang), min(lang_score) from read_parquet('{sys.argv[1]}/dedup/shards/*.parquet')\").fetchall()[0])",
         &[out.path()],
         &["duckdb"],
     );
@@ -234,7 +235,8 @@ fn web_chain_applies_quality_rules_with_named_reasons() {
             "filter_gopher_repetition",
             "filter_gopher_quality",
             "filter_c4",
-            "filter_fineweb_quality"
+            "filter_fineweb_quality",
+            "dedup"
         ]
     );
     let gq = &s["steps"][4]["total"];
@@ -261,7 +263,11 @@ fn web_chain_applies_quality_rules_with_named_reasons() {
             )
         );
     }
-    assert_eq!(s["steps"][6]["total"]["kept"], s["written"]);
+    assert_eq!(s["steps"][7]["total"]["kept"], s["written"]);
+    assert_eq!(
+        s["steps"][7]["total"]["seen"],
+        s["steps"][6]["total"]["kept"]
+    );
 }
 
 #[test]

@@ -144,6 +144,14 @@ pub fn run(a: RunArgs) -> Result<i32> {
             drops.join(" ")
         );
     }
+    if let Some(d) = &summary.dedup {
+        eprintln!(
+            "  dedup: {} clusters, {} duplicates removed -> {}",
+            d.clusters,
+            d.removed,
+            output.join("dedup/shards").display()
+        );
+    }
     let langs: Vec<String> = s
         .written_by_lang
         .iter()

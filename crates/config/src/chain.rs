@@ -43,6 +43,43 @@ pub struct ChainConfig {
     /// Shard writer settings.
     #[serde(default)]
     pub output: ShardConfig,
+    /// Corpus-wide deduplication after the chain (off unless `[dedup.exact]` or
+    /// `[dedup.minhash]` is present).
+    #[serde(default)]
+    pub dedup: DedupConfig,
+}
+
+/// The `[dedup]` table: which duplicates to remove once every input has gone through the chain.
+/// Exact and MinHash keys feed one clustering, so a document that is an exact copy of one
+/// document and a near copy of another lands in one cluster; the survivor of each cluster is the
+/// document that comes first in input order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DedupConfig {
+    /// Exact duplicates (of normalized text by default, or raw text, or URL).
+    pub exact: Option<garbell_dedup::ExactConfig>,
+    /// Near duplicates by MinHash LSH (FineWeb's 5-gram shingles, 14 bands × 8 rows by default).
+    pub minhash: Option<garbell_dedup::MinHashConfig>,
+    /// Memory for buffered bucket records per worker, in MiB, before they spill to sorted run
+    /// files on disk.
+    pub memory_mib: usize,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        DedupConfig {
+            exact: None,
+            minhash: None,
+            memory_mib: 256,
+        }
+    }
+}
+
+impl DedupConfig {
+    /// True when any deduplication is configured.
+    pub fn enabled(&self) -> bool {
+        self.exact.is_some() || self.minhash.is_some()
+    }
 }
 
 /// One step of a chain: `step = "<name>"` plus that step's parameters.

@@ -19,7 +19,7 @@ mod chain;
 mod languages;
 
 pub use chain::{
-    ChainConfig, FilterLanguageConfig, IdentifyLanguageConfig, InvalidUtf8Policy, LidMode,
+    ChainConfig, DedupConfig, FilterLanguageConfig, IdentifyLanguageConfig, InvalidUtf8Policy, LidMode,
     NormalizeConfig, StepConfig,
 };
 pub use languages::{LanguageProfile, Languages, LidProfile};

@@ -8,6 +8,7 @@
 //!   `manifest.json` — byte-identical whatever the number of threads.
 
 mod chain;
+pub mod dedup;
 pub mod registry;
 pub mod runner;
 pub mod steps;
@@ -46,6 +47,9 @@ pub enum Error {
     /// The output directory holds a run that cannot be resumed by this one.
     #[error("cannot resume: {0}")]
     Resume(String),
+    /// The dedup stage failed (a bucket or cluster file is unreadable, a bad parameter).
+    #[error("dedup: {0}")]
+    Dedup(String),
     /// Building the thread pool failed.
     #[error("thread pool: {0}")]
     Threads(String),

@@ -105,6 +105,8 @@ pub struct RunSummary {
     pub resumed: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Clusters found by the dedup stage, when it ran.
+    pub dedup: Option<garbell_dedup::ClusterStats>,
 }
 
 impl RunSummary {
@@ -201,11 +203,22 @@ pub fn run(
         stats += &rep.stats;
         tasks.push(rep);
     }
+    let mut outputs: Vec<Output> = tasks.iter().map(|t| t.shard.clone()).collect();
+    let mut dedup_clusters = None;
+    if merging && config.dedup.enabled() {
+        let d = crate::dedup::run_dedup(&config.dedup, &config.output, &tasks, out, &hash, &pool)?;
+        stats.written = d.stats.total.kept;
+        stats.written_by_lang = crate::dedup::written_by_lang(&d.stats);
+        stats.steps.push(d.stats);
+        outputs.extend(d.outputs);
+        dedup_clusters = Some(d.clusters);
+    }
     let summary = RunSummary {
         stats,
         tasks,
         resumed: resumed.load(Ordering::Relaxed) as usize,
         seconds: start.elapsed().as_secs_f64(),
+        dedup: dedup_clusters,
     };
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
@@ -217,7 +230,7 @@ pub fn run(
         config_hash: hash,
         models: ctx.model_records(),
         inputs: summary.tasks.iter().map(|t| t.input.clone()).collect(),
-        outputs: summary.tasks.iter().map(|t| t.shard.clone()).collect(),
+        outputs,
         seeds: BTreeMap::new(),
         stats: summary.stats.clone(),
     };
@@ -332,6 +345,7 @@ fn write_outputs(opts: &RunOptions, s: &RunSummary, manifest: &Manifest) -> Resu
         "tasks": s.tasks.len(),
         "tasks_resumed": s.resumed,
         "records_read": s.stats.records_read,
+        "dedup": s.dedup,
         "host": std::env::var("HOSTNAME").unwrap_or_default(),
     });
     write_atomic(&out.join("run.json"), &json_pretty(&run))?;
@@ -358,7 +372,7 @@ fn remove_stale_temps(dir: &Path, mine: &dyn Fn(&str) -> bool) -> Result<(), Err
     Ok(())
 }
 
-fn json_pretty<T: Serialize>(v: &T) -> Vec<u8> {
+pub(crate) fn json_pretty<T: Serialize>(v: &T) -> Vec<u8> {
     let mut b = serde_json::to_vec_pretty(v).unwrap_or_default();
     b.push(b'\n');
     b
