@@ -10,6 +10,10 @@ Tools (each answer mapped to garbell's 35 codes, anything else -> "other"):
   langid     langid.py (pip `langid`), full 97-language model; nb -> no, bs -> other
   pycld2     pycld2.detect (pip `pycld2`), top-1 language code; nb/no -> no, nn -> nn,
              bs and sr-ME (Montenegrin) -> other, un/xx -> other
+  garbell2   crates/lid/examples/lid2: lid.176 top-5 + garbell_lid::Disambiguator (the
+             second stage for confusable groups); `garbell2-merge` with --sh merge
+  lid176     the same binary with --no-refine (lid.176 top-1 alone, same harness: the
+             throughput baseline for garbell2)
 Gold labels: the set's `lang`; "bs" (Bosnian) is scored as gold "other".
 
 Metrics per tool: accuracy; per-language precision/recall/F1; macro-F1 over the 34
@@ -90,6 +94,39 @@ def run_garbell(texts, args):
     return preds, max(dt - startup, 1e-9), preds
 
 
+def run_lid2(texts, args, extra=()):
+    """crates/lid/examples/lid2 (lid.176 + the second stage; `extra` = its flags)."""
+    binary = args.lid2
+    if not os.path.exists(binary):
+        sys.exit(f"lid2 not found at {binary}: cd {REPO} && "
+                 "cargo build --release -p garbell-lid --example lid2")
+
+    def call(items):
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False,
+                                         encoding="utf-8") as f:
+            for i, t in enumerate(items):
+                f.write(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\n")
+            path = f.name
+        t0 = time.perf_counter()
+        r = subprocess.run([binary, path, *extra], capture_output=True, text=True)
+        dt = time.perf_counter() - t0
+        os.unlink(path)
+        if r.returncode != 0:
+            sys.exit(f"lid2 failed: {r.stderr[-2000:]}")
+        out = {}
+        for line in r.stdout.splitlines():
+            if line.strip():
+                o = json.loads(line)
+                out[o["id"]] = o
+        rows = [out.get(str(i), {"lang": "other", "script": "Zzzz"}) for i in range(len(items))]
+        return rows, dt
+
+    _, startup = call(texts[:1])
+    rows, dt = call(texts)
+    preds = [r["lang"] for r in rows]
+    return preds, max(dt - startup, 1e-9), [f"{r['lang']}/{r['script']}" for r in rows]
+
+
 def fasttext_labels():
     m = {}
     for f in sorted(glob.glob(os.path.join(REPO, "languages", "*.toml"))):
@@ -144,7 +181,10 @@ def run_pycld2(texts, args):
     return [("other" if r in ("un", "xx", "error") else map_iso(r)) for r in raw], dt, raw
 
 
-TOOLS = {"garbell": run_garbell, "fasttext": run_fasttext, "langid": run_langid,
+TOOLS = {"garbell2": run_lid2,
+         "lid176": lambda t, a: run_lid2(t, a, ("--no-refine",)),
+         "garbell2-merge": lambda t, a: run_lid2(t, a, ("--sh", "merge")),
+         "garbell": run_garbell, "fasttext": run_fasttext, "langid": run_langid,
          "pycld2": run_pycld2}
 
 
@@ -187,6 +227,9 @@ def main():
     ap.add_argument("sets", nargs="+", help="JSONL set files (docs.jsonl, segments.jsonl)")
     ap.add_argument("--tools", default="garbell,fasttext,langid,pycld2")
     ap.add_argument("--garbell", default=os.path.join(REPO, "target", "release", "garbell"))
+    ap.add_argument("--lid2", default=os.path.join(REPO, "target", "release", "examples",
+                                                    "lid2"),
+                    help="crates/lid/examples/lid2 binary (tools garbell2, lid176)")
     ap.add_argument("--model", default=os.path.join(REPO, "languages", "lid", "lid.176.ftz"))
     ap.add_argument("--json", help="write all metrics (and raw answers) to this file")
     ap.add_argument("--skip-empty", action="store_true",

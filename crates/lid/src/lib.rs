@@ -18,15 +18,24 @@
 //! assert!(top.prob > 0.5);
 //! ```
 //!
+//! [`Disambiguator`] is a second stage for groups of confusable languages (Nynorsk/Bokmål/
+//! Danish, Galician/Portuguese/Spanish/Catalan/Occitan, Croatian/Serbian/Bosnian, Czech/Slovak,
+//! Bulgarian/Russian/Ukrainian) driven by the word lists and markers in
+//! `languages/lid/disambig/`; [`dominant_script`] reports the script (Serbian Cyrillic/Latin).
+//!
 //! Why our own implementation: the `fasttext` 0.8 crate ignores hierarchical softmax on quantized
 //! models and so mispredicts every text with `lid.176.ftz`; the C++ binding costs a C++ build and
 //! is slower (see `docs/lid.md`).
 
 mod dict;
+mod disambig;
 mod model;
+mod script;
 mod topk;
 
+pub use disambig::{DataError, Disambiguator, Refined, ShPolicy, MARKERS_TSV, WORDS_TSV};
 pub use model::{Loss, Model, Prediction};
+pub use script::{dominant_script, Script};
 
 /// The `lid.176.ftz` model (fastText, Joulin et al. 2016; CC BY-SA 3.0), embedded in the binary.
 /// See `languages/lid/README.md` for its provenance and licence.

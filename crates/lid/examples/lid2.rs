@@ -1,0 +1,85 @@
+//! lid.176 plus the second stage, over JSONL: `cargo run --release -p garbell-lid --example lid2
+//! -- FILE [--no-refine] [--sh split|keep|merge]`. Prints one JSON line per input line:
+//! `{"id", "lang", "score", "script", "lid"}` (`lid` = lid.176's own answer). Labels map to
+//! garbell's codes as `languages/*.toml` map lid.176's (`__label__xx` → `xx` for the 35 codes,
+//! anything else → `other`). Used by `benches/lid_eval/evaluate.py --tools garbell2`.
+
+use garbell_lid::{Disambiguator, Model, ShPolicy};
+use std::io::{BufRead, BufWriter, Write};
+
+const LANGS: &[&str] = &[
+    "bg", "ca", "cs", "cy", "da", "de", "el", "en", "es", "et", "eu", "fi", "fr", "ga", "gl", "hr",
+    "hu", "it", "lt", "lv", "mt", "nl", "nn", "no", "oc", "pl", "pt", "ro", "ru", "sh", "sk", "sl",
+    "sr", "sv", "uk",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let refine = !args.iter().any(|a| a == "--no-refine");
+    let policy = match args
+        .iter()
+        .position(|a| a == "--sh")
+        .and_then(|i| args.get(i + 1))
+    {
+        Some(p) if p == "keep" => ShPolicy::Keep,
+        Some(p) if p == "merge" => ShPolicy::Merge,
+        _ => ShPolicy::Split,
+    };
+    let path = args
+        .iter()
+        .find(|a| !a.starts_with("--") && !["split", "keep", "merge"].contains(&a.as_str()));
+    let model = Model::embedded_lid176()?;
+    let stage = Disambiguator::embedded()?.with_sh_policy(policy);
+    let lang_of: Vec<&str> = model
+        .labels()
+        .iter()
+        .map(|l| {
+            let code = l.strip_prefix("__label__").unwrap_or(l);
+            LANGS
+                .iter()
+                .find(|c| **c == code)
+                .copied()
+                .unwrap_or("other")
+        })
+        .collect();
+    let reader: Box<dyn BufRead> = match path {
+        Some(p) => Box::new(std::io::BufReader::new(std::fs::File::open(p)?)),
+        None => Box::new(std::io::stdin().lock()),
+    };
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for (n, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("line {}: invalid JSON: {e}", n + 1);
+                continue;
+            }
+        };
+        let Some(text) = v.get("text").and_then(|t| t.as_str()) else {
+            eprintln!("line {}: no string field \"text\"", n + 1);
+            continue;
+        };
+        let preds: Vec<(&str, f32)> = model
+            .predict(text, if refine { 5 } else { 1 }, 0.0)
+            .iter()
+            .map(|p| (lang_of[p.label], p.prob))
+            .collect();
+        let lid = preds.first().map_or("other", |p| p.0);
+        let (lang, score, script) = if refine {
+            let r = stage.refine(text, &preds);
+            (r.lang, r.score, r.script.code())
+        } else {
+            let s = garbell_lid::dominant_script(text).code();
+            (lid, preds.first().map_or(0.0, |p| p.1.min(1.0)), s)
+        };
+        let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
+        let o = serde_json::json!({"id": id, "lang": lang, "score": score, "script": script, "lid": lid});
+        writeln!(out, "{o}")?;
+    }
+    out.flush()?;
+    Ok(())
+}

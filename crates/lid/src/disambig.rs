@@ -1,0 +1,403 @@
+//! Second-stage language identification inside groups of confusable languages.
+//!
+//! lid.176 confuses close languages (Nynorsk/Bokmål/Danish, Galician/Portuguese/Spanish,
+//! Occitan/Catalan, Croatian/Serbian/Bosnian, Slovak/Czech). When its top label falls in such a
+//! group, [`Disambiguator::refine`] decides within the group with a log-linear score per
+//! candidate language `L`:
+//!
+//! `score(L) = ln(p_lid(L) + 0.01) + Σ weights of the evidence for L in the text`
+//!
+//! where the evidence is words (dictionary forms one member has and the others lack, and
+//! hand-written function words), word endings and letters, all read from the data files in
+//! `languages/lid/disambig/` (embedded at build time). See `docs/lid.md`.
+
+use crate::script::{dominant_script, Script};
+use std::collections::HashMap;
+
+/// The embedded group definitions and hand-written markers.
+pub static MARKERS_TSV: &str = include_str!("../../../languages/lid/disambig/markers.tsv");
+/// The embedded generated word lists (`make_disambig.py`), one per group.
+pub static WORDS_TSV: &[&str] = &[
+    include_str!("../../../languages/lid/disambig/words-sc.tsv"),
+    include_str!("../../../languages/lid/disambig/words-no.tsv"),
+    include_str!("../../../languages/lid/disambig/words-ibero.tsv"),
+    include_str!("../../../languages/lid/disambig/words-cssk.tsv"),
+];
+
+/// Floor added to lid.176's probability before the logarithm: a member absent from the top-k
+/// needs ≈ 4.6 more evidence than the top label to win.
+const EPS: f32 = 0.01;
+/// A label in a group's `extra` list opens the group when a member has at least this
+/// probability in the top-k.
+const EXTRA_MIN_PROB: f32 = 0.10;
+/// Weight of lid.176's log-probability against the evidence inside a group.
+const LID_WEIGHT: f32 = 1.0;
+
+/// Errors in the disambiguation data.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// A line of a data file could not be read.
+    #[error("disambiguation data, line {line}: {message}")]
+    Line {
+        /// 1-based line number in its file.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// What happens to Latin- and Cyrillic-script Serbo-Croatian (`hr`, `sr`, `sh`; Bosnian is
+/// reported as its `output`, `other` by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ShPolicy {
+    /// Decide between `hr`, `sr` and Bosnian by evidence; `sh` is never answered (lid.176's
+    /// `sh` answers are decided too). The default.
+    #[default]
+    Split,
+    /// Like `Split`, but `sh` stays a candidate with lid.176's probability and no evidence of
+    /// its own: it is kept when lid.176 says `sh` and the text has no Croatian/Serbian markers.
+    Keep,
+    /// Decide as `Split`, then report `hr`, `sr` and `sh` all as `sh` (one Serbo-Croatian bucket;
+    /// the script tells Cyrillic from Latin).
+    Merge,
+}
+
+/// The result of [`Disambiguator::refine`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Refined<'a> {
+    /// The language code (or `other`).
+    pub lang: &'a str,
+    /// The probability lid.176 gave the group's candidates together, times the winner's share
+    /// of the second-stage score (a softmax); lid.176's own probability outside groups.
+    pub score: f32,
+    /// The dominant script of the text.
+    pub script: Script,
+    /// The group that decided, if any.
+    pub group: Option<&'a str>,
+}
+
+#[derive(Debug, Default)]
+struct Group {
+    name: String,
+    members: Vec<String>,
+    output: Vec<String>,
+    scripts: Vec<Vec<Script>>,
+    extra: Vec<String>,
+    /// word -> (member, weight)
+    words: HashMap<Box<str>, Vec<(u8, f32)>>,
+    suffixes: Vec<(String, usize, u8, f32)>,
+    chars: Vec<(char, u8, f32)>,
+}
+
+/// The second stage: groups, their word lists and markers. `Send + Sync`; build once.
+#[derive(Debug)]
+pub struct Disambiguator {
+    groups: Vec<Group>,
+    sh_policy: ShPolicy,
+}
+
+impl Disambiguator {
+    /// The disambiguator built from the embedded data (`languages/lid/disambig/`).
+    pub fn embedded() -> Result<Disambiguator, DataError> {
+        Disambiguator::from_data(MARKERS_TSV, WORDS_TSV)
+    }
+
+    /// Builds from a markers file (groups, outputs, scripts, hand-written markers) and any number
+    /// of word lists (`lang<TAB>word<TAB>weight`, the group given by the `# ... group 'NAME'`
+    /// header line).
+    pub fn from_data(markers: &str, words: &[&str]) -> Result<Disambiguator, DataError> {
+        let mut d = Disambiguator {
+            groups: Vec::new(),
+            sh_policy: ShPolicy::default(),
+        };
+        for (i, line) in markers.lines().enumerate() {
+            d.markers_line(line).map_err(|message| DataError::Line {
+                line: i + 1,
+                message,
+            })?;
+        }
+        for file in words {
+            let mut group = None;
+            for (i, line) in file.lines().enumerate() {
+                let err = |message: String| DataError::Line {
+                    line: i + 1,
+                    message,
+                };
+                if let Some(rest) = line.strip_prefix("#") {
+                    if group.is_none() {
+                        if let Some(name) = rest.split('\'').nth(1) {
+                            group = Some(d.group_index(name).map_err(err)?);
+                        }
+                    }
+                    continue;
+                }
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let g = group.ok_or_else(|| err("word line before the group header".into()))?;
+                let f: Vec<&str> = line.split('\t').collect();
+                let [lang, word, weight] = f[..] else {
+                    return Err(err(format!("expected 3 fields: {line:?}")));
+                };
+                let w = weight
+                    .parse::<f32>()
+                    .map_err(|e| err(format!("weight {weight:?}: {e}")))?;
+                d.add_word(g, lang, word, w).map_err(err)?;
+            }
+        }
+        Ok(d)
+    }
+
+    /// The same data with another [`ShPolicy`].
+    pub fn with_sh_policy(mut self, policy: ShPolicy) -> Disambiguator {
+        self.sh_policy = policy;
+        self
+    }
+
+    /// The group names, in data order.
+    pub fn groups(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().map(|g| g.name.as_str())
+    }
+
+    fn group_index(&self, name: &str) -> Result<usize, String> {
+        self.groups
+            .iter()
+            .position(|g| g.name == name)
+            .ok_or_else(|| format!("unknown group {name:?}"))
+    }
+
+    fn member(&self, g: usize, lang: &str) -> Result<u8, String> {
+        self.groups[g]
+            .members
+            .iter()
+            .position(|m| m == lang)
+            .map(|i| i as u8)
+            .ok_or_else(|| {
+                format!(
+                    "{lang:?} is not a member of group {:?}",
+                    self.groups[g].name
+                )
+            })
+    }
+
+    fn add_word(&mut self, g: usize, lang: &str, word: &str, w: f32) -> Result<(), String> {
+        let m = self.member(g, lang)?;
+        let entry = self.groups[g].words.entry(word.into()).or_default();
+        match entry.iter_mut().find(|(mm, _)| *mm == m) {
+            Some(e) => e.1 = e.1.max(w),
+            None => entry.push((m, w)),
+        }
+        Ok(())
+    }
+
+    fn markers_line(&mut self, line: &str) -> Result<(), String> {
+        if line.starts_with('#') || line.trim().is_empty() {
+            return Ok(());
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let (kind, name) = match f[..] {
+            [kind, name, _, ..] => (kind, name),
+            _ => return Err(format!("too few fields: {line:?}")),
+        };
+        if kind == "group" {
+            if self.group_index(name).is_ok() {
+                return Err(format!("group {name:?} defined twice"));
+            }
+            let members: Vec<String> = f[2..].iter().map(|s| s.to_string()).collect();
+            if members.len() > 250 {
+                return Err("too many members".into());
+            }
+            self.groups.push(Group {
+                name: name.to_string(),
+                output: members.clone(),
+                scripts: vec![Vec::new(); members.len()],
+                members,
+                ..Group::default()
+            });
+            return Ok(());
+        }
+        let g = self.group_index(name)?;
+        let weight = |s: Option<&&str>| -> Result<f32, String> {
+            let s = s.ok_or("missing weight")?;
+            s.parse::<f32>().map_err(|e| format!("weight {s:?}: {e}"))
+        };
+        match kind {
+            "extra" => self.groups[g]
+                .extra
+                .extend(f[2..].iter().map(|s| s.to_string())),
+            "output" => {
+                let m = self.member(g, f[2])?;
+                let code = f.get(3).ok_or("missing output code")?;
+                self.groups[g].output[m as usize] = code.to_string();
+            }
+            "script" => {
+                let m = self.member(g, f[2])?;
+                let scripts = f[3..]
+                    .iter()
+                    .map(|s| Script::from_code(s).ok_or(format!("unknown script {s:?}")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.groups[g].scripts[m as usize] = scripts;
+            }
+            "word" => {
+                let word = f.get(3).ok_or("missing word")?;
+                let w = weight(f.get(4))?;
+                self.add_word(g, f[2], word, w)?;
+            }
+            "suffix" => {
+                let m = self.member(g, f[2])?;
+                let suf = f.get(3).ok_or("missing suffix")?;
+                let w = weight(f.get(4))?;
+                let min = suf.chars().count() + 2;
+                self.groups[g].suffixes.push((suf.to_string(), min, m, w));
+            }
+            "char" => {
+                let m = self.member(g, f[2])?;
+                let mut cs = f.get(3).ok_or("missing char")?.chars();
+                let (Some(c), None) = (cs.next(), cs.next()) else {
+                    return Err(format!("not one character: {line:?}"));
+                };
+                let w = weight(f.get(4))?;
+                self.groups[g].chars.push((c, m, w));
+            }
+            _ => return Err(format!("unknown line kind {kind:?}")),
+        }
+        Ok(())
+    }
+
+    /// Refines lid.176's answer. `predictions` are lid.176's top-k labels already mapped to
+    /// language codes, best first, with their probabilities (k = 5 is what the measurements
+    /// use). Outside the groups the top prediction is returned unchanged (`other` with score 0
+    /// for an empty list).
+    ///
+    /// ```
+    /// let d = garbell_lid::Disambiguator::embedded().unwrap();
+    /// let r = d.refine("Eg veit ikkje kva du meiner med det.", &[("no", 0.6), ("nn", 0.3)]);
+    /// assert_eq!(r.lang, "nn");
+    /// ```
+    pub fn refine<'a>(&'a self, text: &str, predictions: &[(&'a str, f32)]) -> Refined<'a> {
+        let script = dominant_script(text);
+        let Some(&(top, top_p)) = predictions.first() else {
+            return Refined {
+                lang: "other",
+                score: 0.0,
+                script,
+                group: None,
+            };
+        };
+        let unchanged = Refined {
+            lang: top,
+            score: top_p.min(1.0),
+            script,
+            group: None,
+        };
+        let prob = |lang: &str| -> f32 {
+            predictions
+                .iter()
+                .filter(|(l, _)| *l == lang)
+                .map(|(_, p)| *p)
+                .sum()
+        };
+        let Some(g) = self.groups.iter().find(|g| {
+            g.members.iter().any(|m| m == top)
+                || (g.extra.iter().any(|e| e == top)
+                    && g.members.iter().any(|m| prob(m) >= EXTRA_MIN_PROB))
+        }) else {
+            return unchanged;
+        };
+        let n = g.members.len();
+        let top_is_member = g.members.iter().any(|m| m == top);
+        // Candidate scores: members, then the top label when it is an `extra`.
+        let mut score: Vec<f32> = g
+            .members
+            .iter()
+            .map(|m| LID_WEIGHT * (prob(m) + EPS).ln())
+            .collect();
+        let mut allowed: Vec<bool> = (0..n)
+            .map(|i| g.scripts[i].is_empty() || g.scripts[i].contains(&script))
+            .collect();
+        if g.name == "sc" && self.sh_policy != ShPolicy::Keep {
+            if let Some(i) = g.members.iter().position(|m| m == "sh") {
+                allowed[i] = false;
+            }
+        }
+        if !top_is_member {
+            score.push(LID_WEIGHT * (top_p + EPS).ln());
+            allowed.push(true);
+        }
+        self.evidence(g, text, &mut score);
+        let mut best: Option<usize> = None;
+        for (i, s) in score.iter().enumerate() {
+            if allowed[i] && best.is_none_or(|b| *s > score[b]) {
+                best = Some(i);
+            }
+        }
+        let Some(best) = best else {
+            return unchanged;
+        };
+        let max = score[best];
+        let total: f32 = score
+            .iter()
+            .zip(&allowed)
+            .filter(|(_, a)| **a)
+            .map(|(s, _)| (s - max).exp())
+            .sum();
+        let mass: f32 = g.members.iter().map(|m| prob(m)).sum::<f32>()
+            + if top_is_member { 0.0 } else { top_p };
+        let lang: &str = if best < n { &g.output[best] } else { top };
+        let lang = match (self.sh_policy, lang) {
+            (ShPolicy::Merge, "hr" | "sr" | "sh") if g.name == "sc" => "sh",
+            _ => lang,
+        };
+        Refined {
+            lang,
+            score: (mass.min(1.0) / total).min(1.0),
+            script,
+            group: Some(&g.name),
+        }
+    }
+
+    /// Adds the weights of the text's words, endings and letters to each member's score.
+    fn evidence(&self, g: &Group, text: &str, score: &mut [f32]) {
+        if !g.chars.is_empty() {
+            for c in text.chars() {
+                for &(mc, m, w) in &g.chars {
+                    if c == mc || c.to_lowercase().eq(std::iter::once(mc)) {
+                        score[m as usize] += w;
+                    }
+                }
+            }
+        }
+        let mut word = String::new();
+        let mut flush = |word: &mut String| {
+            if word.is_empty() {
+                return;
+            }
+            if let Some(hits) = g.words.get(word.as_str()) {
+                for &(m, w) in hits {
+                    score[m as usize] += w;
+                }
+            }
+            if !g.suffixes.is_empty() {
+                let len = word.chars().count();
+                for (suf, min, m, w) in &g.suffixes {
+                    if len >= *min && word.ends_with(suf.as_str()) {
+                        score[*m as usize] += w;
+                    }
+                }
+            }
+            word.clear();
+        };
+        for c in text.chars() {
+            if c.is_alphabetic() {
+                word.extend(c.to_lowercase());
+            } else if c == '·' && word.ends_with('l') {
+                word.push(c);
+            } else {
+                flush(&mut word);
+            }
+        }
+        flush(&mut word);
+    }
+}

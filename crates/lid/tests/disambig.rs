@@ -1,0 +1,117 @@
+//! Second stage: one case per confusable group, sentences written for these tests.
+
+use garbell_lid::{dominant_script, Disambiguator, Script, ShPolicy};
+
+fn refine(text: &str, preds: &[(&'static str, f32)]) -> String {
+    let d = Disambiguator::embedded().expect("embedded data");
+    d.refine(text, preds).lang.to_string()
+}
+
+#[test]
+fn nynorsk_over_bokmal() {
+    let t = "Eg veit ikkje kva ho meiner, men det er berre ein liten feil i fila.";
+    assert_eq!(refine(t, &[("no", 0.7), ("nn", 0.2), ("da", 0.05)]), "nn");
+}
+
+#[test]
+fn bokmal_over_danish() {
+    let t = "Jeg vet ikke hva hun mener, men det er bare en liten feil etter oppdateringen.";
+    assert_eq!(refine(t, &[("da", 0.5), ("no", 0.4)]), "no");
+}
+
+#[test]
+fn danish_stays_danish() {
+    let t = "Jeg ved ikke hvad hun mener, men der er noget galt efter opdateringen af filen.";
+    assert_eq!(refine(t, &[("da", 0.6), ("no", 0.35)]), "da");
+}
+
+#[test]
+fn galician_over_spanish() {
+    let t = "Non se pode abrir o ficheiro porque xa está en uso por unha outra aplicación.";
+    assert_eq!(refine(t, &[("es", 0.6), ("gl", 0.2), ("pt", 0.1)]), "gl");
+}
+
+#[test]
+fn portuguese_stays_portuguese() {
+    let t = "Não foi possível abrir o arquivo porque a aplicação também está em uso.";
+    assert_eq!(refine(t, &[("pt", 0.8), ("gl", 0.1)]), "pt");
+}
+
+#[test]
+fn occitan_over_catalan_and_french() {
+    let t = "Lo fichièr es pas estat enregistrat: podètz tornar ensajar amb una autra version.";
+    assert_eq!(refine(t, &[("ca", 0.5), ("oc", 0.3), ("es", 0.1)]), "oc");
+    assert_eq!(refine(t, &[("fr", 0.6), ("oc", 0.2), ("ca", 0.1)]), "oc");
+}
+
+#[test]
+fn catalan_stays_catalan() {
+    let t = "Aquest fitxer també és molt gran i no es pot desar amb els paràmetres actuals.";
+    assert_eq!(refine(t, &[("ca", 0.9), ("oc", 0.05)]), "ca");
+}
+
+#[test]
+fn slovak_over_czech() {
+    let t = "Súbor sa nepodarilo uložiť, pretože disk je plný. Skúste to znova neskôr.";
+    assert_eq!(refine(t, &[("cs", 0.6), ("sk", 0.35)]), "sk");
+}
+
+#[test]
+fn czech_stays_czech() {
+    let t = "Soubor se nepodařilo uložit, protože disk je plný. Zkuste to později znovu.";
+    assert_eq!(refine(t, &[("cs", 0.6), ("sk", 0.35)]), "cs");
+}
+
+#[test]
+fn croatian_vs_serbian_latin() {
+    let hr = "Tko je spremio datoteku? Računalo je tjedan dana radilo bez pogreške.";
+    assert_eq!(refine(hr, &[("sr", 0.5), ("hr", 0.4)]), "hr");
+    let sr = "Ko je sačuvao fajl? Računar je nedelju dana radio bez greške, uvek isto vreme.";
+    assert_eq!(refine(sr, &[("hr", 0.5), ("sr", 0.4)]), "sr");
+}
+
+#[test]
+fn serbian_cyrillic_is_serbian_with_script() {
+    let d = Disambiguator::embedded().expect("embedded data");
+    let t = "Ђак је донео књигу и њену свеску у школу.";
+    let r = d.refine(t, &[("hr", 0.4), ("sr", 0.3), ("sh", 0.2)]);
+    assert_eq!((r.lang, r.script), ("sr", Script::Cyrillic));
+}
+
+#[test]
+fn sh_policies() {
+    let t = "Ko je sačuvao fajl? Računar je nedelju dana radio bez greške.";
+    let d = Disambiguator::embedded().expect("embedded data");
+    assert_eq!(d.refine(t, &[("sh", 0.6), ("sr", 0.3)]).lang, "sr");
+    let merge = Disambiguator::embedded()
+        .expect("data")
+        .with_sh_policy(ShPolicy::Merge);
+    assert_eq!(merge.refine(t, &[("hr", 0.6), ("sr", 0.3)]).lang, "sh");
+    let keep = Disambiguator::embedded()
+        .expect("data")
+        .with_sh_policy(ShPolicy::Keep);
+    assert_eq!(keep.refine("Dobar dan.", &[("sh", 0.9)]).lang, "sh");
+}
+
+#[test]
+fn ukrainian_russian_bulgarian() {
+    let uk = "Її файл не збережено, бо диск повний. Спробуйте ще раз пізніше.";
+    assert_eq!(refine(uk, &[("ru", 0.6), ("uk", 0.3)]), "uk");
+    let ru = "Этот файл не был сохранён, потому что диск заполнен. Попробуйте ещё раз.";
+    assert_eq!(refine(ru, &[("bg", 0.5), ("ru", 0.4)]), "ru");
+}
+
+#[test]
+fn outside_groups_unchanged() {
+    let d = Disambiguator::embedded().expect("embedded data");
+    let r = d.refine("Das ist ein Test.", &[("de", 0.9)]);
+    assert_eq!((r.lang, r.group), ("de", None));
+    assert_eq!(d.refine("", &[]).lang, "other");
+    assert_eq!(dominant_script("Ελληνικά"), Script::Greek);
+}
+
+#[test]
+fn bad_data_is_an_error() {
+    assert!(Disambiguator::from_data("group\tx\ta\tb\nword\tx\tc\tw\t1\n", &[]).is_err());
+    assert!(Disambiguator::from_data("group\tx\ta\tb\nword\tx\ta\tw\tone\n", &[]).is_err());
+}
