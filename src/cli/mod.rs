@@ -3,6 +3,7 @@
 mod balance;
 mod lid;
 mod run;
+mod slurm;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
@@ -28,6 +29,9 @@ enum Command {
     /// Plan and write a weighted, shuffled pretraining mix (or, with --inject, the multilingual
     /// injection sets of a mix): prints and writes a per-bucket plan report.
     Balance(balance::BalanceArgs),
+    /// Run a pipeline file on a Slurm cluster: job arrays with dependencies, status, resubmission.
+    #[command(subcommand)]
+    Slurm(slurm::SlurmCommand),
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -77,6 +81,7 @@ pub fn main() -> Result<i32> {
         Command::Run(a) => run::run(a),
         Command::Lid(a) => lid::lid(a),
         Command::Balance(a) => balance::balance(a),
+        Command::Slurm(c) => slurm::slurm(c),
         Command::Manifest(ManifestCommand::Verify { dir }) => {
             let (n, problems) = garbell_manifest::verify(&dir)?;
             for p in &problems {

@@ -17,12 +17,14 @@
 
 mod chain;
 mod languages;
+mod pipeline;
 
 pub use chain::{
     ChainConfig, DedupConfig, FilterLanguageConfig, IdentifyLanguageConfig, InvalidUtf8Policy, LidMode,
     NormalizeConfig, StepConfig,
 };
 pub use languages::{LanguageProfile, Languages, LidProfile};
+pub use pipeline::{BalanceStage, PipelineConfig, Resources, RunStage};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
