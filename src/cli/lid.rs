@@ -21,6 +21,9 @@ pub struct LidArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j')]
     threads: Option<usize>,
+    /// Use lid.176 alone, without the second stage for confusable groups.
+    #[arg(long)]
+    first_stage_only: bool,
     /// JSON field holding the text.
     #[arg(long, default_value = "text")]
     text_field: String,
@@ -34,7 +37,14 @@ pub fn lid(a: LidArgs) -> Result<i32> {
         Some(p) => garbell_lid::Model::load(p)?,
         None => garbell_lid::Model::embedded_lid176()?,
     });
-    let step = IdentifyLanguage::new(model, &langs, 0);
+    let stage2 = if a.first_stage_only {
+        None
+    } else {
+        Some(Arc::new(
+            garbell_lid::Disambiguator::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
+        ))
+    };
+    let step = IdentifyLanguage::new(model, &langs, 0, stage2);
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

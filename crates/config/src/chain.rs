@@ -176,6 +176,26 @@ pub struct IdentifyLanguageConfig {
     /// Only the first this many bytes of the text are read (cut at a character boundary);
     /// 0 = the whole text.
     pub max_bytes: usize,
+    /// Decide within confusable groups (hr/sr/bs/sh, no/nn/da, gl/pt/es/ca/oc, cs/sk, bg/ru/uk)
+    /// with the second stage of `docs/lid.md` (word lists and markers in `languages/lid/disambig/`).
+    pub second_stage: bool,
+    /// Where Latin-script Serbo-Croatian lands (second stage): `split` (hr, sr or bs→other by
+    /// evidence; `sh` never answered), `keep` (`sh` stays a candidate), `merge` (hr, sr and sh all
+    /// reported as `sh`).
+    pub serbo_croatian: SerboCroatian,
+}
+
+/// The `serbo_croatian` policy of `identify_language`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SerboCroatian {
+    /// hr, sr or Bosnian (other) by evidence.
+    #[default]
+    Split,
+    /// `sh` stays a candidate.
+    Keep,
+    /// hr, sr and sh reported as one group, `sh`.
+    Merge,
 }
 
 impl Default for IdentifyLanguageConfig {
@@ -184,6 +204,8 @@ impl Default for IdentifyLanguageConfig {
             model: "embedded:lid.176".into(),
             mode: LidMode::Document,
             max_bytes: 0,
+            second_stage: true,
+            serbo_croatian: SerboCroatian::Split,
         }
     }
 }

@@ -84,6 +84,10 @@ pub fn run_dedup(
             source: e,
         })?;
     }
+    // The merge runs alone: every temporary file here is a leftover of a killed run.
+    for d in [&root, &done, &shards] {
+        crate::runner::remove_stale_temps(d, &|_| true)?;
+    }
     let exact = cfg
         .exact
         .as_ref()

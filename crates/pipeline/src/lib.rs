@@ -23,6 +23,9 @@ pub enum Error {
     /// Invalid configuration.
     #[error(transparent)]
     Config(#[from] garbell_config::Error),
+    /// The second-stage LID data is invalid.
+    #[error("language identification data: {0}")]
+    Lid(String),
     /// A step's parameters are invalid.
     #[error(transparent)]
     Step(#[from] garbell_quality::Error),

@@ -61,6 +61,22 @@ impl Context {
 }
 
 impl Context {
+    /// The second-stage LID data (embedded), with a Serbo-Croatian policy.
+    pub fn disambiguator(
+        &mut self,
+        policy: garbell_config::SerboCroatian,
+    ) -> Result<Arc<garbell_lid::Disambiguator>, Error> {
+        let policy = match policy {
+            garbell_config::SerboCroatian::Split => garbell_lid::ShPolicy::Split,
+            garbell_config::SerboCroatian::Keep => garbell_lid::ShPolicy::Keep,
+            garbell_config::SerboCroatian::Merge => garbell_lid::ShPolicy::Merge,
+        };
+        let d = garbell_lid::Disambiguator::embedded()
+            .map_err(|e| Error::Lid(e.to_string()))?
+            .with_sh_policy(policy);
+        Ok(Arc::new(d))
+    }
+
     /// The models loaded so far, with their sizes and hashes (for manifests).
     pub fn model_records(&self) -> Vec<garbell_manifest::FileRecord> {
         self.model_files
@@ -87,10 +103,16 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
         )),
         StepConfig::IdentifyLanguage(c) => {
             let model = ctx.model(&c.model)?;
+            let stage2 = if c.second_stage {
+                Some(ctx.disambiguator(c.serbo_croatian)?)
+            } else {
+                None
+            };
             Box::new(crate::steps::IdentifyLanguage::new(
                 model,
                 &ctx.languages,
                 c.max_bytes,
+                stage2,
             ))
         }
         StepConfig::FilterGopherQuality(c) => Box::new(c.build()?),

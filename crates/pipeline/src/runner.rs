@@ -359,7 +359,7 @@ fn write_outputs(opts: &RunOptions, s: &RunSummary, manifest: &Manifest) -> Resu
 
 /// Removes temporary files (`.<name>.tmp-...`) a killed run left in `dir`, for the names
 /// `mine` accepts.
-fn remove_stale_temps(dir: &Path, mine: &dyn Fn(&str) -> bool) -> Result<(), Error> {
+pub(crate) fn remove_stale_temps(dir: &Path, mine: &dyn Fn(&str) -> bool) -> Result<(), Error> {
     for entry in std::fs::read_dir(dir).map_err(|e| io_err(dir, e))? {
         let entry = entry.map_err(|e| io_err(dir, e))?;
         let name = entry.file_name();

@@ -3,7 +3,7 @@
 
 use garbell_config::{InvalidUtf8Policy, Languages};
 use garbell_core::{Document, RecordError, Step, Verdict, LANG_OTHER};
-use garbell_lid::Model;
+use garbell_lid::{Disambiguator, Model, Script};
 use garbell_text::{NormalizeOptions, Normalizer};
 use std::sync::Arc;
 
@@ -57,14 +57,22 @@ impl Step for Normalize {
 /// decision downstream needs it. **Signals read**: none. **Reasons**: none (never drops).
 pub struct IdentifyLanguage {
     model: Arc<Model>,
+    /// The second stage for confusable groups, when enabled.
+    stage2: Option<Arc<Disambiguator>>,
     /// Language code for each model label (`other` when no profile claims it).
     lang_of_label: Vec<String>,
     max_bytes: usize,
 }
 
 impl IdentifyLanguage {
-    /// A step over `model`, mapping labels through the profiles' `lid.labels`.
-    pub fn new(model: Arc<Model>, langs: &Languages, max_bytes: usize) -> Self {
+    /// A step over `model`, mapping labels through the profiles' `lid.labels`, refined by the
+    /// second stage when given.
+    pub fn new(
+        model: Arc<Model>,
+        langs: &Languages,
+        max_bytes: usize,
+        stage2: Option<Arc<Disambiguator>>,
+    ) -> Self {
         let lang_of_label = model
             .labels()
             .iter()
@@ -72,6 +80,7 @@ impl IdentifyLanguage {
             .collect();
         IdentifyLanguage {
             model,
+            stage2,
             lang_of_label,
             max_bytes,
         }
@@ -80,11 +89,27 @@ impl IdentifyLanguage {
     /// The language and score of `text`: `("other", p)` for labels outside the profiles,
     /// `("other", 0.0)` for a text with nothing to go on.
     pub fn identify<'a>(&'a self, text: &str) -> (&'a str, f32) {
+        let (lang, score, _) = self.identify_with_script(text);
+        (lang, score)
+    }
+
+    /// Like [`IdentifyLanguage::identify`], with the text's dominant script when the second
+    /// stage ran (it computes it anyway).
+    pub fn identify_with_script<'a>(&'a self, text: &str) -> (&'a str, f32, Option<Script>) {
         let text = cut(text, self.max_bytes);
-        match self.model.predict_one(text) {
-            Some(p) => (&self.lang_of_label[p.label], p.prob.min(1.0)),
-            None => (LANG_OTHER, 0.0),
+        let Some(stage2) = &self.stage2 else {
+            return match self.model.predict_one(text) {
+                Some(p) => (&self.lang_of_label[p.label], p.prob.min(1.0), None),
+                None => (LANG_OTHER, 0.0, None),
+            };
+        };
+        let preds = self.model.predict(text, 5, 0.0);
+        let mut mapped: [(&str, f32); 5] = [("", 0.0); 5];
+        for (m, p) in mapped.iter_mut().zip(&preds) {
+            *m = (self.lang_of_label[p.label].as_str(), p.prob);
         }
+        let r = stage2.refine(text, &mapped[..preds.len()]);
+        (r.lang, r.score.min(1.0), Some(r.script))
     }
 }
 
@@ -106,10 +131,13 @@ impl Step for IdentifyLanguage {
     }
 
     fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
-        let (lang, score) = self.identify(&doc.text);
+        let (lang, score, script) = self.identify_with_script(&doc.text);
         doc.lang.clear();
         doc.lang.push_str(lang);
         doc.lang_score = score;
+        if let Some(script) = script {
+            doc.meta.insert("lang_script".into(), script.code().into());
+        }
         Ok(Verdict::Keep)
     }
 }
@@ -174,7 +202,8 @@ mod tests {
     fn identify_then_filter_keeps_and_drops_with_reasons() {
         let langs = Languages::embedded().expect("langs");
         let model = Arc::new(Model::embedded_lid176().expect("model"));
-        let lid = IdentifyLanguage::new(model, &langs, 0);
+        let stage2 = Some(Arc::new(Disambiguator::embedded().expect("embedded data")));
+        let lid = IdentifyLanguage::new(model, &langs, 0, stage2);
         let all = FilterLanguage::new(&langs, &[], None);
         let only_es = FilterLanguage::new(&langs, &["es".to_string()], None);
 
