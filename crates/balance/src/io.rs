@@ -5,7 +5,6 @@ use garbell_core::{Document, Origin};
 use garbell_manifest::FileRecord;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// One input of the balance stage: a shard file or a directory of shards (`*.parquet`, read
@@ -71,25 +70,9 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory, fsynced, then
-/// renamed: a reader sees the old file or the new one, never a partial one.
+/// Writes `bytes` to `path` atomically ([`garbell_manifest::write_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io("write", path, e));
-    }
-    Ok(())
+    garbell_manifest::write_atomic(path, bytes).map_err(|e| Error::io("write", path, e))
 }
 
 /// Pretty JSON with a trailing newline.
