@@ -186,6 +186,8 @@ fn sources_every_format_runs_through_the_chain() {
         "plain.warc",
         "text.warc.wet.gz",
         "web.warc.gz",
+        "cawiki-pages-articles-multistream.xml.bz2",
+        "cawiki-pages-articles.xml",
     ] {
         let out = tempdir();
         let o = garbell(&[
@@ -203,6 +205,50 @@ fn sources_every_format_runs_through_the_chain() {
             s["written"].as_u64().expect("n") > 0,
             "{f}: nothing written: {s}"
         );
+    }
+}
+
+#[test]
+fn sources_parquet_and_code_trees_run_through_chains() {
+    let data = io_fixtures();
+    let dir = tempdir();
+    // A Hugging Face-style Parquet export, read through a chain that names its columns.
+    let chain = dir.path().join("hf.toml");
+    std::fs::write(
+        &chain,
+        "name = \"hf\"\n[source]\nformat = \"parquet\"\n[[steps]]\nstep = \"normalize\"\n[[steps]]\nstep = \"identify_language\"\n",
+    )
+    .expect("chain");
+    let out = dir.path().join("hf");
+    let o = garbell(&[
+        "run",
+        "--chain",
+        chain.to_str().expect("utf8"),
+        "-o",
+        out.to_str().expect("utf8"),
+        data.join("hf.parquet").to_str().expect("utf8"),
+    ]);
+    assert_success(&o);
+    assert_eq!(
+        read_json(&out.join("stats.json"))["written"].as_u64(),
+        Some(2)
+    );
+    // A source tree through the code chain: vendored, binary and minified files are skipped.
+    let out = dir.path().join("code");
+    let o = garbell(&[
+        "run",
+        "--chain",
+        "code",
+        "-o",
+        out.to_str().expect("utf8"),
+        data.join("code_tree").to_str().expect("utf8"),
+    ]);
+    assert_success(&o);
+    let s = read_json(&out.join("stats.json"));
+    assert!(s["written"].as_u64().expect("n") > 0, "{s}");
+    let skipped = s["skipped"].as_object().expect("skipped");
+    for reason in ["code_vendored_dir", "code_binary", "code_minified"] {
+        assert!(skipped.contains_key(reason), "{reason} not counted: {s}");
     }
 }
 

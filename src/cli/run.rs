@@ -67,7 +67,8 @@ pub fn run(a: RunArgs) -> Result<i32> {
     let langs = super::load_languages(a.languages.as_deref())?;
     let (name, chain) = super::load_chain(&chain_spec)?;
     chain.validate(&name, &langs)?;
-    let inputs = garbell_io::input::list_inputs(&inputs).context("listing inputs")?;
+    let inputs =
+        garbell_io::list_inputs_for(&inputs, chain.source.format).context("listing inputs")?;
     anyhow::ensure!(!inputs.is_empty(), "no input files found");
     let slice = task_slice(a.task_index, a.task_count)?;
     let threads = a

@@ -75,8 +75,8 @@ impl Plan {
         let (name, chain) = super::load_chain(&p.run.chain)?;
         chain.validate(&name, &langs)?;
         let inputs: Vec<PathBuf> = p.run.inputs.iter().map(PathBuf::from).collect();
-        let inputs =
-            garbell_io::input::list_inputs(&inputs).context("listing the pipeline's inputs")?;
+        let inputs = garbell_io::list_inputs_for(&inputs, chain.source.format)
+            .context("listing the pipeline's inputs")?;
         anyhow::ensure!(
             !inputs.is_empty(),
             "the pipeline's inputs hold no input file"

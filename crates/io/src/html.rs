@@ -444,7 +444,7 @@ static SPECIAL: [bool; 256] = {
 
 /// Decodes the character reference at the start of `b` (which starts with `&`). Returns the
 /// character (`None`: not a reference, keep the `&`) and the number of bytes used.
-fn char_ref(b: &[u8]) -> (Option<char>, usize) {
+pub(crate) fn char_ref(b: &[u8]) -> (Option<char>, usize) {
     if b.get(1) == Some(&b'#') {
         let hex = matches!(b.get(2), Some(b'x' | b'X'));
         let start = if hex { 3 } else { 2 };

@@ -8,13 +8,25 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceFormat {
-    /// Chosen from the file name (`.jsonl[.gz|.zst]`, `.json[.gz|.zst]`, `.warc[.gz]`, `.wet[.gz]`).
+    /// Chosen from the file name: `.jsonl`, `.json`, `.ndjson` → [`Jsonl`](Self::Jsonl);
+    /// `.warc`, `.wet`, `.arc` → [`Warc`](Self::Warc); `.xml` → [`Mediawiki`](Self::Mediawiki);
+    /// each optionally followed by `.gz` or `.zst`/`.zstd` (and `.xml` by `.bz2`); `.parquet`
+    /// → [`Parquet`](Self::Parquet).
     #[default]
     Auto,
     /// JSON Lines, plain, gzip or zstd (by extension or magic bytes).
     Jsonl,
     /// WARC or WET, plain or gzip (one or many members).
     Warc,
+    /// MediaWiki XML dump, plain, bzip2 (single or multistream), gzip or zstd.
+    Mediawiki,
+    /// Parquet, one document per row.
+    Parquet,
+    /// A directory of source code, one document per file; never chosen by `auto` (written
+    /// `code_tree` in chain files). Its inputs are directories: list them with
+    /// [`list_inputs_for`].
+    #[serde(rename = "code_tree")]
+    CodeTree,
 }
 
 /// How sources read their inputs: the `[source]` table of a chain file.
@@ -23,11 +35,13 @@ pub enum SourceFormat {
 pub struct SourceConfig {
     /// Input format; `auto` picks by file extension.
     pub format: SourceFormat,
-    /// JSONL: field holding the text.
+    /// JSONL and Parquet: field (column) holding the text. In JSONL a dotted name that is not a
+    /// top-level key is a path through nested objects (`warc_headers.warc-target-uri`).
     pub text_field: String,
-    /// JSONL: field holding a stable id (when absent, the id is `<file name>/<record index>`).
+    /// JSONL and Parquet: field holding a stable id (when absent, the id is
+    /// `<file name>/<record index>`).
     pub id_field: String,
-    /// JSONL: field holding the URL, if any.
+    /// JSONL and Parquet: field holding the URL, if any (empty: none).
     pub url_field: String,
     /// Largest record accepted, in bytes of decompressed data; a larger record is counted as an
     /// error and skipped (protects memory against giant lines and decompression bombs).
@@ -78,6 +92,10 @@ impl SourceFormat {
             Some(SourceFormat::Jsonl)
         } else if base.ends_with(".warc") || base.ends_with(".wet") || base.ends_with(".arc") {
             Some(SourceFormat::Warc)
+        } else if base.ends_with(".xml") || name.ends_with(".xml.bz2") {
+            Some(SourceFormat::Mediawiki)
+        } else if name.ends_with(".parquet") {
+            Some(SourceFormat::Parquet)
         } else {
             None
         }
@@ -95,29 +113,251 @@ pub fn open_source(path: &Path, config: &SourceConfig) -> Result<Records, Error>
     match format {
         SourceFormat::Jsonl => crate::jsonl::open(path, config),
         SourceFormat::Warc => crate::warc::open(path, config),
+        SourceFormat::Mediawiki => crate::mediawiki::open(path, config),
+        SourceFormat::Parquet => crate::parquet::open(path, config),
+        SourceFormat::CodeTree => crate::code::open(path, config),
         SourceFormat::Auto => unreachable!("resolved above"),
     }
 }
 
-/// Expands the given inputs (files and directories, recursively) into a sorted, de-duplicated
-/// list of files. Directories contribute the files whose format [`SourceFormat::detect`]
+/// Expands the given inputs (files, directories, globs) into a sorted, de-duplicated list of
+/// files. Directories contribute, recursively, the files whose format [`SourceFormat::detect`]
 /// recognises; hidden files and directories are skipped. A path that does not exist is an error.
+///
+/// An input that does not exist as written and holds `*` or `?` is a glob: `*` and `?` match
+/// within one path component, `**` matches any number of components (`dumps/**/*.xml.bz2`,
+/// `data/CC-MAIN-*/*.warc.gz`). Every file it matches is listed whatever its name, every
+/// directory it matches contributes like a directory given by name, hidden entries are matched
+/// only by a pattern component that starts with `.`, and a glob that matches nothing is an error
+/// (a typo must not silently make an empty job).
 pub fn list_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| Error::Io {
-            path: p.display().to_string(),
-            source: e,
-        })?;
-        if meta.is_dir() {
-            walk(p, &mut out)?;
+        match std::fs::metadata(p) {
+            Ok(meta) if meta.is_dir() => walk(p, &mut out)?,
+            Ok(_) => out.push(p.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && is_glob(p) => {
+                let before = out.len();
+                expand_glob(p, &mut out)?;
+                if out.len() == before {
+                    return Err(Error::Io {
+                        path: p.display().to_string(),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            "the glob matches no input",
+                        ),
+                    });
+                }
+            }
+            Err(e) => {
+                return Err(Error::Io {
+                    path: p.display().to_string(),
+                    source: e,
+                })
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// [`list_inputs`] for a given format: for [`SourceFormat::CodeTree`] the inputs are the
+/// directories themselves (globs expanded to the directories they match, sorted and
+/// de-duplicated); for every other format, [`list_inputs`].
+pub fn list_inputs_for(paths: &[PathBuf], format: SourceFormat) -> Result<Vec<PathBuf>, Error> {
+    if format != SourceFormat::CodeTree {
+        return list_inputs(paths);
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if !std::fs::exists(p).unwrap_or(false) && is_glob(p) {
+            let mut matched = Vec::new();
+            glob_matches(p, &mut matched, true)?;
+            if matched.is_empty() {
+                return Err(Error::Io {
+                    path: p.display().to_string(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "the glob matches no input",
+                    ),
+                });
+            }
+            out.extend(matched);
         } else {
+            std::fs::metadata(p).map_err(|e| Error::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
             out.push(p.clone());
         }
     }
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+fn is_glob(p: &Path) -> bool {
+    let s = p.to_string_lossy();
+    s.contains('*') || s.contains('?')
+}
+
+/// Adds the inputs a glob designates: matched files, and detected files under matched
+/// directories.
+fn expand_glob(pattern: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let mut matched = Vec::new();
+    glob_matches(pattern, &mut matched, false)?;
+    for m in matched {
+        if m.is_dir() {
+            walk(&m, out)?;
+        } else {
+            out.push(m);
+        }
+    }
+    Ok(())
+}
+
+/// The paths (files and directories; only directories when `dirs_only`) matching `pattern`,
+/// found by walking from its longest literal prefix. Matched directories are not entered.
+fn glob_matches(pattern: &Path, out: &mut Vec<PathBuf>, dirs_only: bool) -> Result<(), Error> {
+    let mut base = PathBuf::new();
+    let mut parts: Vec<String> = Vec::new();
+    for c in pattern.components() {
+        let s = c.as_os_str().to_string_lossy().into_owned();
+        if parts.is_empty() && !s.contains(['*', '?']) {
+            base.push(c.as_os_str());
+        } else {
+            parts.push(s);
+        }
+    }
+    if base.as_os_str().is_empty() {
+        base.push(".");
+    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |e| Error::Io { path, source: e }
+    };
+    // Iterative walk: (directory, its components relative to `base`).
+    let mut stack = vec![(base.clone(), Vec::<String>::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let entry = entry.map_err(io(&dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let mut rel = rel.clone();
+            rel.push(name);
+            let is_dir = entry.file_type().map_err(io(&dir))?.is_dir();
+            let comps: Vec<&str> = rel.iter().map(String::as_str).collect();
+            if glob_match_path(&parts, &comps) && (is_dir || !dirs_only) {
+                out.push(entry.path());
+            } else if is_dir && glob_prefix_possible(&parts, &comps) {
+                stack.push((entry.path(), rel));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a directory at `comps` may contain matches (it matches a prefix of the pattern).
+fn glob_prefix_possible(parts: &[&str], comps: &[&str]) -> bool {
+    // With `**` anywhere, descending is always possible once the literal parts before it match.
+    let mut states = vec![0usize];
+    for c in comps {
+        let mut next = Vec::new();
+        for &i in &states {
+            match parts.get(i) {
+                Some(&"**") => {
+                    if !c.starts_with('.') {
+                        next.push(i);
+                    }
+                    if let Some(p) = parts.get(i + 1) {
+                        if component_match(p, c) {
+                            next.push(i + 2);
+                        }
+                    }
+                }
+                Some(p) if component_match(p, c) => next.push(i + 1),
+                _ => {}
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        if next.is_empty() {
+            return false;
+        }
+        states = next;
+    }
+    states.iter().any(|&i| i < parts.len())
+}
+
+/// Whether the components `comps` match the pattern `parts` (`**` = any number of components
+/// not starting with `.`).
+fn glob_match_path(parts: &[&str], comps: &[&str]) -> bool {
+    // ok[i]: the first i parts match the components seen so far (NFA over pattern parts).
+    let n = parts.len();
+    let mut ok = vec![false; n + 1];
+    ok[0] = true;
+    let close = |ok: &mut Vec<bool>| {
+        for i in 0..n {
+            if ok[i] && parts[i] == "**" {
+                ok[i + 1] = true;
+            }
+        }
+    };
+    close(&mut ok);
+    for c in comps {
+        let mut next = vec![false; n + 1];
+        for i in 0..n {
+            if !ok[i] {
+                continue;
+            }
+            if parts[i] == "**" {
+                if !c.starts_with('.') {
+                    next[i] = true;
+                }
+            } else if component_match(parts[i], c) {
+                next[i + 1] = true;
+            }
+        }
+        close(&mut next);
+        ok = next;
+    }
+    ok[n]
+}
+
+/// Wildcard match of one component: `*` any run, `?` one character; a name starting with `.`
+/// only matches a pattern starting with `.`.
+fn component_match(pattern: &str, name: &str) -> bool {
+    if name.starts_with('.') && !pattern.starts_with('.') {
+        return false;
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let s: Vec<char> = name.chars().collect();
+    let (mut pi, mut si) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = si;
+            pi += 1;
+        } else if let Some(st) = star {
+            pi = st + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {

@@ -12,7 +12,15 @@
 //! | `text_field` (must be a string) | [`Document::text`] |
 //! | `id_field` (string or number) | [`Document::id`], else `<file name>/<record index>` |
 //! | `url_field` (string) | [`Document::url`] |
-//! | any other top-level field | [`Document::meta`], as is |
+//! | any other top-level field | [`Document::meta`], as is (nested objects and arrays as JSON values) |
+//!
+//! A field name is first looked up as a top-level key; when there is none and the name has dots,
+//! it is a path through nested objects, and the value is taken out of its object (the rest of
+//! the object stays in `meta`). So OSCAR 23.01 reads with `text_field = "content"`,
+//! `id_field = "warc_headers.warc-record-id"`, `url_field = "warc_headers.warc-target-uri"`,
+//! keeping `metadata` (`identification`, `quality_warnings`, `categories`, `harmful_pp`, ...)
+//! and the other `warc_headers` in `meta`; HPLT reads with the defaults (`text`, `id`, `url`;
+//! HPLT 2.0 releases that name the URL `u` need `url_field = "u"`).
 //!
 //! [`Origin::record`] counts every non-blank line, read or not. Offsets ([`Origin::offset`],
 //! [`RecordError::offset`]) are the byte offset of the line's start in the file for plain inputs
@@ -225,7 +233,7 @@ fn parse_line(line: &[u8], f: &Fields, index: u64, offset: u64) -> RecordResult 
     let Value::Object(mut map) = value else {
         return err("json_invalid", "expected a JSON object".into());
     };
-    let text = match map.remove(&f.text) {
+    let text = match take_field(&mut map, &f.text) {
         Some(Value::String(s)) => s,
         Some(other) => {
             return err(
@@ -235,12 +243,12 @@ fn parse_line(line: &[u8], f: &Fields, index: u64, offset: u64) -> RecordResult 
         }
         None => return err("json_missing_text", format!("no field `{}`", f.text)),
     };
-    let id = match map.remove(&f.id) {
+    let id = match take_field(&mut map, &f.id) {
         Some(Value::String(s)) => s,
         Some(Value::Number(n)) => n.to_string(),
         _ => format!("{}/{index}", f.file_name),
     };
-    let url = match map.remove(&f.url) {
+    let url = match take_field(&mut map, &f.url) {
         Some(Value::String(s)) => Some(s),
         _ => None,
     };
@@ -257,6 +265,27 @@ fn parse_line(line: &[u8], f: &Fields, index: u64, offset: u64) -> RecordResult 
             .insert("invalid_utf8".into(), invalid_utf8 as f64);
     }
     Ok(Record::Document(doc))
+}
+
+/// Removes and returns field `name`: a top-level key of that name, else, for a dotted name, the
+/// path through nested objects (`warc_headers.warc-target-uri`).
+fn take_field(map: &mut serde_json::Map<String, Value>, name: &str) -> Option<Value> {
+    if let Some(v) = map.remove(name) {
+        return Some(v);
+    }
+    let mut obj = map;
+    let mut rest = name;
+    loop {
+        let (head, tail) = rest.split_once('.')?;
+        obj = match obj.get_mut(head)? {
+            Value::Object(o) => o,
+            _ => return None,
+        };
+        if let Some(v) = obj.remove(tail) {
+            return Some(v);
+        }
+        rest = tail;
+    }
 }
 
 fn json_type(v: &Value) -> &'static str {

@@ -8,7 +8,11 @@
 //! - [`jsonl`]: JSON Lines, plain, gzip or zstd;
 //! - [`warc`]: WARC and WET, plain, gzip (one record per member or not) or zstd, with HTTP
 //!   bodies decoded and HTML turned into text by [`html::html_to_text`];
-//! - [`input::list_inputs`]: expands files and directories into a sorted list of inputs.
+//! - [`mediawiki`]: MediaWiki XML dumps (plain, bzip2 single or multistream), wikitext turned
+//!   into text by [`wikitext::wikitext_to_text`];
+//! - [`parquet`]: Parquet files (Hugging Face exports, The Stack), columns mapped to fields;
+//! - [`code`]: a directory of source code, one document per file with its language;
+//! - [`input::list_inputs`]: expands files, directories and globs into a sorted list of inputs.
 //!
 //! Sources never panic on input data and always end, whatever the bytes: corrupt gzip members,
 //! truncated files, garbage and oversized records become [`RecordError`]s with a stable `kind`
@@ -42,12 +46,16 @@
 use garbell_core::{Document, RecordError};
 use std::path::Path;
 
+pub mod code;
 mod decode;
 pub mod html;
 pub mod input;
 pub mod jsonl;
+pub mod mediawiki;
+pub mod parquet;
 mod reader;
 pub mod warc;
+pub mod wikitext;
 
 /// One item read from an input.
 #[derive(Debug)]
@@ -79,7 +87,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The format could not be determined from the file name.
-    #[error("{path}: unknown input format (expected .jsonl, .jsonl.gz, .jsonl.zst, .warc, .warc.gz, .wet, .wet.gz)")]
+    #[error("{path}: unknown input format (expected .jsonl, .jsonl.gz, .jsonl.zst, .warc, .warc.gz, .wet, .wet.gz, .xml, .xml.bz2, .parquet)")]
     UnknownFormat {
         /// The input path.
         path: String,
@@ -87,9 +95,19 @@ pub enum Error {
     /// A configuration value is invalid.
     #[error("invalid source configuration: {0}")]
     Config(String),
+    /// The input's schema does not fit the configuration (a Parquet file without the configured
+    /// text column, or with a text column that holds no strings), or the file is not in the
+    /// format it claims.
+    #[error("{path}: {message}")]
+    Schema {
+        /// The input path.
+        path: String,
+        /// What does not fit.
+        message: String,
+    },
 }
 
-pub use input::{open_source, SourceConfig, SourceFormat};
+pub use input::{list_inputs_for, open_source, SourceConfig, SourceFormat};
 
 /// Convenience: opens `path` with `config` and returns its records.
 pub fn read(path: &Path, config: &SourceConfig) -> Result<Records, Error> {

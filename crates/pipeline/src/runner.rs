@@ -263,9 +263,7 @@ fn completed(
             rep.config_hash
         )));
     }
-    let size = std::fs::metadata(input)
-        .map_err(|e| io_err(input, e))?
-        .len();
+    let size = input_size(input).map_err(|e| io_err(input, e))?;
     let shard_ok =
         std::fs::metadata(out.join(&rep.shard.path)).is_ok_and(|m| m.len() == rep.shard.bytes);
     let same_input = rep.index == index
@@ -309,7 +307,7 @@ fn process_input(
         }
     }
     let info = writer.commit()?;
-    let (bytes, blake3) = garbell_manifest::hash_file(path).map_err(|e| io_err(path, e))?;
+    let (bytes, blake3) = hash_input(path).map_err(|e| io_err(path, e))?;
     Ok(TaskReport {
         config_hash: hash.to_string(),
         index,
@@ -382,6 +380,55 @@ fn io_err(path: &Path, source: std::io::Error) -> Error {
         path: path.display().to_string(),
         source,
     }
+}
+
+/// Size and blake3 of an input: a file's content, or for a directory (a code tree) the sorted
+/// list of its files with each file's relative path, size and hash.
+fn hash_input(path: &Path) -> std::io::Result<(u64, String)> {
+    if !path.is_dir() {
+        return garbell_manifest::hash_file(path);
+    }
+    let mut files = Vec::new();
+    walk_files(path, &mut files)?;
+    files.sort();
+    let mut h = blake3::Hasher::new();
+    let mut total = 0;
+    for f in &files {
+        let (n, fh) = garbell_manifest::hash_file(f)?;
+        let rel = f.strip_prefix(path).unwrap_or(f).to_string_lossy();
+        h.update(rel.as_bytes())
+            .update(&[0])
+            .update(&n.to_le_bytes())
+            .update(fh.as_bytes());
+        total += n;
+    }
+    Ok((total, h.finalize().to_hex().to_string()))
+}
+
+/// Total size of an input (file, or every file under a directory), to recognise it on resume.
+fn input_size(path: &Path) -> std::io::Result<u64> {
+    if !path.is_dir() {
+        return Ok(std::fs::metadata(path)?.len());
+    }
+    let mut files = Vec::new();
+    walk_files(path, &mut files)?;
+    files
+        .iter()
+        .map(|f| std::fs::symlink_metadata(f).map(|m| m.len()))
+        .sum()
+}
+
+fn walk_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let t = e.file_type()?;
+        if t.is_dir() {
+            walk_files(&e.path(), out)?;
+        } else if t.is_file() {
+            out.push(e.path());
+        }
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically ([`garbell_manifest::write_atomic`]).
