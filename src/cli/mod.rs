@@ -2,8 +2,11 @@
 
 mod balance;
 mod lid;
+mod report;
 mod run;
 mod slurm;
+mod stats;
+mod tune;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
@@ -32,6 +35,14 @@ enum Command {
     /// Run a pipeline file on a Slurm cluster: job arrays with dependencies, status, resubmission.
     #[command(subcommand)]
     Slurm(slurm::SlurmCommand),
+    /// Re-apply a chain's quality thresholds to the signals of an annotate-only run, with
+    /// overrides (--set), a retention curve (--sweep) and saving to the language profile (--write).
+    Tune(tune::TuneArgs),
+    /// Write one self-contained HTML report of a run: funnels, drop reasons, signal histograms
+    /// with thresholds, sample documents, LID scores, dedup cluster sizes.
+    Report(report::ReportArgs),
+    /// Print a run's per-language funnel and drop reasons as a table, or JSON with --json.
+    Stats(stats::StatsArgs),
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -81,6 +92,9 @@ pub fn main() -> Result<i32> {
         Command::Run(a) => run::run(a),
         Command::Lid(a) => lid::lid(a),
         Command::Balance(a) => balance::balance(a),
+        Command::Tune(a) => tune::tune(a),
+        Command::Report(a) => report::report(a),
+        Command::Stats(a) => stats::stats(a),
         Command::Slurm(c) => slurm::slurm(c),
         Command::Manifest(ManifestCommand::Verify { dir }) => {
             let (n, problems) = garbell_manifest::verify(&dir)?;
