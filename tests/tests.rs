@@ -380,3 +380,65 @@ fn config_errors_stop_before_work_and_name_file_line_and_key() {
     );
     assert!(!out.exists(), "no output before the configuration is valid");
 }
+
+#[test]
+fn language_profiles_override_quality_parameters_for_their_language_only() {
+    let dir = tempdir();
+    let langs = dir.path().join("languages");
+    std::fs::create_dir(&langs).expect("mkdir");
+    let src = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("languages");
+    for e in std::fs::read_dir(&src).expect("languages") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            std::fs::copy(&p, langs.join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    // Catalan documents need 100,000 words to pass Gopher quality; nothing else changes.
+    let ca = langs.join("ca.toml");
+    let mut text = std::fs::read_to_string(&ca).expect("ca");
+    text.push_str("\n[quality.filter_gopher_quality]\nmin_doc_words = 100000\n");
+    std::fs::write(&ca, text).expect("write");
+    let samples = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/samples");
+    let run = |extra: &[&str], out: &std::path::Path| {
+        let mut args = vec!["run", "--chain", "web", "-o", out.to_str().expect("utf8")];
+        args.extend_from_slice(extra);
+        args.push(samples.to_str().expect("utf8"));
+        let o = garbell(&args);
+        assert_success(&o);
+        read_json(&out.join("stats.json"))
+    };
+    let base = run(&[], &dir.path().join("base"));
+    let tuned = run(
+        &["--languages", langs.to_str().expect("utf8")],
+        &dir.path().join("tuned"),
+    );
+    let gq = |s: &serde_json::Value, lang: &str| {
+        s["steps"][4]["by_lang"][lang]["kept"].as_u64().unwrap_or(0)
+    };
+    assert!(gq(&base, "ca") > 0, "{base}");
+    assert_eq!(gq(&tuned, "ca"), 0, "Catalan now needs 100,000 words");
+    for lang in ["es", "fr", "de", "en"] {
+        assert_eq!(gq(&tuned, lang), gq(&base, lang), "{lang} is untouched");
+    }
+    // A bad parameter name fails before any work, naming the file and the table.
+    std::fs::write(&ca, "name = \"Catalan\"\n[lid]\nlabels = [\"__label__ca\"]\n[quality.filter_gopher_quality]\nmin_doc_wordz = 3\n")
+        .expect("write");
+    let o = garbell(&[
+        "run",
+        "--chain",
+        "web",
+        "--languages",
+        langs.to_str().expect("utf8"),
+        "-o",
+        dir.path().join("bad").to_str().expect("utf8"),
+        samples.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("ca.toml")
+            && e.contains("quality.filter_gopher_quality")
+            && e.contains("min_doc_wordz"),
+        "{e}"
+    );
+}

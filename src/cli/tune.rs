@@ -162,7 +162,7 @@ pub fn tune(a: TuneArgs) -> Result<i32> {
                 std::fs::write(&profile_file, original)
                     .with_context(|| format!("restoring {}", profile_file.display()))?;
                 anyhow::bail!(
-                    "the configuration loader does not accept `[quality.*]` tables yet ({e}); \
+                    "the configuration loader rejects the result ({e}); \
                      {} left unchanged (use --force to write anyway)",
                     profile_file.display()
                 );

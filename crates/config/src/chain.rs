@@ -220,6 +220,41 @@ pub struct FilterLanguageConfig {
     pub threshold: Option<f32>,
 }
 
+/// Checks that `table` holds valid parameters of the quality step `step` (as a language
+/// profile's `[quality.<step>]`): the step must be a quality filter and each key one of its
+/// parameters with a value of the right type and range.
+pub(crate) fn check_step_overrides(step: &str, table: &toml::Table) -> Result<(), String> {
+    fn check<T>(table: &toml::Table) -> Result<(), String>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + Default,
+    {
+        apply_overrides(&T::default(), table).map(drop)
+    }
+    match step {
+        "filter_gopher_quality" => check::<garbell_quality::GopherQualityConfig>(table),
+        "filter_gopher_repetition" => check::<garbell_quality::GopherRepetitionConfig>(table),
+        "filter_c4" => check::<garbell_quality::C4Config>(table),
+        "filter_fineweb_quality" => check::<garbell_quality::FineWebQualityConfig>(table),
+        other => Err(format!(
+            "no quality step {other:?} (filter_gopher_quality, filter_gopher_repetition, filter_c4, filter_fineweb_quality)"
+        )),
+    }
+}
+
+/// `config` with the keys of `table` replaced: the way a language profile's `[quality.<step>]`
+/// applies over the chain's step parameters.
+pub fn apply_overrides<T>(config: &T, table: &toml::Table) -> Result<T, String>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let mut base = toml::Table::try_from(config).map_err(|e| e.to_string())?;
+    for (k, v) in table {
+        base.insert(k.clone(), v.clone());
+    }
+    base.try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())
+}
+
 impl ChainConfig {
     /// Reads a chain file.
     pub fn load(path: &Path) -> Result<ChainConfig, Error> {

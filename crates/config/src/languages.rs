@@ -15,6 +15,9 @@ struct LanguageFile {
     scripts: Option<Vec<String>>,
     #[serde(default)]
     lid: LidFile,
+    /// Per-step parameter overrides for this language: `[quality.<step>] param = value`.
+    #[serde(default)]
+    quality: BTreeMap<String, toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,6 +49,10 @@ pub struct LanguageProfile {
     pub scripts: Vec<String>,
     /// Language identification.
     pub lid: LidProfile,
+    /// Quality-step parameters for this language, by step name (`filter_gopher_quality`, ...):
+    /// they replace the chain's values for documents of this language (`garbell tune --write`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub quality: BTreeMap<String, toml::Table>,
 }
 
 /// All language profiles, by code, and the label → language table.
@@ -150,6 +157,15 @@ impl Languages {
                     )));
                 }
             }
+            // Defaults' tables first, the language's keys over them.
+            let mut quality = defaults.quality.clone();
+            for (step, table) in f.quality {
+                quality.entry(step).or_default().extend(table);
+            }
+            for (step, table) in &quality {
+                crate::chain::check_step_overrides(step, table)
+                    .map_err(|m| invalid(format!("[quality.{step}]: {m}")))?;
+            }
             profiles.insert(
                 code.clone(),
                 LanguageProfile {
@@ -158,6 +174,7 @@ impl Languages {
                     native_name,
                     scripts,
                     lid: LidProfile { labels, threshold },
+                    quality,
                 },
             );
         }

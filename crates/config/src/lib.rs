@@ -20,8 +20,8 @@ mod languages;
 mod pipeline;
 
 pub use chain::{
-    ChainConfig, DedupConfig, FilterLanguageConfig, IdentifyLanguageConfig, InvalidUtf8Policy,
-    LidMode, NormalizeConfig, SerboCroatian, StepConfig,
+    apply_overrides, ChainConfig, DedupConfig, FilterLanguageConfig, IdentifyLanguageConfig,
+    InvalidUtf8Policy, LidMode, NormalizeConfig, SerboCroatian, StepConfig,
 };
 pub use languages::{LanguageProfile, Languages, LidProfile};
 pub use pipeline::{BalanceStage, PipelineConfig, Resources, RunStage};

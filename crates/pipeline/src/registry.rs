@@ -115,16 +115,55 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
                 stage2,
             ))
         }
-        StepConfig::FilterGopherQuality(c) => Box::new(c.build()?),
-        StepConfig::FilterGopherRepetition(c) => Box::new(c.build()?),
-        StepConfig::FilterC4(c) => Box::new(c.build()?),
-        StepConfig::FilterFinewebQuality(c) => Box::new(c.build()?),
+        StepConfig::FilterGopherQuality(c) => {
+            per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
+        }
+        StepConfig::FilterGopherRepetition(c) => {
+            per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
+        }
+        StepConfig::FilterC4(c) => {
+            per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
+        }
+        StepConfig::FilterFinewebQuality(c) => {
+            per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
+        }
         StepConfig::FilterLanguage(c) => Box::new(crate::steps::FilterLanguage::new(
             &ctx.languages,
             &c.languages,
             c.threshold,
         )),
     })
+}
+
+/// Builds a quality step from the chain's parameters, and one more per language whose profile
+/// has a `[quality.<step>]` table (its keys over the chain's values); documents are routed by
+/// `lang`.
+fn per_language<T>(
+    ctx: &Context,
+    name: &str,
+    base: &T,
+    build: impl Fn(&T) -> Result<Box<dyn Step>, Error>,
+) -> Result<Box<dyn Step>, Error>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let default = build(base)?;
+    let mut by_lang = BTreeMap::new();
+    for p in ctx.languages.iter() {
+        if let Some(table) = p.quality.get(name) {
+            let c = garbell_config::apply_overrides(base, table).map_err(|message| {
+                garbell_config::Error::Invalid {
+                    path: format!("languages/{}.toml", p.code),
+                    message: format!("[quality.{name}]: {message}"),
+                }
+            })?;
+            by_lang.insert(p.code.clone(), build(&c)?);
+        }
+    }
+    if by_lang.is_empty() {
+        return Ok(default);
+    }
+    Ok(Box::new(crate::steps::PerLanguage::new(default, by_lang)))
 }
 
 /// Builds the whole chain.

@@ -189,6 +189,37 @@ impl Step for FilterLanguage {
     }
 }
 
+/// One step with per-language variants: documents whose `lang` has a variant (built from the
+/// language profile's `[quality.<step>]` parameters) go to it, the others to the default.
+/// Counts and reasons are the inner steps'.
+pub struct PerLanguage {
+    default: Box<dyn Step>,
+    by_lang: std::collections::BTreeMap<String, Box<dyn Step>>,
+}
+
+impl PerLanguage {
+    /// A step routing by language.
+    pub fn new(
+        default: Box<dyn Step>,
+        by_lang: std::collections::BTreeMap<String, Box<dyn Step>>,
+    ) -> Self {
+        PerLanguage { default, by_lang }
+    }
+}
+
+impl Step for PerLanguage {
+    fn name(&self) -> &str {
+        self.default.name()
+    }
+
+    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
+        self.by_lang
+            .get(doc.lang.as_str())
+            .unwrap_or(&self.default)
+            .apply(doc)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! Per-language quality thresholds in `languages/<iso>.toml`.
 //!
-//! Proposed shape (the config loader does not accept it yet: see `docs/tuning.md`):
+//! Shape (the configuration loader checks these tables; the pipeline applies them per language):
 //!
 //! ```toml
 //! [quality.filter_gopher_quality]
