@@ -7,7 +7,8 @@ Builds N documents (default 1,000 and 20,000) of ~1 KB from the bundled samples'
     predict(k=1) per document in a loop (model load excluded: generous to Python);
   - `garbell lid -j 1` and `garbell lid -j 2` on the JSONL file (whole process: parse JSON, load
     the embedded model, predict, print JSON).
-Also checks that both give the same top label on every document.
+Also checks that garbell with --first-stage-only (lid.176 alone, like the Python binding) gives
+the same top label on every document; the default (second stage on) is timed too.
 
 Run: cargo build --release && python3 benches/lid_throughput.py [N ...]
 """
@@ -60,7 +61,7 @@ def main():
     model = fasttext.load_model(MODEL)
     rng = random.Random(7)
     paras = paragraphs()
-    print(f"{'docs':>7} {'python fastText docs/s':>22} {'garbell -j1 docs/s':>19} {'ratio':>6} {'garbell -j2 docs/s':>19} {'j2/j1':>6}")
+    print(f"{'docs':>7} {'python fastText docs/s':>22} {'garbell -j1 docs/s':>19} {'ratio':>6} {'garbell -j2 docs/s':>19} {'j2/j1':>6} {'+2nd stage -j1':>15} {'ratio':>6}")
     for n in sizes:
         docs = make_docs(n, paras, rng)
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
@@ -72,19 +73,20 @@ def main():
         def py():
             return [model.f.predict(t + "\n", 1, 0.0, "strict")[0][1] for t in texts]
 
-        def rs(j):
+        def rs(j, *extra):
             def go():
-                o = subprocess.run([BIN, "lid", "-j", str(j), path], capture_output=True, check=True)
+                o = subprocess.run([BIN, "lid", "-j", str(j), *extra, path], capture_output=True, check=True)
                 return o.stdout
             return go
 
         t_py, py_labels = best_of(3, py)
-        t_j1, out = best_of(3, rs(1))
-        t_j2, _ = best_of(3, rs(2))
+        t_j1, out = best_of(3, rs(1, "--first-stage-only"))
+        t_j2, _ = best_of(3, rs(2, "--first-stage-only"))
+        t_s2, _ = best_of(3, rs(1))
         ours = [json.loads(l)["lang"] for l in out.decode().splitlines()]
         theirs = [l.replace("__label__", "") for l in py_labels]
         agree = sum(1 for a, b in zip(ours, theirs) if a == b or a == "other")
-        print(f"{n:>7} {n / t_py:>22,.0f} {n / t_j1:>19,.0f} {t_py / t_j1:>5.1f}x {n / t_j2:>19,.0f} {t_j1 / t_j2:>5.2f}x  (labels agree on {agree}/{n})")
+        print(f"{n:>7} {n / t_py:>22,.0f} {n / t_j1:>19,.0f} {t_py / t_j1:>5.1f}x {n / t_j2:>19,.0f} {t_j1 / t_j2:>5.2f}x {n / t_s2:>15,.0f} {t_py / t_s2:>5.1f}x  (lid.176 labels agree on {agree}/{n})")
         os.unlink(path)
 
 

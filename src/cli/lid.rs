@@ -27,6 +27,15 @@ pub struct LidArgs {
     /// JSON field holding the text.
     #[arg(long, default_value = "text")]
     text_field: String,
+    /// Score against gold labels instead of printing predictions: the input's lines need `text`
+    /// and `lang` (one of the 35 codes, or anything else for "other"). Prints accuracy,
+    /// macro-F1 (over the gold languages, without `sh` and `other`), per-language precision,
+    /// recall and F1, and the top confusions.
+    #[arg(long)]
+    eval: bool,
+    /// With --eval: print the report as JSON.
+    #[arg(long, requires = "eval")]
+    json: bool,
 }
 
 const BATCH: usize = 4096;
@@ -58,6 +67,9 @@ pub fn lid(a: LidArgs) -> Result<i32> {
         )),
         _ => Box::new(std::io::stdin().lock()),
     };
+    if a.eval {
+        return eval(reader, &step, &pool, &a, &langs);
+    }
     let name = a
         .input
         .as_ref()
@@ -116,6 +128,92 @@ pub fn lid(a: LidArgs) -> Result<i32> {
     out.flush()?;
     if bad > 0 {
         eprintln!("garbell lid: {bad} lines skipped");
+    }
+    Ok(0)
+}
+
+fn eval(
+    reader: Box<dyn BufRead>,
+    step: &IdentifyLanguage,
+    pool: &rayon::ThreadPool,
+    a: &LidArgs,
+    langs: &garbell_config::Languages,
+) -> Result<i32> {
+    let mut items = Vec::new();
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("reading line {}", n + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&line).with_context(|| format!("line {}: invalid JSON", n + 1))?;
+        let text = v
+            .get(&a.text_field)
+            .and_then(|t| t.as_str())
+            .with_context(|| format!("line {}: no string field {:?}", n + 1, a.text_field))?;
+        let gold = v
+            .get("lang")
+            .and_then(|t| t.as_str())
+            .with_context(|| format!("line {}: no string field \"lang\"", n + 1))?;
+        let gold = if langs.get(gold).is_some() {
+            gold.to_string()
+        } else {
+            garbell_core::LANG_OTHER.to_string()
+        };
+        items.push((gold, text.to_string()));
+    }
+    let start = std::time::Instant::now();
+    let preds: Vec<String> = pool.install(|| {
+        items
+            .par_iter()
+            .map(|(_, t)| step.identify(t).0.to_string())
+            .collect()
+    });
+    let secs = start.elapsed().as_secs_f64();
+    let r = garbell_lid::eval::evaluate(
+        items
+            .iter()
+            .map(|(g, _)| g.as_str())
+            .zip(preds.iter().map(String::as_str)),
+        &["sh", garbell_core::LANG_OTHER],
+    );
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
+        return Ok(0);
+    }
+    writeln!(
+        out,
+        "documents {}  accuracy {:.4}  macro-F1 {:.4} over {} languages  ({:.0} docs/s)",
+        r.documents,
+        r.accuracy,
+        r.macro_f1,
+        r.macro_languages.len(),
+        r.documents as f64 / secs.max(1e-9)
+    )?;
+    if let Some(min) = r
+        .per_language
+        .iter()
+        .filter(|s| r.macro_languages.contains(&s.lang))
+        .min_by(|a, b| a.f1.total_cmp(&b.f1))
+    {
+        writeln!(out, "lowest F1: {} {:.4}", min.lang, min.f1)?;
+    }
+    writeln!(
+        out,
+        "{:<6} {:>7} {:>9} {:>7} {:>7}",
+        "lang", "support", "precision", "recall", "F1"
+    )?;
+    for s in &r.per_language {
+        writeln!(
+            out,
+            "{:<6} {:>7} {:>9.4} {:>7.4} {:>7.4}",
+            s.lang, s.support, s.precision, s.recall, s.f1
+        )?;
+    }
+    writeln!(out, "top confusions (gold -> predicted):")?;
+    for (g, p, c) in r.confusions.iter().take(10) {
+        writeln!(out, "  {g} -> {p}: {c}")?;
     }
     Ok(0)
 }

@@ -28,6 +28,7 @@
 //! is slower (see `docs/lid.md`).
 
 mod dict;
+pub mod eval;
 mod disambig;
 mod model;
 mod script;
