@@ -163,6 +163,10 @@ pub enum LidMode {
     /// The whole document at once (newlines read as spaces), as datatrove and CCNet do.
     #[default]
     Document,
+    /// Each line on its own, as OSCAR (ungoliant) does: the document's language is the one with
+    /// the most bytes among confidently identified lines, its score the share of the document's
+    /// bytes in that language; documents with several languages are flagged with their spans.
+    Lines,
 }
 
 /// Parameters of `identify_language`.
@@ -179,6 +183,12 @@ pub struct IdentifyLanguageConfig {
     /// Decide within confusable groups (hr/sr/bs/sh, no/nn/da, gl/pt/es/ca/oc, cs/sk, bg/ru/uk)
     /// with the second stage of `docs/lid.md` (word lists and markers in `languages/lid/disambig/`).
     pub second_stage: bool,
+    /// `mode = "lines"`: a line counts for its language only with at least this probability
+    /// (OSCAR uses 0.8); other lines count as unidentified bytes.
+    pub line_min_score: f32,
+    /// `mode = "lines"`: a document is flagged multilingual when a second language holds at least
+    /// this share of the identified bytes.
+    pub multilingual_min_share: f32,
     /// Where Latin-script Serbo-Croatian lands (second stage): `split` (hr, sr or bs→other by
     /// evidence; `sh` never answered), `keep` (`sh` stays a candidate), `merge` (hr, sr and sh all
     /// reported as `sh`).
@@ -205,6 +215,8 @@ impl Default for IdentifyLanguageConfig {
             mode: LidMode::Document,
             max_bytes: 0,
             second_stage: true,
+            line_min_score: 0.8,
+            multilingual_min_share: 0.2,
             serbo_croatian: SerboCroatian::Split,
         }
     }
@@ -241,6 +253,58 @@ pub(crate) fn check_step_overrides(step: &str, table: &toml::Table) -> Result<()
     }
 }
 
+/// The key of a step table whose value has the wrong type or range (`steps[1].languages`), and
+/// its line (1-based) when written as `key = ...` under the step's `[[steps]]` header.
+///
+/// Steps are tagged by `step`, so serde reads each step table whole and its type errors name
+/// neither the key nor its line (only the table's): each key is tried alone with the step's tag
+/// to find the one at fault (the parser's line is that of the first `[[steps]]`, whichever step
+/// is wrong). `None` when the text is not TOML or no single key fails.
+fn step_key_at_fault(text: &str) -> Option<(String, Option<usize>)> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let steps = table.get("steps")?.as_array()?;
+    for (i, step) in steps.iter().enumerate() {
+        let Some(step) = step.as_table() else {
+            continue;
+        };
+        let Some(tag) = step.get("step") else {
+            continue;
+        };
+        for (key, value) in step.iter().filter(|(k, _)| *k != "step") {
+            let mut alone = toml::Table::new();
+            alone.insert("step".into(), tag.clone());
+            alone.insert(key.clone(), value.clone());
+            if let Err(e) = alone.try_into::<StepConfig>() {
+                if !e.message().starts_with("missing field") {
+                    return Some((format!("steps[{i}].{key}"), step_key_line(text, i, key)));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The 1-based line of `key = ...` in the `i`th `[[steps]]` table of `text`.
+fn step_key_line(text: &str, i: usize, key: &str) -> Option<usize> {
+    let mut seen = 0;
+    let mut inside = false;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        if line.starts_with('[') {
+            inside = line.starts_with("[[steps]]") && {
+                seen += 1;
+                seen == i + 1
+            };
+        } else if inside {
+            let rest = line.strip_prefix(key).map(str::trim_start);
+            if rest.is_some_and(|r| r.starts_with('=')) {
+                return Some(n + 1);
+            }
+        }
+    }
+    None
+}
+
 /// `config` with the keys of `table` replaced: the way a language profile's `[quality.<step>]`
 /// applies over the chain's step parameters.
 pub fn apply_overrides<T>(config: &T, table: &toml::Table) -> Result<T, String>
@@ -267,7 +331,16 @@ impl ChainConfig {
 
     /// Parses chain TOML; `path` names it in errors.
     pub fn parse(path: &str, text: &str) -> Result<ChainConfig, Error> {
-        parse_toml(path, text)
+        parse_toml(path, text).map_err(|e| match (e, step_key_at_fault(text)) {
+            (Error::Parse { path, message }, Some((key, line))) => Error::Parse {
+                path,
+                message: match line {
+                    Some(n) => format!("{}\nin key `{key}` at line {n}", message.trim_end()),
+                    None => format!("{}\nin key `{key}`", message.trim_end()),
+                },
+            },
+            (e, _) => e,
+        })
     }
 
     /// A chain embedded in the binary, by name (`web` for `filters/chains/web.toml`).
@@ -341,6 +414,29 @@ impl ChainConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn step_type_error_named_neither_key_nor_its_line() {
+        // Regression: the error named the step table's line but not the key
+        // ("invalid type: string \"ca\", expected a sequence").
+        let e = ChainConfig::parse(
+            "t.toml",
+            "name = \"t\"\n[[steps]]\nstep = \"normalize\"\n[[steps]]\nstep = \"filter_gopher_quality\"\nmin_doc_words = -1\n",
+        )
+        .expect_err("a negative count")
+        .to_string();
+        assert!(
+            e.contains("t.toml") && e.contains("`steps[1].min_doc_words` at line 6"),
+            "{e}"
+        );
+        let e = ChainConfig::parse(
+            "t.toml",
+            "name = \"t\"\n[[steps]]\nstep = \"filter_language\"\nlanguages = \"ca\"\n",
+        )
+        .expect_err("a string for a list")
+        .to_string();
+        assert!(e.contains("`steps[0].languages`"), "{e}");
+    }
 
     #[test]
     fn parses_steps_with_parameters() {

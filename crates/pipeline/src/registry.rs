@@ -108,12 +108,14 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
             } else {
                 None
             };
-            Box::new(crate::steps::IdentifyLanguage::new(
-                model,
-                &ctx.languages,
-                c.max_bytes,
-                stage2,
-            ))
+            let step =
+                crate::steps::IdentifyLanguage::new(model, &ctx.languages, c.max_bytes, stage2);
+            Box::new(match c.mode {
+                garbell_config::LidMode::Document => step,
+                garbell_config::LidMode::Lines => {
+                    step.per_line(c.line_min_score, c.multilingual_min_share)
+                }
+            })
         }
         StepConfig::FilterGopherQuality(c) => {
             per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?

@@ -62,6 +62,9 @@ pub struct IdentifyLanguage {
     /// Language code for each model label (`other` when no profile claims it).
     lang_of_label: Vec<String>,
     max_bytes: usize,
+    /// Per-line mode: (minimum line score, minimum share of a second language), or `None` for
+    /// whole-document identification.
+    lines: Option<(f32, f32)>,
 }
 
 impl IdentifyLanguage {
@@ -83,7 +86,70 @@ impl IdentifyLanguage {
             stage2,
             lang_of_label,
             max_bytes,
+            lines: None,
         }
+    }
+
+    /// Switches to per-line identification (OSCAR-style): lines below `min_score` count as
+    /// unidentified; a second language with at least `multilingual_share` of the identified
+    /// bytes flags the document as multilingual.
+    pub fn per_line(mut self, min_score: f32, multilingual_share: f32) -> Self {
+        self.lines = Some((min_score, multilingual_share));
+        self
+    }
+
+    /// Per-line identification of `doc`: sets `lang`, `lang_score` (share of the bytes in that
+    /// language) and `meta.lang_bytes`, `meta.lang_spans` (runs of consecutive lines:
+    /// `[lang, first line, last line]`, 0-based) and `meta.multilingual`.
+    fn identify_lines(&self, doc: &mut Document, min_score: f32, share: f32) {
+        let mut bytes: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+        let mut spans: Vec<(String, usize, usize)> = Vec::new();
+        let mut total = 0u64;
+        for (i, line) in cut(&doc.text, self.max_bytes).split('\n').enumerate() {
+            if !line.chars().any(char::is_alphabetic) {
+                continue;
+            }
+            total += line.len() as u64;
+            let (lang, score) = self.identify(line);
+            let lang = if score >= min_score {
+                lang
+            } else {
+                garbell_core::LANG_UNKNOWN
+            };
+            *bytes.entry(lang.to_string()).or_default() += line.len() as u64;
+            match spans.last_mut() {
+                Some(last) if last.0 == lang && last.2 + 1 == i => last.2 = i,
+                _ => spans.push((lang.to_string(), i, i)),
+            }
+        }
+        let mut ranked: Vec<(&String, &u64)> = bytes
+            .iter()
+            .filter(|(l, _)| l.as_str() != garbell_core::LANG_UNKNOWN)
+            .collect();
+        ranked.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        let identified: u64 = ranked.iter().map(|(_, b)| **b).sum();
+        let (lang, score) = match ranked.first() {
+            Some((l, b)) if total > 0 => (l.as_str(), **b as f32 / total as f32),
+            _ => (LANG_OTHER, 0.0),
+        };
+        let multilingual = ranked
+            .get(1)
+            .is_some_and(|(_, b)| identified > 0 && **b as f32 / identified as f32 >= share);
+        doc.lang.clear();
+        doc.lang.push_str(lang);
+        doc.lang_score = score;
+        doc.meta
+            .insert("lang_bytes".into(), serde_json::json!(bytes));
+        doc.meta.insert(
+            "lang_spans".into(),
+            serde_json::Value::Array(
+                spans
+                    .iter()
+                    .map(|(l, a, b)| serde_json::json!([l, a, b]))
+                    .collect(),
+            ),
+        );
+        doc.meta.insert("multilingual".into(), multilingual.into());
     }
 
     /// The language and score of `text`: `("other", p)` for labels outside the profiles,
@@ -131,6 +197,10 @@ impl Step for IdentifyLanguage {
     }
 
     fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
+        if let Some((min_score, share)) = self.lines {
+            self.identify_lines(doc, min_score, share);
+            return Ok(Verdict::Keep);
+        }
         let (lang, score, script) = self.identify_with_script(&doc.text);
         doc.lang.clear();
         doc.lang.push_str(lang);
@@ -276,6 +346,34 @@ mod tests {
         assert_eq!(s.text, "caf ok");
         let mut e = doc(" \n\u{0} ");
         assert_eq!(strip.apply(&mut e).expect("ok"), Verdict::drop("empty"));
+    }
+
+    #[test]
+    fn per_line_mode_votes_by_bytes_and_flags_mixed_documents() {
+        let langs = Languages::embedded().expect("langs");
+        let model = Arc::new(Model::embedded_lid176().expect("model"));
+        let stage2 = Some(Arc::new(Disambiguator::embedded().expect("embedded data")));
+        let lid = IdentifyLanguage::new(model, &langs, 0, stage2).per_line(0.5, 0.2);
+        let mut d = doc(concat!(
+            "La Generalitat de Catalunya ha aprovat avui el pressupost per a l'any vinent.\n",
+            "Els ajuntaments rebran més recursos per a les escoles i els centres de salut.\n",
+            "The council also published its annual report on water quality in the region.\n",
+            "12345\n",
+            "Els veïns de la comarca han celebrat la festa major amb castells, gegants i sardanes."
+        ));
+        lid.apply(&mut d).expect("ok");
+        assert_eq!(d.lang, "ca");
+        assert!(
+            d.lang_score > 0.6 && d.lang_score < 0.8,
+            "{} {:?}",
+            d.lang_score,
+            d.meta
+        );
+        assert_eq!(d.meta["multilingual"], serde_json::json!(true));
+        assert_eq!(
+            d.meta["lang_spans"],
+            serde_json::json!([["ca", 0, 1], ["en", 2, 2], ["ca", 4, 4]])
+        );
     }
 
     #[test]
