@@ -80,7 +80,8 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
         path: shown.clone(),
         message,
     };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+    let builder = catch_decoder_panic(|| ParquetRecordBatchReaderBuilder::try_new(file))
+        .map_err(|m| schema_err(format!("not a readable Parquet file: {m}")))?
         .map_err(|e| schema_err(format!("not a readable Parquet file: {e}")))?;
     let schema = builder.schema().clone();
     let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
@@ -114,9 +115,8 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
             .then(|| columns.iter().position(|c| c == name))
             .flatten()
     };
-    let reader = builder
-        .with_batch_size(BATCH_ROWS)
-        .build()
+    let reader = catch_decoder_panic(|| builder.with_batch_size(BATCH_ROWS).build())
+        .map_err(|m| schema_err(format!("not a readable Parquet file: {m}")))?
         .map_err(|e| schema_err(e.to_string()))?;
     let input: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
     let file_name = path
@@ -174,7 +174,10 @@ impl Iterator for ParquetRecords {
                     return Some(result);
                 }
             }
-            match self.reader.next() {
+            let reader = &mut self.reader;
+            let next = catch_decoder_panic(|| reader.next())
+                .unwrap_or_else(|m| Some(Err(arrow_schema::ArrowError::ExternalError(m.into()))));
+            match next {
                 None => {
                     self.done = true;
                     return None;
@@ -245,6 +248,20 @@ impl ParquetRecords {
         }
         Ok(Record::Document(doc))
     }
+}
+
+/// Runs a call into the `parquet` crate, turning a panic into an error message. The decoder
+/// panics on some corrupt files (found by fuzzing: a data page that declares zero values but
+/// holds bytes divides by zero in `parquet` 60's byte-array decoder); sources must not.
+fn catch_decoder_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        format!("the Parquet decoder failed ({what})")
+    })
 }
 
 fn too_large(len: usize, max: usize) -> String {

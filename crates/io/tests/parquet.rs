@@ -120,3 +120,19 @@ fn oversized_text_is_skipped() {
     assert_eq!(out.error_kinds(), ["record_too_large", "parquet_null_text"]);
     assert_eq!(out.docs.len(), 1);
 }
+
+#[test]
+fn parquet_page_declaring_zero_values_divided_by_zero() {
+    // Regression (found by the `parquet` fuzz target): a data page that declares no values but
+    // holds bytes made `parquet` 60's byte-array decoder divide by zero and panic, taking the
+    // job down. The panic is now caught and the file's rest counted as `parquet_invalid`.
+    let p = fixture("zero_values_page.parquet");
+    let out = common::collect(open_source(&p, &SourceConfig::default()).unwrap());
+    let kinds: Vec<&str> = out.errors.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["parquet_invalid"], "{:?}", out.errors);
+    assert!(
+        out.errors[0].message.contains("Parquet decoder failed"),
+        "{}",
+        out.errors[0].message
+    );
+}

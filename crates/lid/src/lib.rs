@@ -28,8 +28,8 @@
 //! is slower (see `docs/lid.md`).
 
 mod dict;
-pub mod eval;
 mod disambig;
+pub mod eval;
 mod model;
 mod script;
 mod topk;

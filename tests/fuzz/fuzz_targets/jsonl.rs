@@ -1,0 +1,10 @@
+//! The jsonl reader on arbitrary bytes (any compression: it is detected from the first bytes).
+#![no_main]
+
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    common::read_all("in.jsonl", garbell_io::SourceFormat::Jsonl, data);
+});
