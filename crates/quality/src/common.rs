@@ -113,22 +113,6 @@ pub(crate) fn put(doc: &mut garbell_core::Document, name: &str, v: f64) {
     }
 }
 
-/// FNV-1a over bytes, streaming: the hash of a concatenation does not depend on how it is cut.
-#[derive(Clone, Copy)]
-pub(crate) struct Fnv(pub u64);
-
-impl Fnv {
-    pub(crate) fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-    pub(crate) fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 /// A hasher for keys that are already hashes.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct IdHasher(u64);

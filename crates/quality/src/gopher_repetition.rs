@@ -1,7 +1,7 @@
 //! `filter_gopher_repetition`: Gopher's repetition rules (Rae et al. 2021, table A1; datatrove
 //! `GopherRepetitionFilter`).
 
-use crate::common::{check_ratio, nchars, put, py_strip, Error, Fnv, IdBuild, Tokenizer};
+use crate::common::{check_ratio, nchars, put, py_strip, Error, IdBuild, Tokenizer};
 use garbell_core::{Document, RecordError, Step, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -155,23 +155,82 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Polynomial hashes of each word's bytes, combinable so that the hash of a concatenation is
+/// computed from its parts: `H(x ++ y) = H(x) * B^|y| + H(y)` (wrapping arithmetic). Each word is
+/// hashed once per document instead of once per n-gram window and per n.
+struct WordHashes {
+    /// `H(word)`.
+    h: Vec<u64>,
+    /// `B^len(word)`.
+    p: Vec<u64>,
+    /// Byte length of each word.
+    len: Vec<usize>,
+}
+
+/// The polynomial base (odd, so powers never vanish modulo 2^64).
+const POLY_BASE: u64 = 0x0000_0100_0000_01b3;
+
+impl WordHashes {
+    fn new(words: &[&str]) -> Self {
+        let mut w = WordHashes {
+            h: Vec::with_capacity(words.len()),
+            p: Vec::with_capacity(words.len()),
+            len: Vec::with_capacity(words.len()),
+        };
+        for word in words {
+            let (mut h, mut p) = (0u64, 1u64);
+            for &b in word.as_bytes() {
+                h = h.wrapping_mul(POLY_BASE).wrapping_add(u64::from(b) + 1);
+                p = p.wrapping_mul(POLY_BASE);
+            }
+            w.h.push(h);
+            w.p.push(p);
+            w.len.push(word.len());
+        }
+        w
+    }
+
+    /// The key of words `i..i + n` joined by `sep` (`None`: concatenated): equal byte strings
+    /// give equal keys (the hash of the joined bytes, mixed with their length).
+    #[inline]
+    fn key(&self, i: usize, n: usize, sep: Option<u8>) -> u64 {
+        let (mut h, mut len) = (self.h[i], self.len[i]);
+        for j in i + 1..i + n {
+            if let Some(s) = sep {
+                h = h.wrapping_mul(POLY_BASE).wrapping_add(u64::from(s) + 1);
+                len += 1;
+            }
+            h = h.wrapping_mul(self.p[j]).wrapping_add(self.h[j]);
+            len += self.len[j];
+        }
+        mix(h ^ (len as u64).rotate_left(32))
+    }
+}
+
+/// A 64-bit finalizer (SplitMix64's), so that keys spread well in the identity-hashed tables.
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// Characters of the most frequent n-gram (words joined by spaces) times its count; ties go to
 /// the n-gram seen first (Python's `Counter.most_common`). `None` when there is no n-gram.
-fn top_ngram_chars(words: &[&str], lens: &[usize], n: usize) -> Option<usize> {
-    if words.len() < n {
+fn top_ngram_chars(
+    wh: &WordHashes,
+    lens: &[usize],
+    n: usize,
+    counts: &mut HashMap<u64, (usize, usize), IdBuild>,
+) -> Option<usize> {
+    let words = lens.len();
+    if words < n {
         return None;
     }
-    let mut counts: HashMap<u64, (usize, usize), IdBuild> = HashMap::default();
+    counts.clear();
     let mut best: Option<(usize, usize, usize)> = None; // (count, first index, chars)
-    for i in 0..=words.len() - n {
-        let mut h = Fnv::new();
-        for (j, w) in words[i..i + n].iter().enumerate() {
-            if j > 0 {
-                h.write(b" ");
-            }
-            h.write(w.as_bytes());
-        }
-        let e = counts.entry(h.0).or_insert((0, i));
+    for i in 0..=words - n {
+        let e = counts.entry(wh.key(i, n, Some(b' '))).or_insert((0, i));
         e.0 += 1;
         let (count, first) = *e;
         let better = match best {
@@ -188,19 +247,21 @@ fn top_ngram_chars(words: &[&str], lens: &[usize], n: usize) -> Option<usize> {
 
 /// Characters in duplicated n-grams as datatrove's `find_all_duplicate` counts them (n-grams are
 /// the words concatenated without separator; after a duplicate the scan jumps `n` words).
-fn dup_ngram_chars(words: &[&str], lens: &[usize], n: usize) -> usize {
-    let mut seen: HashSet<u64, IdBuild> = HashSet::default();
+fn dup_ngram_chars(
+    wh: &WordHashes,
+    lens: &[usize],
+    n: usize,
+    seen: &mut HashSet<u64, IdBuild>,
+) -> usize {
+    seen.clear();
     let (mut repeated, mut idx) = (0usize, 0usize);
-    while idx + n <= words.len() {
-        let mut h = Fnv::new();
-        for w in &words[idx..idx + n] {
-            h.write(w.as_bytes());
-        }
-        if seen.contains(&h.0) {
+    while idx + n <= lens.len() {
+        let k = wh.key(idx, n, None);
+        if seen.contains(&k) {
             repeated += lens[idx..idx + n].iter().sum::<usize>();
             idx += n;
         } else {
-            seen.insert(h.0);
+            seen.insert(k);
             idx += 1;
         }
     }
@@ -227,12 +288,23 @@ impl GopherRepetition {
         ];
         let mut i = 0;
         let mut ngram_signals = Vec::new();
+        let wh = WordHashes::new(&words);
+        let mut counts: HashMap<u64, (usize, usize), IdBuild> =
+            HashMap::with_capacity_and_hasher(words.len(), IdBuild::default());
         for &(n, _) in &self.cfg.top_n_grams {
-            ngram_signals.push((i, top_ngram_chars(&words, &lens, n).map(|c| c as f64 / len)));
+            ngram_signals.push((
+                i,
+                top_ngram_chars(&wh, &lens, n, &mut counts).map(|c| c as f64 / len),
+            ));
             i += 1;
         }
+        let mut seen: HashSet<u64, IdBuild> =
+            HashSet::with_capacity_and_hasher(words.len(), IdBuild::default());
         for &(n, _) in &self.cfg.dup_n_grams {
-            ngram_signals.push((i, Some(dup_ngram_chars(&words, &lens, n) as f64 / len)));
+            ngram_signals.push((
+                i,
+                Some(dup_ngram_chars(&wh, &lens, n, &mut seen) as f64 / len),
+            ));
             i += 1;
         }
         for (k, v) in out.drain(..) {
@@ -299,5 +371,23 @@ impl Step for GopherRepetition {
         } else {
             self.decide(doc)
         })
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_joined_bytes() {
+        let a = WordHashes::new(&["ab", "c", "x"]);
+        let b = WordHashes::new(&["a", "bc", "x"]);
+        // Concatenated (the duplicated n-gram rule): "abc" either way.
+        assert_eq!(a.key(0, 2, None), b.key(0, 2, None));
+        // Joined by spaces (the top n-gram rule): "ab c" vs "a bc".
+        assert_ne!(a.key(0, 2, Some(b' ')), b.key(0, 2, Some(b' ')));
+        assert_ne!(a.key(0, 2, None), a.key(1, 2, None));
+        let c = WordHashes::new(&["ab", "c", "ab", "c"]);
+        assert_eq!(c.key(0, 2, Some(b' ')), c.key(2, 2, Some(b' ')));
     }
 }
