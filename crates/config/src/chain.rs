@@ -63,6 +63,10 @@ pub struct DedupConfig {
     /// Memory for buffered bucket records per worker, in MiB, before they spill to sorted run
     /// files on disk.
     pub memory_mib: usize,
+    /// Which document of a cluster is kept: `"first"` (input order, the default) or
+    /// `{ highest_signal = "<signal>" }`.
+    #[serde(skip_serializing_if = "garbell_dedup::Survivor::is_first")]
+    pub survivor: garbell_dedup::Survivor,
 }
 
 impl Default for DedupConfig {
@@ -71,6 +75,7 @@ impl Default for DedupConfig {
             exact: None,
             minhash: None,
             memory_mib: 256,
+            survivor: garbell_dedup::Survivor::First,
         }
     }
 }
@@ -100,6 +105,13 @@ pub enum StepConfig {
     FilterC4(garbell_quality::C4Config),
     /// FineWeb quality rules (Penedo et al. 2024), as datatrove's FineWebQualityFilter.
     FilterFinewebQuality(garbell_quality::FineWebQualityConfig),
+    /// OSCAR's quality warnings (`tiny`, `short_sentences`, `header`, `footer`, `noisy`) into
+    /// `meta.quality_warnings`, optionally dropping.
+    AnnotateOscar(garbell_quality::OscarConfig),
+    /// URL/domain blocklists (UT1 directories or plain lists); the drop reason names the category.
+    FilterUrlBlocklist(garbell_quality::UrlBlocklistConfig),
+    /// Code rules (Codex, The Stack, StarCoder) with per programming language thresholds.
+    FilterCodeQuality(garbell_quality::CodeQualityConfig),
 }
 
 impl StepConfig {
@@ -113,6 +125,9 @@ impl StepConfig {
             StepConfig::FilterGopherRepetition(_) => "filter_gopher_repetition",
             StepConfig::FilterC4(_) => "filter_c4",
             StepConfig::FilterFinewebQuality(_) => "filter_fineweb_quality",
+            StepConfig::AnnotateOscar(_) => "annotate_oscar",
+            StepConfig::FilterUrlBlocklist(_) => "filter_url_blocklist",
+            StepConfig::FilterCodeQuality(_) => "filter_code_quality",
         }
     }
 }
@@ -247,8 +262,9 @@ pub(crate) fn check_step_overrides(step: &str, table: &toml::Table) -> Result<()
         "filter_gopher_repetition" => check::<garbell_quality::GopherRepetitionConfig>(table),
         "filter_c4" => check::<garbell_quality::C4Config>(table),
         "filter_fineweb_quality" => check::<garbell_quality::FineWebQualityConfig>(table),
+        "annotate_oscar" => check::<garbell_quality::OscarConfig>(table),
         other => Err(format!(
-            "no quality step {other:?} (filter_gopher_quality, filter_gopher_repetition, filter_c4, filter_fineweb_quality)"
+            "no quality step {other:?} (filter_gopher_quality, filter_gopher_repetition, filter_c4, filter_fineweb_quality, annotate_oscar)"
         )),
     }
 }
@@ -396,6 +412,10 @@ impl ChainConfig {
                 StepConfig::FilterGopherRepetition(c) => check(i, c.build().map(drop))?,
                 StepConfig::FilterC4(c) => check(i, c.build().map(drop))?,
                 StepConfig::FilterFinewebQuality(c) => check(i, c.build().map(drop))?,
+                StepConfig::AnnotateOscar(c) => check(i, c.build().map(drop))?,
+                // Paths only: the lists themselves are read once, when the chain is built.
+                StepConfig::FilterUrlBlocklist(c) => check(i, c.check())?,
+                StepConfig::FilterCodeQuality(c) => check(i, c.build().map(drop))?,
                 StepConfig::Normalize(_) => {}
             }
         }

@@ -129,6 +129,11 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
         StepConfig::FilterFinewebQuality(c) => {
             per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
         }
+        StepConfig::AnnotateOscar(c) => {
+            per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
+        }
+        StepConfig::FilterUrlBlocklist(c) => Box::new(c.build()?),
+        StepConfig::FilterCodeQuality(c) => Box::new(c.build()?),
         StepConfig::FilterLanguage(c) => Box::new(crate::steps::FilterLanguage::new(
             &ctx.languages,
             &c.languages,
