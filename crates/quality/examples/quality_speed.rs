@@ -1,0 +1,86 @@
+//! Single-core throughput of the four datatrove-equivalent quality steps (Gopher quality,
+//! Gopher repetition, C4, FineWeb; annotate-only so every step sees every document) on the
+//! documents of `tests/data/goldens.jsonl.gz`. Prints one line: `garbell_docs_per_s <n>`.
+//! Run by `crates/quality/benches/quality_vs_datatrove.py`, which times datatrove on the same
+//! documents in the same run and prints the ratio.
+//!
+//! `cargo run --release -p garbell-quality --example quality_speed [-- <seconds> [garbell|datatrove]]`
+
+use flate2::read::GzDecoder;
+use garbell_core::{Document, Origin, Step};
+use garbell_quality::{
+    C4Config, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig, Tokenizer,
+};
+use std::io::{BufRead, BufReader};
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let seconds: f64 = args.get(1).map_or(Ok(3.0), |s| s.parse())?;
+    let tok = match args.get(2).map(String::as_str) {
+        Some("datatrove") => Tokenizer::Datatrove,
+        _ => Tokenizer::Garbell,
+    };
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/goldens.jsonl.gz");
+    let mut docs = Vec::new();
+    for line in BufReader::new(GzDecoder::new(std::fs::File::open(path)?)).lines() {
+        let v: serde_json::Value = serde_json::from_str(&line?)?;
+        let mut d = Document::new(
+            "d",
+            v["text"].as_str().unwrap_or(""),
+            "bench",
+            Origin::new("b", 0, 0),
+        );
+        d.lang = v["lang"].as_str().unwrap_or("und").to_string();
+        docs.push(d);
+    }
+    let steps: Vec<Box<dyn Step>> = vec![
+        Box::new(
+            GopherQualityConfig {
+                tokenizer: tok,
+                annotate_only: true,
+                ..Default::default()
+            }
+            .build()?,
+        ),
+        Box::new(
+            GopherRepetitionConfig {
+                tokenizer: tok,
+                annotate_only: true,
+                ..Default::default()
+            }
+            .build()?,
+        ),
+        Box::new(
+            C4Config {
+                tokenizer: tok,
+                annotate_only: true,
+                ..Default::default()
+            }
+            .build()?,
+        ),
+        Box::new(
+            FineWebQualityConfig {
+                tokenizer: tok,
+                annotate_only: true,
+                ..Default::default()
+            }
+            .build()?,
+        ),
+    ];
+    let mut best = 0.0f64;
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < seconds || best == 0.0 {
+        let t = Instant::now();
+        for d in &docs {
+            let mut d = d.clone();
+            for s in &steps {
+                s.apply(&mut d)?;
+            }
+        }
+        best = best.max(docs.len() as f64 / t.elapsed().as_secs_f64());
+    }
+    println!("garbell_docs_per_s {best:.0}");
+    println!("docs {}", docs.len());
+    Ok(())
+}
