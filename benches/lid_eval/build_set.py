@@ -61,6 +61,13 @@ CATALOG_PACKAGES = [
     "nautilus-data", "synaptic", "thunar-data", "tuxpaint-data", "util-linux-locales",
     "vlc-l10n", "xfce4-panel", "xfce4-session", "xfce4-settings", "xkb-data",
 ]
+# Packages used for some languages only (their other catalogs are not read, so adding them
+# leaves the other languages' items unchanged). Maltese: the GStreamer plugin catalogs are
+# the only Maltese gettext catalogs found in bookworm besides iso-codes (see README).
+ONLY_LANGS = {
+    "gstreamer1.0-plugins-bad": {"mt"}, "gstreamer1.0-plugins-good": {"mt"},
+    "gstreamer1.0-plugins-ugly": {"mt"},
+}
 # Packages shipping translated documentation (some of the catalog packages above also
 # ship translated man pages or help; those are picked up too).
 DOC_PACKAGES = [
@@ -327,6 +334,8 @@ def collect(pkgs):
             rel = mo[len(root):]
             if lang is None or os.path.basename(mo).startswith("iso_639"):
                 continue  # iso_639*: lists of language names, not language evidence
+            if pkg in ONLY_LANGS and lang not in ONLY_LANGS[pkg]:
+                continue
             entries = read_mo(mo)
             concat_pool = []
             for i, (mid, mstr) in enumerate(entries):
@@ -335,7 +344,8 @@ def collect(pkgs):
                 c = clean_catalog(mstr)
                 cid = clean_catalog(mid)
                 # English originals: the msgid of every catalog (deduplicated per package)
-                if cid and key(cid) not in en_seen and MIN_SEG <= len(cid):
+                if cid and key(cid) not in en_seen and MIN_SEG <= len(cid) and \
+                        pkg not in ONLY_LANGS:
                     en_seen.add(key(cid))
                     src = f"deb:{pv}:{rel}#msgid"
                     if len(cid) <= MAX_SEG:
@@ -481,7 +491,7 @@ def main():
         sys.exit("groff is needed to render man pages: apt-get install groff-base "
                  "(or pass --install)")
     os.makedirs(args.out, exist_ok=True)
-    pkgs = fetch(sorted(set(CATALOG_PACKAGES + DOC_PACKAGES)), args.out)
+    pkgs = fetch(sorted(set(CATALOG_PACKAGES + DOC_PACKAGES) | set(ONLY_LANGS)), args.out)
     cand, tier3 = collect(pkgs)
     dupes = cross_language_dupes(cand["segments"], cand["docs"], tier3)
     log(f"dropping {len(dupes)} texts that occur under more than one language label")

@@ -39,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .iter()
                 .find(|c| **c == code)
                 .copied()
+                .or_else(|| stage.member_of_label(l))
                 .unwrap_or("other")
         })
         .collect();

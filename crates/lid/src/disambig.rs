@@ -18,7 +18,6 @@ use std::collections::HashMap;
 pub static MARKERS_TSV: &str = include_str!("../../../languages/lid/disambig/markers.tsv");
 /// The embedded generated word lists (`make_disambig.py`), one per group.
 pub static WORDS_TSV: &[&str] = &[
-    include_str!("../../../languages/lid/disambig/words-sc.tsv"),
     include_str!("../../../languages/lid/disambig/words-no.tsv"),
     include_str!("../../../languages/lid/disambig/words-ibero.tsv"),
     include_str!("../../../languages/lid/disambig/words-cssk.tsv"),
@@ -32,6 +31,9 @@ const EPS: f32 = 0.01;
 const EXTRA_MIN_PROB: f32 = 0.10;
 /// Weight of lid.176's log-probability against the evidence inside a group.
 const LID_WEIGHT: f32 = 1.0;
+/// The score reported for an answer decided by a `force` line (at least this, lid.176's own
+/// probability of the language when higher): above the default `lid.threshold` of 0.65.
+const FORCED_SCORE: f32 = 0.8;
 
 /// Errors in the disambiguation data.
 #[derive(Debug, thiserror::Error)]
@@ -88,13 +90,25 @@ struct Group {
     /// word -> (member, weight)
     words: HashMap<Box<str>, Vec<(u8, f32)>>,
     suffixes: Vec<(String, usize, u8, f32)>,
+    infixes: Vec<(String, u8, f32)>,
     chars: Vec<(char, u8, f32)>,
+    /// model label -> member, for labels no language profile claims (`label` lines)
+    labels: Vec<(String, u8)>,
+}
+
+/// A `force` line: the language, the strings only it writes, and the minimum share of words.
+#[derive(Debug)]
+struct Force {
+    lang: String,
+    subs: Vec<String>,
+    share: f32,
 }
 
 /// The second stage: groups, their word lists and markers. `Send + Sync`; build once.
 #[derive(Debug)]
 pub struct Disambiguator {
     groups: Vec<Group>,
+    forces: Vec<Force>,
     sh_policy: ShPolicy,
 }
 
@@ -110,6 +124,7 @@ impl Disambiguator {
     pub fn from_data(markers: &str, words: &[&str]) -> Result<Disambiguator, DataError> {
         let mut d = Disambiguator {
             groups: Vec::new(),
+            forces: Vec::new(),
             sh_policy: ShPolicy::default(),
         };
         for (i, line) in markers.lines().enumerate() {
@@ -154,6 +169,18 @@ impl Disambiguator {
     pub fn with_sh_policy(mut self, policy: ShPolicy) -> Disambiguator {
         self.sh_policy = policy;
         self
+    }
+
+    /// The group member a model label means when no language profile claims it (`label` lines
+    /// of the data: lid.176's `__label__bs` is Bosnian, a member of `sc`). Callers that map
+    /// labels to codes use this code for such labels before [`Disambiguator::refine`].
+    pub fn member_of_label(&self, label: &str) -> Option<&str> {
+        self.groups.iter().find_map(|g| {
+            g.labels
+                .iter()
+                .find(|(l, _)| l == label)
+                .map(|(_, m)| g.members[*m as usize].as_str())
+        })
     }
 
     /// The group names, in data order.
@@ -201,6 +228,27 @@ impl Disambiguator {
             [kind, name, _, ..] => (kind, name),
             _ => return Err(format!("too few fields: {line:?}")),
         };
+        if kind == "force" {
+            let subs: Vec<String> = f[2]
+                .split(' ')
+                .filter(|x| !x.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            let share = f
+                .get(3)
+                .ok_or("missing share")?
+                .parse::<f32>()
+                .map_err(|e| format!("share: {e}"))?;
+            if subs.is_empty() || !(0.0..=1.0).contains(&share) {
+                return Err(format!("bad force line: {line:?}"));
+            }
+            self.forces.push(Force {
+                lang: name.to_string(),
+                subs,
+                share,
+            });
+            return Ok(());
+        }
         if kind == "group" {
             if self.group_index(name).is_ok() {
                 return Err(format!("group {name:?} defined twice"));
@@ -252,6 +300,18 @@ impl Disambiguator {
                 let min = suf.chars().count() + 2;
                 self.groups[g].suffixes.push((suf.to_string(), min, m, w));
             }
+            "infix" => {
+                let m = self.member(g, f[2])?;
+                let sub = f.get(3).ok_or("missing infix")?;
+                let w = weight(f.get(4))?;
+                self.groups[g].infixes.push((sub.to_string(), m, w));
+            }
+            "label" => {
+                let m = self.member(g, f[2])?;
+                for l in &f[3..] {
+                    self.groups[g].labels.push((l.to_string(), m));
+                }
+            }
             "char" => {
                 let m = self.member(g, f[2])?;
                 let mut cs = f.get(3).ok_or("missing char")?.chars();
@@ -286,18 +346,26 @@ impl Disambiguator {
                 group: None,
             };
         };
-        let unchanged = Refined {
-            lang: top,
-            score: top_p.min(1.0),
-            script,
-            group: None,
-        };
         let prob = |lang: &str| -> f32 {
             predictions
                 .iter()
                 .filter(|(l, _)| *l == lang)
                 .map(|(_, p)| *p)
                 .sum()
+        };
+        if let Some(f) = self.forced(text) {
+            return Refined {
+                lang: &f.lang,
+                score: prob(&f.lang).clamp(FORCED_SCORE, 1.0),
+                script,
+                group: None,
+            };
+        }
+        let unchanged = Refined {
+            lang: top,
+            score: top_p.min(1.0),
+            script,
+            group: None,
         };
         let Some(g) = self.groups.iter().find(|g| {
             g.members.iter().any(|m| m == top)
@@ -358,6 +426,42 @@ impl Disambiguator {
         }
     }
 
+    /// The first `force` line whose strings occur in at least one word and at least its share
+    /// of the words of `text`.
+    fn forced(&self, text: &str) -> Option<&Force> {
+        if self.forces.is_empty() {
+            return None;
+        }
+        let mut words = 0usize;
+        let mut hits = vec![0usize; self.forces.len()];
+        let mut word = String::new();
+        let mut count = |word: &mut String| {
+            if word.is_empty() {
+                return;
+            }
+            words += 1;
+            for (f, h) in self.forces.iter().zip(hits.iter_mut()) {
+                if f.subs.iter().any(|s| word.contains(s.as_str())) {
+                    *h += 1;
+                }
+            }
+            word.clear();
+        };
+        for c in text.chars() {
+            if c.is_alphabetic() {
+                word.extend(c.to_lowercase());
+            } else {
+                count(&mut word);
+            }
+        }
+        count(&mut word);
+        self.forces
+            .iter()
+            .zip(&hits)
+            .find(|(f, h)| **h >= 1 && **h as f32 >= f.share * words as f32)
+            .map(|(f, _)| f)
+    }
+
     /// Adds the weights of the text's words, endings and letters to each member's score.
     fn evidence(&self, g: &Group, text: &str, score: &mut [f32]) {
         if !g.chars.is_empty() {
@@ -385,6 +489,11 @@ impl Disambiguator {
                     if len >= *min && word.ends_with(suf.as_str()) {
                         score[*m as usize] += w;
                     }
+                }
+            }
+            for (sub, m, w) in &g.infixes {
+                if word.contains(sub.as_str()) {
+                    score[*m as usize] += w;
                 }
             }
             word.clear();

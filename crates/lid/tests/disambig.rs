@@ -115,3 +115,40 @@ fn bad_data_is_an_error() {
     assert!(Disambiguator::from_data("group\tx\ta\tb\nword\tx\tc\tw\t1\n", &[]).is_err());
     assert!(Disambiguator::from_data("group\tx\ta\tb\nword\tx\ta\tw\tone\n", &[]).is_err());
 }
+
+#[test]
+fn bosnian_collects_ijekavian_and_shared_lexicon() {
+    // ijekavian (vrijednost, primjer) + the Serbian/Bosnian lexicon (izaberite, sistem,
+    // podešavanja): Bosnian, reported as `other`.
+    let bs = "Ova vrijednost određuje sistem štampe. Na primjer, izaberite podešavanja sistema.";
+    assert_eq!(refine(bs, &[("hr", 0.5), ("sr", 0.3), ("bs", 0.1)]), "other");
+    // ijekavian with the Croatian lexicon stays Croatian.
+    let hr = "Ova vrijednost određuje sustav ispisa. Na primjer, odaberite postavke sustava.";
+    assert_eq!(refine(hr, &[("sr", 0.5), ("hr", 0.3)]), "hr");
+    // lid.176's own `bs` label is a member of the group, not an unknown label.
+    let d = Disambiguator::embedded().expect("embedded data");
+    assert_eq!(d.member_of_label("__label__bs"), Some("bs"));
+    assert_eq!(d.member_of_label("__label__xx"), None);
+}
+
+#[test]
+fn maltese_letters_force_maltese() {
+    let d = Disambiguator::embedded().expect("embedded data");
+    let mt = "Il-fajl huwa korrott u ma jistax jinfetaħ.";
+    let r = d.refine(mt, &[("en", 0.3), ("hu", 0.2)]);
+    assert_eq!((r.lang, r.group), ("mt", None));
+    assert!(r.score >= 0.8);
+    // One Maltese place name in a longer English text does not make it Maltese.
+    let en = "The bus from the airport stops in Ħamrun and then goes on to the capital, where \
+              most visitors get off near the city gate and walk to the harbour.";
+    assert_eq!(d.refine(en, &[("en", 0.9)]).lang, "en");
+}
+
+#[test]
+fn bad_force_and_infix_lines_are_errors() {
+    assert!(Disambiguator::from_data("force\tmt\t\t0.05\n", &[]).is_err());
+    assert!(Disambiguator::from_data("force\tmt\tħ\t2\n", &[]).is_err());
+    assert!(Disambiguator::from_data("group\tx\ta\tb\ninfix\tx\tc\tab\t1\n", &[]).is_err());
+    let d = Disambiguator::from_data("group\tx\ta\tb\ninfix\tx\tb\tzz\t5\n", &[]).expect("data");
+    assert_eq!(d.refine("fizzy buzz", &[("a", 0.9), ("b", 0.05)]).lang, "b");
+}

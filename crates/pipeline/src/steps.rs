@@ -76,10 +76,19 @@ impl IdentifyLanguage {
         max_bytes: usize,
         stage2: Option<Arc<Disambiguator>>,
     ) -> Self {
+        // Labels no profile claims are `other`, except those the second stage knows as a group
+        // member (lid.176's `bs`: Bosnian, decided inside the Serbo-Croatian group and reported
+        // as the group says, `other` by default).
         let lang_of_label = model
             .labels()
             .iter()
-            .map(|l| langs.lang_of_label(l).unwrap_or(LANG_OTHER).to_string())
+            .map(|l| {
+                langs
+                    .lang_of_label(l)
+                    .or_else(|| stage2.as_ref().and_then(|d| d.member_of_label(l)))
+                    .unwrap_or(LANG_OTHER)
+                    .to_string()
+            })
             .collect();
         IdentifyLanguage {
             model,
