@@ -4,9 +4,11 @@
 use anyhow::{Context as _, Result};
 use clap::Args;
 use garbell_balance::{
-    run_balance, run_injection, BalanceOptions, InjectOptions, Input, MixConfig,
+    run_balance, run_injection, BalanceOptions, InjectOptions, Input, LanguageCheck, MixConfig,
 };
+use garbell_pipeline::steps::IdentifyLanguage;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Args)]
 pub struct BalanceArgs {
@@ -39,11 +41,17 @@ pub fn balance(a: BalanceArgs) -> Result<i32> {
             .injection
             .as_ref()
             .with_context(|| format!("{} has no [injection] table", a.mix.display()))?;
+        let language_check: Option<Arc<dyn LanguageCheck>> = if cfg.verify_language {
+            Some(Arc::new(LidCheck::new()?))
+        } else {
+            None
+        };
         let opts = InjectOptions {
             inputs: a.inputs.iter().map(PathBuf::from).collect(),
             output: a.output.clone(),
             tool_version,
             tool_commit,
+            language_check,
         };
         let reports = run_injection(cfg, mix.seed, &mix.output.shard, &opts)
             .context("building injection sets")?;
@@ -53,7 +61,13 @@ pub fn balance(a: BalanceArgs) -> Result<i32> {
                 r.name, r.vision_samples, r.ratio, r.target
             );
             for (lang, (avail, sel)) in &r.languages {
-                println!("  {lang:<8} available {avail:>10}  selected {sel:>8}");
+                let wrong = r.language_mismatch.get(lang).copied().unwrap_or(0);
+                let wrong = if wrong > 0 {
+                    format!("  (left out {wrong}: text in another language)")
+                } else {
+                    String::new()
+                };
+                println!("  {lang:<8} available {avail:>10}  selected {sel:>8}{wrong}");
             }
         }
         println!("wrote {}", a.output.display());
@@ -78,4 +92,35 @@ pub fn balance(a: BalanceArgs) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// The injection's language check: the same identifier as `garbell lid` (embedded lid.176 and
+/// the second stage). `sh` (Serbo-Croatian) accepts hr, sr, bs and sh texts, and an `sh`
+/// answer is accepted for hr, sr and bs; hr and sr otherwise differ.
+struct LidCheck {
+    lid: IdentifyLanguage,
+}
+
+impl LidCheck {
+    fn new() -> Result<Self> {
+        let langs = super::load_languages(None)?;
+        let model = Arc::new(garbell_lid::Model::embedded_lid176()?);
+        let stage2 =
+            Arc::new(garbell_lid::Disambiguator::embedded().map_err(|e| anyhow::anyhow!("{e}"))?);
+        Ok(LidCheck {
+            lid: IdentifyLanguage::new(model, &langs, 0, Some(stage2)),
+        })
+    }
+}
+
+impl LanguageCheck for LidCheck {
+    fn mismatch(&self, text: &str, claimed: &str) -> Option<String> {
+        let (found, _) = self.lid.identify(text);
+        let sc = |l: &str| matches!(l, "sh" | "hr" | "sr" | "bs");
+        if found == claimed || (sc(found) && sc(claimed) && (found == "sh" || claimed == "sh")) {
+            None
+        } else {
+            Some(found.to_string())
+        }
+    }
 }

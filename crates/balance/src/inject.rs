@@ -30,6 +30,23 @@ pub struct InjectionConfig {
     pub prompts: BTreeMap<String, String>,
     /// The training stages, each with its own ratio.
     pub stages: Vec<InjectionStage>,
+    /// Check every candidate's language with garbell's language identifier and leave out the
+    /// ones whose text is not in the language they claim (counted per language in the
+    /// report). Default true: instruction data is often labelled by its file, not its text.
+    /// A library caller that sets it must pass a [`LanguageCheck`] in [`InjectOptions`].
+    #[serde(default = "yes")]
+    pub verify_language: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Checks the language of a candidate's text (the binary implements it with `garbell lid`'s
+/// identifier). Shared by threads.
+pub trait LanguageCheck: Send + Sync {
+    /// `None` when `text` is in language `claimed`; otherwise the language found.
+    fn mismatch(&self, text: &str, claimed: &str) -> Option<String>;
 }
 
 /// How a stage's samples are split over languages. Quotas are capped at what a language has
@@ -289,6 +306,10 @@ pub struct StageReport {
     pub target: u64,
     /// Per language: available, selected.
     pub languages: BTreeMap<String, (u64, u64)>,
+    /// Per claimed language: candidates left out because their text is in another language
+    /// (`verify_language`); not counted as available.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub language_mismatch: BTreeMap<String, u64>,
 }
 
 /// Where the injection stage reads and writes.
@@ -303,6 +324,14 @@ pub struct InjectOptions {
     pub tool_version: String,
     /// git commit, for the manifest.
     pub tool_commit: String,
+    /// The language check used when the config's `verify_language` is true.
+    pub language_check: Option<std::sync::Arc<dyn LanguageCheck>>,
+}
+
+impl std::fmt::Debug for dyn LanguageCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LanguageCheck")
+    }
 }
 
 #[derive(Serialize)]
@@ -337,14 +366,52 @@ pub fn run_injection(
     opts: &InjectOptions,
 ) -> Result<Vec<StageReport>, Error> {
     cfg.validate()?;
+    let check = match (cfg.verify_language, &opts.language_check) {
+        (false, _) => None,
+        (true, Some(c)) => Some(c.as_ref()),
+        (true, None) => {
+            return Err(Error::config(
+                "injection.verify_language is on but no language identifier was given",
+            ))
+        }
+    };
     let keep = |lang: &str| cfg.languages.is_empty() || cfg.languages.iter().any(|l| l == lang);
     let mut available: BTreeMap<String, u64> =
         cfg.languages.iter().map(|l| (l.clone(), 0)).collect();
+    // Ids of candidates whose text is not in their language: checked once, skipped by every
+    // stage. Memory: the rejected ids only.
+    let mut rejected: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut mismatch: BTreeMap<String, u64> = BTreeMap::new();
+    let mut batch: Vec<Sample> = Vec::new();
+    let mut flush = |batch: &mut Vec<Sample>, available: &mut BTreeMap<String, u64>| {
+        let verdicts: Vec<bool> = match check {
+            None => vec![true; batch.len()],
+            Some(c) => {
+                use rayon::prelude::*;
+                batch
+                    .par_iter()
+                    .map(|s| c.mismatch(&sample_text(s), &s.lang).is_none())
+                    .collect()
+            }
+        };
+        for (s, ok) in batch.drain(..).zip(verdicts) {
+            if ok {
+                *available.entry(s.lang).or_default() += 1;
+            } else {
+                *mismatch.entry(s.lang).or_default() += 1;
+                rejected.insert(s.id);
+            }
+        }
+    };
     for_each_sample(&opts.inputs, &cfg.prompts, |s| {
         if keep(&s.lang) {
-            *available.entry(s.lang).or_default() += 1;
+            batch.push(s);
+            if batch.len() >= 4096 {
+                flush(&mut batch, &mut available);
+            }
         }
     })?;
+    flush(&mut batch, &mut available);
     std::fs::create_dir_all(&opts.output).map_err(|e| Error::io("create", &opts.output, e))?;
     let mut reports = Vec::new();
     let mut outputs = Vec::new();
@@ -362,7 +429,7 @@ pub fn run_injection(
             let Some(&q) = quotas.get(&s.lang) else {
                 return;
             };
-            if q == 0 {
+            if q == 0 || rejected.contains(&s.id) {
                 return;
             }
             let k = shuffle_key(&s.id, 0, stage_seed);
@@ -397,6 +464,7 @@ pub fn run_injection(
             ratio: stage.ratio,
             target,
             languages,
+            language_mismatch: mismatch.clone(),
         });
     }
     write_atomic(&opts.output.join("injection.json"), &json_pretty(&reports))?;
@@ -440,6 +508,20 @@ pub fn run_injection(
         &manifest.to_json(),
     )?;
     Ok(reports)
+}
+
+/// The text whose language is checked: every message's content, one per line.
+fn sample_text(s: &Sample) -> String {
+    let mut t = String::new();
+    for m in &s.messages {
+        if !m.content.is_empty() {
+            if !t.is_empty() {
+                t.push('\n');
+            }
+            t.push_str(&m.content);
+        }
+    }
+    t
 }
 
 fn write_stage(

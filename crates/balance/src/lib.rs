@@ -61,7 +61,7 @@ mod tokens;
 pub use error::Error;
 pub use inject::{
     count_llava_samples, language_quotas, run_injection, InjectOptions, InjectionConfig,
-    InjectionStage, Quota, StageReport,
+    InjectionStage, LanguageCheck, Quota, StageReport,
 };
 pub use io::{list_shards, write_atomic, Input};
 pub use mix::{MixConfig, OutputConfig, RehydrationConfig, RuleConfig, Sampling};

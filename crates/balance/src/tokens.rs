@@ -25,6 +25,9 @@ pub struct TokensConfig {
     pub tokenizer: Option<PathBuf>,
     /// For the estimate: characters per token inside a word (see [`Estimate`]). Default 4.0.
     pub chars_per_token: f64,
+    /// With a tokenizer: also count the special tokens its post-processor adds to every
+    /// document (BOS/EOS...). Default false: the text's own tokens only.
+    pub special_tokens: bool,
 }
 
 impl Default for TokensConfig {
@@ -32,6 +35,7 @@ impl Default for TokensConfig {
         TokensConfig {
             tokenizer: None,
             chars_per_token: 4.0,
+            special_tokens: false,
         }
     }
 }
@@ -52,7 +56,7 @@ impl TokensConfig {
         self.validate()?;
         match &self.tokenizer {
             None => Ok(Box::new(Estimate::new(self.chars_per_token))),
-            Some(path) => hf::load(path),
+            Some(path) => hf::load(path, self.special_tokens),
         }
     }
 }
@@ -121,7 +125,7 @@ mod hf {
     use crate::Error;
     use std::path::Path;
 
-    pub(super) fn load(path: &Path) -> Result<Box<dyn TokenCounter>, Error> {
+    pub(super) fn load(path: &Path, _special: bool) -> Result<Box<dyn TokenCounter>, Error> {
         Err(Error::Tokenizer {
             path: path.display().to_string(),
             message: "exact token counts need garbell built with the `hf-tokenizers` feature \
@@ -133,16 +137,59 @@ mod hf {
 
 #[cfg(feature = "hf-tokenizers")]
 mod hf {
-    //! Placeholder until the `tokenizers` dependency is wired: see the crate's README section in
-    //! `docs/balance.md`. Kept separate so that enabling the feature is a one-file change.
+    //! Exact counts with the `tokenizers` crate (Hugging Face), `onig` regex engine like the
+    //! Python package, so counts equal `len(Tokenizer.from_file(p).encode(t, add_special_tokens=..).ids)`.
     use super::TokenCounter;
     use crate::Error;
     use std::path::Path;
+    use tokenizers::Tokenizer;
 
-    pub(super) fn load(path: &Path) -> Result<Box<dyn TokenCounter>, Error> {
-        Err(Error::Tokenizer {
+    /// A `tokenizer.json`, shared by all worker threads (`Tokenizer` is `Send + Sync`).
+    struct HfCounter {
+        tokenizer: Tokenizer,
+        special: bool,
+        describe: String,
+    }
+
+    pub(super) fn load(path: &Path, special: bool) -> Result<Box<dyn TokenCounter>, Error> {
+        let err = |message: String| Error::Tokenizer {
             path: path.display().to_string(),
-            message: "the hf-tokenizers backend is not implemented yet".into(),
-        })
+            message,
+        };
+        let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let mut tokenizer =
+            Tokenizer::from_bytes(&bytes).map_err(|e| err(format!("not a tokenizer.json: {e}")))?;
+        // Documents are counted whole: a truncation or padding setting saved in the file
+        // would cap or inflate the counts.
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| err(format!("cannot disable truncation: {e}")))?;
+        tokenizer.with_padding(None);
+        let describe = format!(
+            "tokenizer.json:{}{}",
+            blake3::hash(&bytes).to_hex(),
+            if special { "+special" } else { "" }
+        );
+        Ok(Box::new(HfCounter {
+            tokenizer,
+            special,
+            describe,
+        }))
+    }
+
+    impl TokenCounter for HfCounter {
+        fn count(&self, text: &str) -> u64 {
+            match self.tokenizer.encode_fast(text, self.special) {
+                Ok(enc) => enc.len() as u64,
+                // The tokenizers crate fails only on internal errors (e.g. a pre-tokenizer
+                // regex failing on pathological input); fall back to the characters, an upper
+                // bound, rather than losing the document.
+                Err(_) => text.chars().count() as u64,
+            }
+        }
+
+        fn describe(&self) -> String {
+            self.describe.clone()
+        }
     }
 }

@@ -305,6 +305,7 @@ fn injection_outputs_load_in_python() {
     let cfg: InjectionConfig = toml::from_str(&format!(
         r#"
 quota = {{ method = "uniform" }}
+verify_language = false
 [prompts]
 ca = "Continua el text."
 [[stages]]
@@ -325,6 +326,7 @@ vision_samples = 400
         output: out.clone(),
         tool_version: "t".into(),
         tool_commit: "t".into(),
+        language_check: None,
     };
     let reports = run_injection(&cfg, 1, &ShardConfig::default(), &opts).expect("inject");
     assert_eq!(reports[0].target, 20);
