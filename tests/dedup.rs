@@ -152,3 +152,249 @@ fn dedup_output_is_the_same_for_any_threads_and_task_split() {
         );
     }
 }
+
+/// The arguments shared by `garbell run` and `garbell dedup <stage>` for the test inputs.
+fn stage_args(dir: &Path, out: &Path) -> Vec<String> {
+    let mut v = vec![
+        "--chain".to_string(),
+        dir.join("chain.toml").display().to_string(),
+        "-o".into(),
+        out.display().to_string(),
+    ];
+    v.extend((0..3).map(|k| dir.join(format!("in-{k}.jsonl")).display().to_string()));
+    v
+}
+
+fn garbell_with(cmd: &[&str], args: &[String], extra: &[&str]) -> std::process::Output {
+    let mut all: Vec<&str> = cmd.to_vec();
+    all.extend(args.iter().map(String::as_str));
+    all.extend_from_slice(extra);
+    garbell(&all)
+}
+
+/// `garbell dedup <stage>` over all tasks of a `count`-way split (`count == 1`: no slice).
+fn stage(name: &str, args: &[String], count: usize, threads: &str) {
+    for k in 0..count {
+        let (k, n) = (k.to_string(), count.to_string());
+        let mut extra = vec!["-j", threads];
+        if count > 1 && name != "cluster" {
+            extra.extend_from_slice(&["--task-index", &k, "--task-count", &n]);
+        }
+        assert_success(&garbell_with(&["dedup", name], args, &extra));
+    }
+}
+
+/// Asserts that two run directories hold the same files with the same bytes (`run.json`, the
+/// environment facts, aside).
+fn assert_same_outputs(a: &Path, b: &Path) {
+    let files = |d: &Path| -> Vec<String> {
+        list_files(d)
+            .into_iter()
+            .filter(|f| !f.ends_with("run.json"))
+            .collect()
+    };
+    let (fa, fb) = (files(a), files(b));
+    assert_eq!(fa, fb);
+    for f in &fa {
+        assert!(
+            std::fs::read(a.join(f)).expect("a") == std::fs::read(b.join(f)).expect("b"),
+            "{f} differs"
+        );
+    }
+}
+
+/// Runs the chain over the inputs as `count` array tasks, without the merge (so no dedup).
+fn run_tasks(args: &[String], count: usize) {
+    for k in 0..count {
+        let (k, n) = (k.to_string(), count.to_string());
+        assert_success(&garbell_with(
+            &["run"],
+            args,
+            &["-j", "1", "--task-index", &k, "--task-count", &n],
+        ));
+    }
+}
+
+#[test]
+fn cli_stages_one_by_one_give_the_one_shot_result_for_any_task_count() {
+    let dir = tempdir();
+    make_inputs(dir.path());
+    let one_shot = tempdir();
+    assert_success(&run(dir.path(), one_shot.path(), &["-j", "2"]));
+    for (count, threads) in [(1, "1"), (2, "2"), (4, "1")] {
+        let out = tempdir();
+        let args = stage_args(dir.path(), out.path());
+        run_tasks(&args, 3);
+        assert!(
+            !out.path().join("dedup").exists(),
+            "array tasks alone do not dedup"
+        );
+        stage("signatures", &args, count, threads);
+        stage("buckets", &args, count, threads);
+        stage("cluster", &args, 1, threads);
+        stage("filter", &args, count, threads);
+        assert_success(&garbell_with(&["run"], &args, &["-j", threads, "--merge"]));
+        assert_same_outputs(one_shot.path(), out.path());
+    }
+}
+
+#[test]
+fn a_stage_needs_the_previous_one_and_the_run() {
+    let dir = tempdir();
+    make_inputs(dir.path());
+    let out = tempdir();
+    let args = stage_args(dir.path(), out.path());
+    let o = garbell_with(&["dedup", "signatures"], &args, &[]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not complete"), "{}", stderr(&o));
+    run_tasks(&args, 3);
+    stage("signatures", &args, 2, "1");
+    let o = garbell_with(&["dedup", "cluster"], &args, &[]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("buckets stage"), "{}", stderr(&o));
+    stage("buckets", &args, 1, "1");
+    let o = garbell_with(&["dedup", "filter"], &args, &[]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("cluster stage"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_killed_stage_resumes_without_redoing_finished_units() {
+    let dir = tempdir();
+    make_inputs(dir.path());
+    let one_shot = tempdir();
+    assert_success(&run(dir.path(), one_shot.path(), &["-j", "1"]));
+    let out = tempdir();
+    let args = stage_args(dir.path(), out.path());
+    run_tasks(&args, 3);
+    let d = out.path().join("dedup");
+
+    // Signatures: shards 0 and 2 done (task 0 of 2); shard 1 was killed midway, leaving a
+    // half-written run, a run of an earlier attempt and a marker temporary.
+    stage("signatures", &args, 1, "1");
+    let done0 = d.join("completions/sign-part-00000.json");
+    std::fs::remove_file(d.join("completions/sign-part-00001.json")).expect("rm marker");
+    std::fs::write(
+        d.join("buckets/band-0003/.part-00001-000001.run.tmp"),
+        b"half",
+    )
+    .expect("w");
+    std::fs::write(d.join("buckets/band-0003/part-00001-000007.run"), b"stale").expect("w");
+    std::fs::write(d.join("completions/.sign-part-00001.json.tmp-99"), b"{").expect("w");
+    let before = std::fs::metadata(&done0)
+        .expect("m")
+        .modified()
+        .expect("mtime");
+    let o = garbell_with(&["dedup", "signatures"], &args, &["-j", "2"]);
+    assert_success(&o);
+    assert!(
+        stderr(&o).contains("3 shards done, 2 of them already complete"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::metadata(&done0)
+            .expect("m")
+            .modified()
+            .expect("mtime"),
+        before,
+        "a finished shard is not signed again"
+    );
+    for f in [
+        "buckets/band-0003/.part-00001-000001.run.tmp",
+        "buckets/band-0003/part-00001-000007.run",
+        "completions/.sign-part-00001.json.tmp-99",
+    ] {
+        assert!(!d.join(f).exists(), "{f} left behind");
+    }
+
+    // Buckets: half the bands done, band 1 killed mid-merge.
+    stage("buckets", &args, 1, "1");
+    let o = garbell_with(
+        &["dedup", "buckets"],
+        &args,
+        &["--task-index", "0", "--task-count", "2"],
+    );
+    assert_success(&o);
+    assert!(stderr(&o).contains("already complete"), "{}", stderr(&o));
+    std::fs::remove_file(d.join("completions/band-0001.json")).expect("rm");
+    std::fs::remove_file(d.join("pairs/band-0001.pairs")).expect("rm");
+    std::fs::write(d.join("buckets/band-0001/.zmerge000-000000.run.tmp"), b"x").expect("w");
+    std::fs::write(d.join("pairs/.band-0001.pairs.tmp"), b"x").expect("w");
+    let o = garbell_with(&["dedup", "buckets"], &args, &["-j", "2"]);
+    assert_success(&o);
+    let bands = 15; // one exact band + 14 MinHash bands
+    assert!(
+        stderr(&o).contains(&format!(
+            "{bands} bands done, {} of them already complete",
+            bands - 1
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d
+        .join("buckets/band-0001/.zmerge000-000000.run.tmp")
+        .exists());
+    assert!(!d.join("pairs/.band-0001.pairs.tmp").exists());
+
+    // Cluster, then filter with a killed shard 2.
+    stage("cluster", &args, 1, "1");
+    let o = garbell_with(&["dedup", "cluster"], &args, &[]);
+    assert!(stderr(&o).contains("already complete"), "{}", stderr(&o));
+    stage("filter", &args, 1, "1");
+    std::fs::remove_file(d.join("completions/apply-part-00002.json")).expect("rm");
+    std::fs::write(d.join("shards/.part-00002.parquet.tmp-5"), b"PAR1").expect("w");
+    let o = garbell_with(&["dedup", "filter"], &args, &[]);
+    assert!(
+        stderr(&o).contains("3 shards done, 2 of them already complete"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("shards/.part-00002.parquet.tmp-5").exists());
+    assert_success(&garbell_with(&["run"], &args, &["--merge"]));
+    assert_same_outputs(one_shot.path(), out.path());
+}
+
+#[test]
+fn survivor_can_be_the_document_with_the_highest_signal() {
+    let dir = tempdir();
+    let base = words(7, 100);
+    let mut longer = base.clone();
+    longer.extend(["extra".to_string(), "words".to_string()]);
+    let other = words(8, 100);
+    let mut f = std::fs::File::create(dir.path().join("in.jsonl")).expect("create");
+    for (id, w) in [("short", &base), ("long", &longer), ("other", &other)] {
+        writeln!(f, "{}", serde_json::json!({"id": id, "text": w.join(" ")})).expect("w");
+    }
+    let chain = |survivor: &str| {
+        format!(
+            "name = \"survivor-test\"\n[[steps]]\nstep = \"filter_gopher_quality\"\nannotate_only = true\n[dedup]\n{survivor}\n[dedup.minhash]\n"
+        )
+    };
+    for (survivor, kept) in [
+        ("", ["other", "short"]),
+        (
+            "survivor = { highest_signal = \"gopher_words\" }",
+            ["long", "other"],
+        ),
+    ] {
+        std::fs::write(dir.path().join("chain.toml"), chain(survivor)).expect("chain");
+        let out = tempdir();
+        assert_success(&garbell(&[
+            "run",
+            "--chain",
+            dir.path().join("chain.toml").to_str().expect("utf8"),
+            "-o",
+            out.path().to_str().expect("utf8"),
+            dir.path().join("in.jsonl").to_str().expect("utf8"),
+        ]));
+        let docs =
+            garbell_shard::read_documents(&out.path().join("dedup/shards/part-00000.parquet"))
+                .expect("shard");
+        let mut ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+        ids.sort();
+        assert_eq!(ids, kept, "survivor rule {survivor:?}");
+        let long_or_short = docs.iter().find(|d| d.id != "other").expect("survivor");
+        assert_eq!(long_or_short.signals["dedup_cluster_size"], 2.0);
+    }
+}

@@ -1,6 +1,7 @@
 //! Command-line front end.
 
 mod balance;
+mod dedup;
 mod lid;
 mod report;
 mod run;
@@ -43,6 +44,10 @@ enum Command {
     Report(report::ReportArgs),
     /// Print a run's per-language funnel and drop reasons as a table, or JSON with --json.
     Stats(stats::StatsArgs),
+    /// Run the chain's `[dedup]` stages one at a time over a run directory (signatures, buckets,
+    /// cluster, filter), each resumable and sliceable into array tasks.
+    #[command(subcommand)]
+    Dedup(dedup::DedupCommand),
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -96,6 +101,7 @@ pub fn main() -> Result<i32> {
         Command::Report(a) => report::report(a),
         Command::Stats(a) => stats::stats(a),
         Command::Slurm(c) => slurm::slurm(c),
+        Command::Dedup(c) => dedup::dedup(c),
         Command::Manifest(ManifestCommand::Verify { dir }) => {
             let (n, problems) = garbell_manifest::verify(&dir)?;
             for p in &problems {

@@ -177,7 +177,10 @@ pub fn run(a: RunArgs) -> Result<i32> {
 }
 
 /// The task slice from flags, or from Slurm's array variables when the flags are absent.
-fn task_slice(index: Option<usize>, count: Option<usize>) -> Result<Option<(usize, usize)>> {
+pub(crate) fn task_slice(
+    index: Option<usize>,
+    count: Option<usize>,
+) -> Result<Option<(usize, usize)>> {
     let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<usize>().ok());
     let (index, count) = match (index, count) {
         (Some(i), Some(n)) => (i, n),

@@ -43,6 +43,28 @@ impl AddAssign<&ClusterStats> for ClusterStats {
     }
 }
 
+/// Which document of a cluster survives.
+///
+/// In chain files: `survivor = "first"` (the default) or
+/// `survivor = { highest_signal = "<signal name>" }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Survivor {
+    /// The document that comes first (smallest index, i.e. input order).
+    #[default]
+    First,
+    /// The document with the highest value of this signal (e.g. a quality score recorded by an
+    /// earlier step); documents without it count as lowest; ties go to the first document.
+    HighestSignal(String),
+}
+
+impl Survivor {
+    /// True for [`Survivor::First`].
+    pub fn is_first(&self) -> bool {
+        matches!(self, Survivor::First)
+    }
+}
+
 /// One document of a cluster of two or more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClusterEntry {
@@ -262,6 +284,12 @@ impl Clusterer {
             }
         }
         a < b
+    }
+
+    /// Counts one band (or table) of `records` records read elsewhere.
+    pub fn note_band(&mut self, records: u64) {
+        self.stats.bands += 1;
+        self.stats.records += records;
     }
 
     /// Declares `a` and `b` duplicates.

@@ -10,10 +10,12 @@
 //! 2. **Bucket stage** (bounded memory): a [`BucketWriter`] per task receives
 //!    `(band_key, doc_index)` records and writes sorted run files, spilling whenever its buffer
 //!    exceeds the memory limit ([`buckets`]; file format in [`records`]).
-//! 3. **Cluster stage**: [`cluster_bucket_dir`] k-way merges each band's runs, joins documents
-//!    with equal band keys in a union-find ([`Clusterer`]) and returns [`Clusters`]: for each
-//!    clustered document its survivor (smallest index, or best score, ties by index) and its
-//!    cluster size.
+//!    [`band_pairs`] merges one band's runs into a file of candidate pairs (one task per band).
+//! 3. **Cluster stage**: [`cluster_pair_files`] joins the pairs of every band in a union-find
+//!    ([`Clusterer`]) and returns [`Clusters`]: for each clustered document its survivor
+//!    (smallest index, or best score, ties by index; see [`Survivor`]) and its cluster size.
+//!    [`cluster_bucket_dir`] does stages 2 and 3 in one pass (merge each band's runs and join
+//!    documents with equal band keys) with the same result.
 //! 4. **Removal list**: [`Clusters::write`] stores it; [`RemovalListReader`] streams it back in
 //!    document order for the pass that writes the deduplicated output.
 //!
@@ -55,6 +57,7 @@ mod error;
 pub mod exact;
 pub mod minhash;
 pub mod normalize;
+pub mod pairs;
 pub mod records;
 mod shingle;
 pub mod simhash;
@@ -62,12 +65,13 @@ pub mod simhash;
 pub use buckets::{compact_band, merge_runs, BucketStats, BucketWriter, MergedRuns};
 pub use cluster::{
     cluster_bucket_dir, cluster_keys, cluster_signatures, ClusterEntry, ClusterStats, Clusterer,
-    Clusters, Decision, RemovalListReader,
+    Clusters, Decision, RemovalListReader, Survivor,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use exact::{ExactConfig, ExactHasher, ExactKey};
 pub use minhash::{MinHashConfig, MinHasher, Signature};
 pub use normalize::{Normalizer, PunctuationSet, TextNormConfig};
+pub use pairs::{band_pairs, cluster_pair_files, fan_in_for_memory, PairStats};
 pub use records::FORMAT_VERSION;
 pub use shingle::Scratch;
 pub use simhash::{SimHashConfig, SimHasher};

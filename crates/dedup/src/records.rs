@@ -6,7 +6,7 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 6 | magic `GBDDUP` |
-//! | 6 | 1 | kind: `R` bucket run, `L` removal list |
+//! | 6 | 1 | kind: `R` bucket run, `L` removal list, `P` candidate pairs |
 //! | 7 | 1 | reserved, 0 |
 //! | 8 | 4 | format version (`u32`, currently 1) |
 //! | 12 | 4 | words per record (`u32`: 2 for runs, 3 for removal lists) |
@@ -18,6 +18,8 @@
 //! * **Removal list** (`L`): records `(doc_index, survivor_index, cluster_size)` for every
 //!   document in a cluster of two or more, sorted by `doc_index`; the survivor has
 //!   `doc_index == survivor_index`.
+//! * **Candidate pairs** (`P`): records `(doc_a, doc_b)` of documents sharing a band key, in
+//!   the order the band's merge found them (not sorted).
 //!
 //! Files are written under a temporary name (`.<name>.tmp`) in the target directory, flushed,
 //! `fsync`ed and renamed, so a reader never sees a half-written file. Readers check magic, kind,
@@ -42,6 +44,7 @@ const BLOCK_RECORDS: usize = 4096;
 pub(crate) enum Kind {
     Run,
     RemovalList,
+    Pairs,
 }
 
 impl Kind {
@@ -49,18 +52,25 @@ impl Kind {
         match self {
             Kind::Run => b'R',
             Kind::RemovalList => b'L',
+            Kind::Pairs => b'P',
         }
     }
     fn words(self) -> usize {
         match self {
             Kind::Run => 2,
             Kind::RemovalList => 3,
+            Kind::Pairs => 2,
         }
+    }
+    /// True when records must come in ascending order.
+    fn sorted(self) -> bool {
+        !matches!(self, Kind::Pairs)
     }
     fn name(self) -> &'static str {
         match self {
             Kind::Run => "bucket run",
             Kind::RemovalList => "removal list",
+            Kind::Pairs => "candidate pairs",
         }
     }
 }
@@ -107,7 +117,7 @@ impl RecordWriter {
     /// Appends one record; records must come in ascending order (checked in debug builds).
     pub(crate) fn push(&mut self, rec: &[u64]) -> Result<()> {
         debug_assert_eq!(rec.len(), self.kind.words());
-        debug_assert!(self.count == 0 || rec >= &self.last[..rec.len()]);
+        debug_assert!(!self.kind.sorted() || self.count == 0 || rec >= &self.last[..rec.len()]);
         self.last[..rec.len()].copy_from_slice(rec);
         for v in rec {
             self.block.extend_from_slice(&v.to_le_bytes());
@@ -289,7 +299,7 @@ impl RecordReader {
             *slot = u64::from_le_bytes(b);
         }
         self.pos += 8 * w;
-        if let Some(last) = self.last {
+        if let (Some(last), true) = (self.last, self.kind.sorted()) {
             if rec[..w] < last[..w] {
                 return Err(Error::at(
                     &self.path,

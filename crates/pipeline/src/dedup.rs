@@ -1,28 +1,46 @@
 //! The corpus-wide deduplication stage that follows the chain when a chain file has a
-//! `[dedup]` table.
+//! `[dedup]` table, as four sub-stages that `garbell run` chains (one shot, after the merge) and
+//! `garbell dedup <stage>` runs one at a time, each sliceable into array tasks:
+//!
+//! | stage | unit of work (task slice `i % count == index`) | output |
+//! |---|---|---|
+//! | [`DedupJob::sign`] | shard | sorted `(band key, doc)` runs of every band, per shard |
+//! | [`DedupJob::buckets`] | band | the band's candidate pairs (k-way merge of its runs) |
+//! | [`DedupJob::cluster`] | — (one task) | the clusters: survivor and size of each clustered doc |
+//! | [`DedupJob::filter`] | shard | the shard rewritten without non-survivors |
 //!
 //! ```text
 //! <out>/dedup/buckets/band-NNNN/part-XXXXX-NNNNNN.run   sorted (band key, doc) runs, per shard
+//! <out>/dedup/scores/part-XXXXX.f32                     survivor scores (survivor = highest_signal)
+//! <out>/dedup/pairs/band-NNNN.pairs                     candidate pairs of one band
 //! <out>/dedup/duplicates.bin                            the clusters (garbell-dedup format)
 //! <out>/dedup/shards/part-XXXXX.parquet                 the deduplicated shards (final corpus)
-//! <out>/dedup/completions/{sign,apply}-part-XXXXX.json  per-shard completion markers
+//! <out>/dedup/completions/sign-part-XXXXX.json          per-shard, per-band and cluster markers
+//! <out>/dedup/completions/band-NNNN.json
+//! <out>/dedup/completions/cluster.json
+//! <out>/dedup/completions/apply-part-XXXXX.json
 //! ```
 //!
 //! Documents are numbered in input order (shard by shard, row by row), so clusters, survivors
-//! (the first document of each cluster) and outputs do not depend on the thread count. Each
-//! sub-stage resumes: shards whose marker exists are skipped.
+//! and outputs depend neither on the thread count nor on the task split. Each stage resumes: units
+//! whose marker exists (same configuration hash) are skipped, temporaries a killed task left for
+//! its own units are removed first, and every file is published under a temporary name and
+//! renamed. A stage refuses to start while a unit of the previous stage is incomplete.
 
 use crate::runner::{json_pretty, write_atomic, TaskReport};
 use crate::Error;
 use garbell_config::DedupConfig;
 use garbell_core::{Outcome, StepStats};
-use garbell_dedup::{cluster_bucket_dir, BucketWriter, Clusters, Decision, Scratch, Signature};
+use garbell_dedup::{
+    band_pairs, cluster_pair_files, fan_in_for_memory, BucketWriter, ClusterStats, Clusters,
+    Decision, ExactHasher, MinHasher, PairStats, Scratch, Signature, Survivor,
+};
 use garbell_manifest::Output;
 use garbell_shard::{ShardConfig, ShardReader, ShardWriter};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The name of the dedup step in statistics, and its drop reason.
 pub const STEP: &str = "dedup";
@@ -35,7 +53,7 @@ pub struct DedupOutcome {
     /// The deduplicated shards, in input order.
     pub outputs: Vec<Output>,
     /// Clusters found, documents removed.
-    pub clusters: garbell_dedup::ClusterStats,
+    pub clusters: ClusterStats,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -45,14 +63,42 @@ struct SignMarker {
 }
 
 #[derive(Serialize, Deserialize)]
+struct BandMarker {
+    config_hash: String,
+    stats: PairStats,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ClusterMarker {
+    config_hash: String,
+    stats: ClusterStats,
+}
+
+#[derive(Serialize, Deserialize)]
 struct ApplyMarker {
     config_hash: String,
     stats: StepStats,
     shard: Output,
 }
 
+/// What a sliced stage did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageReport {
+    /// Units (shards or bands) of this slice.
+    pub units: usize,
+    /// Of those, units a previous run had completed (skipped).
+    pub resumed: usize,
+}
+
 fn dedup_err(e: garbell_dedup::Error) -> Error {
     Error::Dedup(e.to_string())
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    }
 }
 
 fn read_marker<T: for<'de> Deserialize<'de>>(
@@ -65,7 +111,461 @@ fn read_marker<T: for<'de> Deserialize<'de>>(
     (get_hash(&m) == hash).then_some(m)
 }
 
-/// Runs signatures → clusters → removal over the chain's shards.
+/// Removes the hidden temporaries (`.<prefix>…tmp…`) a killed task left in `dir`.
+fn remove_temps(dir: &Path, prefix: &str) -> Result<(), Error> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let start = format!(".{prefix}");
+    for entry in entries {
+        let p = entry.map_err(|e| io_err(dir, e))?.path();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with(&start) && name.contains(".tmp") && p.is_file() {
+            std::fs::remove_file(&p).map_err(|e| io_err(&p, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// `Some((index, count))` selects the units `u` with `u % count == index`.
+fn selected(n: usize, slice: Option<(usize, usize)>) -> Vec<usize> {
+    (0..n)
+        .filter(|u| slice.is_none_or(|(k, c)| u % c == k))
+        .collect()
+}
+
+/// The dedup of one run directory: its configuration, its shards and where everything goes.
+pub struct DedupJob<'a> {
+    cfg: &'a DedupConfig,
+    shard_config: &'a ShardConfig,
+    tasks: &'a [TaskReport],
+    out: &'a Path,
+    hash: &'a str,
+    root: PathBuf,
+    buckets: PathBuf,
+    pairs: PathBuf,
+    scores: PathBuf,
+    done: PathBuf,
+    shards: PathBuf,
+    offsets: Vec<u64>,
+    n_docs: u64,
+    exact: Option<ExactHasher>,
+    minhash: Option<MinHasher>,
+    bands: usize,
+}
+
+impl<'a> DedupJob<'a> {
+    /// A job over the shards of `tasks` (every task of the run, in input order) in run directory
+    /// `out`, whose configuration hash is `hash`. Creates the directories.
+    pub fn new(
+        cfg: &'a DedupConfig,
+        shard_config: &'a ShardConfig,
+        tasks: &'a [TaskReport],
+        out: &'a Path,
+        hash: &'a str,
+    ) -> Result<Self, Error> {
+        let root = out.join("dedup");
+        let (buckets, pairs, scores, done, shards) = (
+            root.join("buckets"),
+            root.join("pairs"),
+            root.join("scores"),
+            root.join("completions"),
+            root.join("shards"),
+        );
+        for d in [&root, &buckets, &pairs, &done, &shards] {
+            std::fs::create_dir_all(d).map_err(|e| io_err(d, e))?;
+        }
+        if !cfg.survivor.is_first() {
+            std::fs::create_dir_all(&scores).map_err(|e| io_err(&scores, e))?;
+        }
+        let exact = cfg
+            .exact
+            .as_ref()
+            .map(|c| c.build())
+            .transpose()
+            .map_err(dedup_err)?;
+        let minhash = cfg
+            .minhash
+            .as_ref()
+            .map(|c| c.build())
+            .transpose()
+            .map_err(dedup_err)?;
+        let bands = usize::from(exact.is_some()) + minhash.as_ref().map_or(0, |m| m.config().bands);
+        let mut offsets = Vec::with_capacity(tasks.len());
+        let mut n_docs = 0u64;
+        for t in tasks {
+            offsets.push(n_docs);
+            n_docs += t.shard.rows;
+        }
+        Ok(DedupJob {
+            cfg,
+            shard_config,
+            tasks,
+            out,
+            hash,
+            root,
+            buckets,
+            pairs,
+            scores,
+            done,
+            shards,
+            offsets,
+            n_docs,
+            exact,
+            minhash,
+            bands,
+        })
+    }
+
+    /// Number of shards (units of the `sign` and `filter` stages).
+    pub fn shard_count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Number of bands (units of the `buckets` stage): one for exact keys, plus MinHash's.
+    pub fn band_count(&self) -> usize {
+        self.bands
+    }
+
+    fn sign_marker(&self, i: usize) -> PathBuf {
+        self.done.join(format!("sign-part-{i:05}.json"))
+    }
+
+    fn band_marker(&self, b: usize) -> PathBuf {
+        self.done.join(format!("band-{b:04}.json"))
+    }
+
+    fn pair_file(&self, b: usize) -> PathBuf {
+        self.pairs.join(format!("band-{b:04}.pairs"))
+    }
+
+    fn score_file(&self, i: usize) -> PathBuf {
+        self.scores.join(format!("part-{i:05}.f32"))
+    }
+
+    fn require(&self, what: &str, missing: Vec<String>) -> Result<(), Error> {
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let shown: Vec<&str> = missing.iter().take(10).map(String::as_str).collect();
+        Err(Error::Resume(format!(
+            "dedup: {} unit(s) of the {what} stage are not complete ({}{}): run `garbell dedup {what}` for every task first",
+            missing.len(),
+            shown.join(", "),
+            if missing.len() > shown.len() { ", ..." } else { "" }
+        )))
+    }
+
+    /// Stage 1: signatures of the selected shards into sorted band runs (`memory` bytes of
+    /// buffered records in all, shared by the pool's threads; beyond it runs spill to disk).
+    pub fn sign(
+        &self,
+        pool: &rayon::ThreadPool,
+        slice: Option<(usize, usize)>,
+        memory: usize,
+    ) -> Result<StageReport, Error> {
+        let units = selected(self.tasks.len(), slice);
+        let per_thread = (memory / pool.current_num_threads().max(1)).max(1 << 20);
+        let resumed: Vec<bool> = pool.install(|| {
+            units
+                .par_iter()
+                .map(|&i| self.sign_one(i, per_thread))
+                .collect::<Result<_, Error>>()
+        })?;
+        Ok(StageReport {
+            units: units.len(),
+            resumed: resumed.iter().filter(|r| **r).count(),
+        })
+    }
+
+    /// Signs shard `i`; true when it was already done.
+    fn sign_one(&self, i: usize, memory: usize) -> Result<bool, Error> {
+        let marker = self.sign_marker(i);
+        let tag = format!("part-{i:05}");
+        if let Some(m) = read_marker::<SignMarker>(&marker, self.hash, |m| &m.config_hash) {
+            if m.docs == self.tasks[i].shard.rows {
+                return Ok(true);
+            }
+        }
+        remove_temps(&self.done, &format!("sign-{tag}"))?;
+        remove_temps(&self.scores, &tag)?;
+        remove_runs(&self.buckets, &tag)?;
+        let mut writer = BucketWriter::create(&self.buckets, &tag, self.bands.max(1), memory)
+            .map_err(dedup_err)?;
+        let signal = match &self.cfg.survivor {
+            Survivor::First => None,
+            Survivor::HighestSignal(s) => Some(s.as_str()),
+        };
+        let mut scores = Vec::new();
+        let exact_bands = usize::from(self.exact.is_some());
+        let (mut scratch, mut sig, mut buf) = (Scratch::new(), Signature::default(), String::new());
+        let reader = ShardReader::open(&self.out.join(&self.tasks[i].shard.path))?;
+        let mut docs = 0u64;
+        for (row, doc) in reader.enumerate() {
+            let doc = doc?;
+            let idx = self.offsets[i] + row as u64;
+            if let Some(x) = &self.exact {
+                if let Some(k) = x.key(&doc.text, doc.url.as_deref(), &mut buf) {
+                    writer.push(0, k, idx).map_err(dedup_err)?;
+                }
+            }
+            if let Some(m) = &self.minhash {
+                m.sign_into(&doc.text, &mut scratch, &mut sig);
+                for (b, k) in m.band_keys(&sig).enumerate() {
+                    writer.push(exact_bands + b, k, idx).map_err(dedup_err)?;
+                }
+            }
+            if let Some(s) = signal {
+                let v = doc.signals.get(s).map_or(f32::NAN, |v| *v as f32);
+                scores.extend_from_slice(&v.to_le_bytes());
+            }
+            docs += 1;
+        }
+        writer.finish().map_err(dedup_err)?;
+        if signal.is_some() {
+            write_atomic(&self.score_file(i), &scores)?;
+        }
+        write_atomic(
+            &marker,
+            &json_pretty(&SignMarker {
+                config_hash: self.hash.to_string(),
+                docs,
+            }),
+        )?;
+        Ok(false)
+    }
+
+    /// Stage 2: the candidate pairs of the selected bands, each a k-way merge of the band's runs
+    /// with at most as many open runs as `memory` bytes (shared by the pool's threads) allow;
+    /// more runs are first merged in groups on disk. Needs every shard signed.
+    pub fn buckets(
+        &self,
+        pool: &rayon::ThreadPool,
+        slice: Option<(usize, usize)>,
+        memory: usize,
+    ) -> Result<StageReport, Error> {
+        let missing = (0..self.tasks.len())
+            .filter(|&i| {
+                read_marker::<SignMarker>(&self.sign_marker(i), self.hash, |m| &m.config_hash)
+                    .is_none()
+            })
+            .map(|i| format!("shard {i}"))
+            .collect();
+        self.require("signatures", missing)?;
+        let units = selected(self.bands, slice);
+        let fan_in = fan_in_for_memory(memory / pool.current_num_threads().max(1));
+        let resumed: Vec<bool> = pool.install(|| {
+            units
+                .par_iter()
+                .map(|&b| -> Result<bool, Error> {
+                    let marker = self.band_marker(b);
+                    let pairs = self.pair_file(b);
+                    if read_marker::<BandMarker>(&marker, self.hash, |m| &m.config_hash).is_some()
+                        && pairs.is_file()
+                    {
+                        return Ok(true);
+                    }
+                    let name = format!("band-{b:04}");
+                    remove_temps(&self.done, &name)?;
+                    remove_temps(&self.pairs, &name)?;
+                    let stats = band_pairs(&self.buckets, b, fan_in, &pairs).map_err(dedup_err)?;
+                    write_atomic(
+                        &marker,
+                        &json_pretty(&BandMarker {
+                            config_hash: self.hash.to_string(),
+                            stats,
+                        }),
+                    )?;
+                    Ok(false)
+                })
+                .collect::<Result<_, Error>>()
+        })?;
+        Ok(StageReport {
+            units: units.len(),
+            resumed: resumed.iter().filter(|r| **r).count(),
+        })
+    }
+
+    /// Stage 3: the clusters (union-find over every band's pairs, survivors by the configured
+    /// rule), written to `dedup/duplicates.bin`. Needs every band merged. Returns the counters and
+    /// whether a previous run had done it.
+    pub fn cluster(&self) -> Result<(ClusterStats, bool), Error> {
+        let marker = self.done.join("cluster.json");
+        let path = self.root.join("duplicates.bin");
+        if let Some(m) = read_marker::<ClusterMarker>(&marker, self.hash, |m| &m.config_hash) {
+            if path.is_file() {
+                return Ok((m.stats, true));
+            }
+        }
+        let mut files = Vec::with_capacity(self.bands);
+        let mut missing = Vec::new();
+        for b in 0..self.bands {
+            match read_marker::<BandMarker>(&self.band_marker(b), self.hash, |m| &m.config_hash) {
+                Some(m) => files.push((self.pair_file(b), m.stats)),
+                None => missing.push(format!("band {b}")),
+            }
+        }
+        self.require("buckets", missing)?;
+        remove_temps(&self.done, "cluster")?;
+        remove_temps(&self.root, "duplicates")?;
+        let scores = match self.cfg.survivor {
+            Survivor::First => None,
+            Survivor::HighestSignal(_) => Some(self.read_scores()?),
+        };
+        let (clusters, stats) =
+            cluster_pair_files(&files, self.n_docs, scores).map_err(dedup_err)?;
+        clusters.write(&path).map_err(dedup_err)?;
+        write_atomic(
+            &marker,
+            &json_pretty(&ClusterMarker {
+                config_hash: self.hash.to_string(),
+                stats: stats.clone(),
+            }),
+        )?;
+        Ok((stats, false))
+    }
+
+    fn read_scores(&self) -> Result<Vec<f32>, Error> {
+        let mut scores = Vec::with_capacity(usize::try_from(self.n_docs).unwrap_or(0));
+        for (i, t) in self.tasks.iter().enumerate() {
+            let p = self.score_file(i);
+            let bytes = std::fs::read(&p).map_err(|e| io_err(&p, e))?;
+            if bytes.len() as u64 != t.shard.rows * 4 {
+                return Err(Error::Dedup(format!(
+                    "{}: {} bytes for {} documents",
+                    p.display(),
+                    bytes.len(),
+                    t.shard.rows
+                )));
+            }
+            scores.extend(
+                bytes
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+        }
+        Ok(scores)
+    }
+
+    /// Stage 4: the selected shards rewritten into `dedup/shards/` without the removed documents;
+    /// survivors carry the signal `dedup_cluster_size`. Needs the clusters.
+    pub fn filter(
+        &self,
+        pool: &rayon::ThreadPool,
+        slice: Option<(usize, usize)>,
+    ) -> Result<StageReport, Error> {
+        let cluster_marker = self.done.join("cluster.json");
+        if read_marker::<ClusterMarker>(&cluster_marker, self.hash, |m| &m.config_hash).is_none() {
+            self.require("cluster", vec!["clusters".into()])?;
+        }
+        let units = selected(self.tasks.len(), slice);
+        let pending: Vec<usize> = units
+            .iter()
+            .copied()
+            .filter(|&i| self.applied(i).is_none())
+            .collect();
+        if !pending.is_empty() {
+            let clusters = Clusters::read(&self.root.join("duplicates.bin")).map_err(dedup_err)?;
+            pool.install(|| {
+                pending
+                    .par_iter()
+                    .try_for_each(|&i| self.filter_one(i, &clusters))
+            })?;
+        }
+        Ok(StageReport {
+            units: units.len(),
+            resumed: units.len() - pending.len(),
+        })
+    }
+
+    fn apply_marker(&self, i: usize) -> PathBuf {
+        self.done.join(format!("apply-part-{i:05}.json"))
+    }
+
+    /// The marker of shard `i` when its filtered shard is complete.
+    fn applied(&self, i: usize) -> Option<ApplyMarker> {
+        let m = read_marker::<ApplyMarker>(&self.apply_marker(i), self.hash, |m| &m.config_hash)?;
+        std::fs::metadata(self.out.join(&m.shard.path))
+            .is_ok_and(|md| md.len() == m.shard.bytes)
+            .then_some(m)
+    }
+
+    fn filter_one(&self, i: usize, clusters: &Clusters) -> Result<(), Error> {
+        let tag = format!("part-{i:05}");
+        remove_temps(&self.shards, &tag)?;
+        remove_temps(&self.done, &format!("apply-{tag}"))?;
+        let rel = format!("dedup/shards/{tag}.parquet");
+        let mut stats = StepStats::new(STEP);
+        let mut writer = ShardWriter::create(&self.out.join(&rel), self.shard_config)?;
+        let reader = ShardReader::open(&self.out.join(&self.tasks[i].shard.path))?;
+        for (row, doc) in reader.enumerate() {
+            let mut doc = doc?;
+            let bytes = doc.text.len() as u64;
+            let size = match clusters.decision(self.offsets[i] + row as u64) {
+                Decision::Removed { .. } => {
+                    stats.record(&doc.lang, bytes, Outcome::Dropped(REASON));
+                    continue;
+                }
+                Decision::Survivor { cluster_size } => cluster_size,
+                Decision::Unique => 1,
+            };
+            doc.signals.insert("dedup_cluster_size".into(), size as f64);
+            stats.record(&doc.lang, bytes, Outcome::Kept { bytes_out: bytes });
+            writer.write(&doc)?;
+        }
+        let info = writer.commit()?;
+        let m = ApplyMarker {
+            config_hash: self.hash.to_string(),
+            stats,
+            shard: Output {
+                path: rel,
+                rows: info.rows,
+                bytes: info.bytes,
+                blake3: info.blake3,
+            },
+        };
+        write_atomic(&self.apply_marker(i), &json_pretty(&m))
+    }
+
+    /// The merged result once every stage is complete.
+    pub fn outcome(&self) -> Result<DedupOutcome, Error> {
+        let clusters =
+            read_marker::<ClusterMarker>(&self.done.join("cluster.json"), self.hash, |m| {
+                &m.config_hash
+            })
+            .map(|m| m.stats);
+        let Some(clusters) = clusters else {
+            return Err(Error::Resume(
+                "dedup: the cluster stage is not complete: run `garbell dedup cluster` first"
+                    .into(),
+            ));
+        };
+        let mut stats = StepStats::new(STEP);
+        let mut outputs = Vec::with_capacity(self.tasks.len());
+        let mut missing = Vec::new();
+        for i in 0..self.tasks.len() {
+            match self.applied(i) {
+                Some(m) => {
+                    stats += &m.stats;
+                    outputs.push(m.shard);
+                }
+                None => missing.push(format!("shard {i}")),
+            }
+        }
+        self.require("filter", missing)?;
+        Ok(DedupOutcome {
+            stats,
+            outputs,
+            clusters,
+        })
+    }
+}
+
+/// Runs signatures → buckets → clusters → removal over the chain's shards (the whole dedup of
+/// `garbell run`), skipping whatever a previous run completed.
 pub fn run_dedup(
     cfg: &DedupConfig,
     shard_config: &ShardConfig,
@@ -74,196 +574,69 @@ pub fn run_dedup(
     hash: &str,
     pool: &rayon::ThreadPool,
 ) -> Result<DedupOutcome, Error> {
-    let root = out.join("dedup");
-    let buckets = root.join("buckets");
-    let done = root.join("completions");
-    let shards = root.join("shards");
-    for d in [&root, &buckets, &done, &shards] {
-        std::fs::create_dir_all(d).map_err(|e| Error::Io {
-            path: d.display().to_string(),
-            source: e,
-        })?;
-    }
-    // The merge runs alone: every temporary file here is a leftover of a killed run.
-    for d in [&root, &done, &shards] {
-        crate::runner::remove_stale_temps(d, &|_| true)?;
-    }
-    let exact = cfg
-        .exact
-        .as_ref()
-        .map(|c| c.build())
-        .transpose()
-        .map_err(dedup_err)?;
-    let minhash = cfg
-        .minhash
-        .as_ref()
-        .map(|c| c.build())
-        .transpose()
-        .map_err(dedup_err)?;
-    let exact_bands = usize::from(exact.is_some());
-    let bands = exact_bands + minhash.as_ref().map_or(0, |m| m.config().bands);
-    let mut offsets = Vec::with_capacity(tasks.len());
-    let mut n_docs = 0u64;
-    for t in tasks {
-        offsets.push(n_docs);
-        n_docs += t.shard.rows;
-    }
-    let memory = (cfg.memory_mib << 20) / pool.current_num_threads().max(1);
-
-    // 1. Signatures into sorted band runs, one writer per shard.
-    pool.install(|| {
-        tasks
-            .par_iter()
-            .enumerate()
-            .try_for_each(|(i, t)| -> Result<(), Error> {
-                let marker = done.join(format!("sign-part-{i:05}.json"));
-                if read_marker::<SignMarker>(&marker, hash, |m| &m.config_hash).is_some() {
-                    return Ok(());
-                }
-                let tag = format!("part-{i:05}");
-                remove_runs(&buckets, &tag)?;
-                let mut writer = BucketWriter::create(&buckets, &tag, bands, memory.max(1 << 20))
-                    .map_err(dedup_err)?;
-                let (mut scratch, mut sig, mut buf) =
-                    (Scratch::new(), Signature::default(), String::new());
-                let reader = ShardReader::open(&out.join(&t.shard.path))?;
-                let mut docs = 0u64;
-                for (row, doc) in reader.enumerate() {
-                    let doc = doc?;
-                    let idx = offsets[i] + row as u64;
-                    if let Some(x) = &exact {
-                        if let Some(k) = x.key(&doc.text, doc.url.as_deref(), &mut buf) {
-                            writer.push(0, k, idx).map_err(dedup_err)?;
-                        }
-                    }
-                    if let Some(m) = &minhash {
-                        m.sign_into(&doc.text, &mut scratch, &mut sig);
-                        for (b, k) in m.band_keys(&sig).enumerate() {
-                            writer.push(exact_bands + b, k, idx).map_err(dedup_err)?;
-                        }
-                    }
-                    docs += 1;
-                }
-                writer.finish().map_err(dedup_err)?;
-                write_atomic(
-                    &marker,
-                    &json_pretty(&SignMarker {
-                        config_hash: hash.to_string(),
-                        docs,
-                    }),
-                )
-            })
-    })?;
-
-    // 2. Clusters.
-    let clusters_path = root.join("duplicates.bin");
-    let cluster_marker = done.join("cluster.json");
-    let (clusters, cluster_stats) =
-        match read_marker::<ClusterMarker>(&cluster_marker, hash, |m| &m.config_hash) {
-            Some(m) => (Clusters::read(&clusters_path).map_err(dedup_err)?, m.stats),
-            None => {
-                let (c, s) = cluster_bucket_dir(&buckets, n_docs, None, 64).map_err(dedup_err)?;
-                c.write(&clusters_path).map_err(dedup_err)?;
-                write_atomic(
-                    &cluster_marker,
-                    &json_pretty(&ClusterMarker {
-                        config_hash: hash.to_string(),
-                        stats: s.clone(),
-                    }),
-                )?;
-                (c, s)
-            }
-        };
-
-    // 3. Removal: rewrite each shard without the removed documents.
-    let results: Vec<Result<ApplyMarker, Error>> = pool.install(|| {
-        tasks
-            .par_iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let marker = done.join(format!("apply-part-{i:05}.json"));
-                let rel = format!("dedup/shards/part-{i:05}.parquet");
-                if let Some(m) = read_marker::<ApplyMarker>(&marker, hash, |m| &m.config_hash) {
-                    if std::fs::metadata(out.join(&rel)).is_ok_and(|md| md.len() == m.shard.bytes) {
-                        return Ok(m);
-                    }
-                }
-                let mut stats = StepStats::new(STEP);
-                let mut writer = ShardWriter::create(&out.join(&rel), shard_config)?;
-                let reader = ShardReader::open(&out.join(&t.shard.path))?;
-                for (row, doc) in reader.enumerate() {
-                    let mut doc = doc?;
-                    let bytes = doc.text.len() as u64;
-                    let size = match clusters.decision(offsets[i] + row as u64) {
-                        Decision::Removed { .. } => {
-                            stats.record(&doc.lang, bytes, Outcome::Dropped(REASON));
-                            continue;
-                        }
-                        Decision::Survivor { cluster_size } => cluster_size,
-                        Decision::Unique => 1,
-                    };
-                    doc.signals.insert("dedup_cluster_size".into(), size as f64);
-                    stats.record(&doc.lang, bytes, Outcome::Kept { bytes_out: bytes });
-                    writer.write(&doc)?;
-                }
-                let info = writer.commit()?;
-                let m = ApplyMarker {
-                    config_hash: hash.to_string(),
-                    stats,
-                    shard: Output {
-                        path: rel,
-                        rows: info.rows,
-                        bytes: info.bytes,
-                        blake3: info.blake3,
-                    },
-                };
-                write_atomic(&marker, &json_pretty(&m))?;
-                Ok(m)
-            })
-            .collect()
-    });
-    let mut stats = StepStats::new(STEP);
-    let mut outputs = Vec::with_capacity(results.len());
-    for r in results {
-        let m = r?;
-        stats += &m.stats;
-        outputs.push(m.shard);
-    }
-    Ok(DedupOutcome {
-        stats,
-        outputs,
-        clusters: cluster_stats,
-    })
+    let job = DedupJob::new(cfg, shard_config, tasks, out, hash)?;
+    let memory = cfg.memory_mib << 20;
+    job.sign(pool, None, memory)?;
+    job.buckets(pool, None, memory)?;
+    job.cluster()?;
+    job.filter(pool, None)?;
+    job.outcome()
 }
 
-#[derive(Serialize, Deserialize)]
-struct ClusterMarker {
-    config_hash: String,
-    stats: garbell_dedup::ClusterStats,
+/// The completion markers of every task of a run (inputs `0..n_inputs`) whose configuration
+/// hash is `hash`: what the dedup stages of `garbell dedup` work on. Fails naming the tasks that
+/// are missing or were written with another configuration.
+pub fn completed_tasks(out: &Path, n_inputs: usize, hash: &str) -> Result<Vec<TaskReport>, Error> {
+    let mut tasks = Vec::with_capacity(n_inputs);
+    let mut missing = Vec::new();
+    for i in 0..n_inputs {
+        let p = out.join("completions").join(format!("part-{i:05}.json"));
+        let rep = std::fs::read(&p)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<TaskReport>(&b).ok());
+        match rep {
+            Some(r) if r.config_hash == hash && r.index == i => tasks.push(r),
+            Some(r) if r.config_hash != hash => {
+                return Err(Error::Resume(format!(
+                    "{} was written with another configuration (hash {}, now {hash})",
+                    p.display(),
+                    r.config_hash
+                )))
+            }
+            _ => missing.push(i),
+        }
+    }
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing.iter().take(10).map(|i| i.to_string()).collect();
+        return Err(Error::Resume(format!(
+            "{} task(s) of the run in {} are not complete (inputs {}{}): run `garbell run` with the same arguments first",
+            missing.len(),
+            out.display(),
+            shown.join(", "),
+            if missing.len() > shown.len() { ", ..." } else { "" }
+        )));
+    }
+    Ok(tasks)
 }
 
 /// Removes the run files a shard's interrupted signature pass may have left.
 fn remove_runs(buckets: &Path, tag: &str) -> Result<(), Error> {
-    let io = |p: &Path, e| Error::Io {
-        path: p.display().to_string(),
-        source: e,
-    };
     let Ok(bands) = std::fs::read_dir(buckets) else {
         return Ok(());
     };
     for band in bands {
-        let band = band.map_err(|e| io(buckets, e))?.path();
+        let band = band.map_err(|e| io_err(buckets, e))?.path();
         if !band.is_dir() {
             continue;
         }
-        for f in std::fs::read_dir(&band).map_err(|e| io(&band, e))? {
-            let p = f.map_err(|e| io(&band, e))?.path();
+        for f in std::fs::read_dir(&band).map_err(|e| io_err(&band, e))? {
+            let p = f.map_err(|e| io_err(&band, e))?.path();
             let name = p
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if name.starts_with(&format!("{tag}-")) || name.starts_with(&format!(".{tag}-")) {
-                std::fs::remove_file(&p).map_err(|e| io(&p, e))?;
+                std::fs::remove_file(&p).map_err(|e| io_err(&p, e))?;
             }
         }
     }

@@ -124,13 +124,7 @@ pub fn run(
 ) -> Result<RunSummary, Error> {
     let start = Instant::now();
     let chain = build_chain(config, &mut ctx)?;
-    let languages: BTreeMap<String, LanguageProfile> = ctx
-        .languages
-        .iter()
-        .map(|p| (p.code.clone(), p.clone()))
-        .collect();
-    let resolved = serde_json::json!({ "chain": config, "languages": languages });
-    let hash = config_hash(&resolved);
+    let (resolved, hash) = resolved_config(config, &ctx.languages);
     let out = &opts.output;
     let shard_dir = out.join("shards");
     let done_dir = out.join("completions");
@@ -237,6 +231,21 @@ pub fn run(
         write_outputs(opts, &summary, &manifest)?;
     }
     Ok(summary)
+}
+
+/// The resolved configuration recorded in the manifest (chain and language profiles) and its
+/// hash, which every completion marker of the run carries.
+pub fn resolved_config(
+    config: &ChainConfig,
+    languages: &garbell_config::Languages,
+) -> (serde_json::Value, String) {
+    let languages: BTreeMap<String, LanguageProfile> = languages
+        .iter()
+        .map(|p| (p.code.clone(), p.clone()))
+        .collect();
+    let resolved = serde_json::json!({ "chain": config, "languages": languages });
+    let hash = config_hash(&resolved);
+    (resolved, hash)
 }
 
 /// The report of a task completed by an earlier run of the same configuration, if any.
