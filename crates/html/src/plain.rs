@@ -1,9 +1,9 @@
-//! HTML to text: a small, fast, linear-time extractor.
+//! Plain mode: all visible text, a small, fast, linear-time converter.
 //!
-//! [`html_to_text`] walks the markup once, left to right, with no tree and no recursion, so its
+//! [`plain_text`] walks the markup once, left to right, with no tree and no recursion, so its
 //! time is linear in the input and its stack is constant whatever the nesting (100,000 nested
-//! `<div>`s are nothing special). It is deliberately simple — a main-content extractor of
-//! trafilatura's kind is a later step — but it already drops the usual boilerplate containers.
+//! `<div>`s are nothing special). It keeps all text outside the usual boilerplate containers;
+//! [`crate::extract_text`] is the main-content extractor.
 //!
 //! What it does:
 //! - drops the contents of `script`, `style`, `noscript`, `template`, `svg`, `math`, `head`,
@@ -26,13 +26,13 @@
 //! ```
 //! let html = "<html><head><title>T</title></head><body><nav>Menu</nav>\
 //!             <p>Caf&eacute;   i  <b>llet</b></p><p>a&lt;b &#8364;5</p></body></html>";
-//! assert_eq!(garbell_io::html::html_to_text(html), "Café i llet\na<b €5");
+//! assert_eq!(garbell_html::plain_text(html), "Café i llet\na<b €5");
 //! ```
 
 use memchr::{memchr, memchr3, memmem};
 
 /// Elements whose content is raw text (not markup) and dropped.
-const RAW_DROPPED: &[&str] = &[
+pub(crate) const RAW_DROPPED: &[&str] = &[
     "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
 ];
 
@@ -43,7 +43,7 @@ const DROPPED: &[&str] = &[
 ];
 
 /// Elements that may appear in `<head>`; any other start tag ends an unclosed head.
-const HEAD_CONTENT: &[&str] = &[
+pub(crate) const HEAD_CONTENT: &[&str] = &[
     "title", "meta", "link", "style", "script", "base", "noscript", "template",
 ];
 
@@ -98,7 +98,7 @@ const CELL: &[&str] = &["td", "th"];
 const MAX_NAME: usize = 16;
 
 /// Extracts readable text from an HTML document. See the [module docs](self) for the rules.
-pub fn html_to_text(html: &str) -> String {
+pub fn plain_text(html: &str) -> String {
     let b = html.as_bytes();
     let n = b.len();
     let mut out = Out {
@@ -197,7 +197,7 @@ fn layout(out: &mut Out, name: &str) {
 }
 
 /// Skips `<!-- -->`, `<![CDATA[ ]]>` or `<!...>` starting at `i`; returns the index after it.
-fn skip_markup_declaration(b: &[u8], i: usize) -> usize {
+pub(crate) fn skip_markup_declaration(b: &[u8], i: usize) -> usize {
     let n = b.len();
     let rest = &b[i..];
     if rest.starts_with(b"<!--") {
@@ -217,14 +217,14 @@ fn skip_markup_declaration(b: &[u8], i: usize) -> usize {
 }
 
 /// A lowercased tag name, kept on the stack.
-struct Name {
+pub(crate) struct Name {
     buf: [u8; MAX_NAME],
     /// Length, or `None` when the name is too long to be one we know.
     len: Option<usize>,
 }
 
 impl Name {
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         self.len
             .and_then(|n| std::str::from_utf8(&self.buf[..n]).ok())
             .unwrap_or("")
@@ -232,7 +232,7 @@ impl Name {
 }
 
 /// Reads a tag name at `from`; returns it and the index after it.
-fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
+pub(crate) fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
     let len = b[from..]
         .iter()
         .position(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
@@ -252,7 +252,7 @@ fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
 /// Finds the `>` that ends the tag whose attributes start at `from`, honouring quoted attribute
 /// values. Returns the index after the `>` (the input's end if there is none) and whether the tag
 /// ends with `/>`. A quote that is never closed is ignored (the first `>` ends the tag).
-fn tag_end(b: &[u8], from: usize, quotes: &mut QuoteCache) -> (usize, bool) {
+pub(crate) fn tag_end(b: &[u8], from: usize, quotes: &mut QuoteCache) -> (usize, bool) {
     let n = b.len();
     let mut j = from;
     loop {
@@ -288,7 +288,7 @@ fn tag_end(b: &[u8], from: usize, quotes: &mut QuoteCache) -> (usize, bool) {
 /// Remembers the next occurrence of each quote character so that scanning for closing quotes
 /// stays linear overall, even with many unclosed quotes.
 #[derive(Default)]
-struct QuoteCache {
+pub(crate) struct QuoteCache {
     /// For `"` and `'`: searched from, and the first occurrence at or after it.
     cached: [Option<(usize, Option<usize>)>; 2],
 }
@@ -309,7 +309,7 @@ impl QuoteCache {
 
 /// Index after the end tag `</name ...>` that closes a raw-text element whose content starts
 /// at `from` (the input's end if there is none).
-fn raw_text_end(b: &[u8], from: usize, name: &str, quotes: &mut QuoteCache) -> usize {
+pub(crate) fn raw_text_end(b: &[u8], from: usize, name: &str, quotes: &mut QuoteCache) -> usize {
     let n = b.len();
     let name = name.as_bytes();
     let mut j = from;
@@ -444,7 +444,7 @@ static SPECIAL: [bool; 256] = {
 
 /// Decodes the character reference at the start of `b` (which starts with `&`). Returns the
 /// character (`None`: not a reference, keep the `&`) and the number of bytes used.
-pub(crate) fn char_ref(b: &[u8]) -> (Option<char>, usize) {
+pub fn char_ref(b: &[u8]) -> (Option<char>, usize) {
     if b.get(1) == Some(&b'#') {
         let hex = matches!(b.get(2), Some(b'x' | b'X'));
         let start = if hex { 3 } else { 2 };
@@ -759,7 +759,7 @@ static ENTITIES: &[(&str, u32)] = &[
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 mod tests {
-    use super::html_to_text as t;
+    use super::plain_text as t;
     use super::ENTITIES;
 
     #[test]
@@ -845,25 +845,21 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_linear() {
+    fn deep_nesting() {
         let depth = 100_000;
         let html = format!("{}deep{}", "<div>".repeat(depth), "</div>".repeat(depth));
-        let start = std::time::Instant::now();
         assert_eq!(t(&html), "deep");
         let nav = format!("{}x{}y", "<nav>".repeat(depth), "</nav>".repeat(depth));
         assert_eq!(t(&nav), "y");
-        assert!(start.elapsed().as_secs() < 2, "took {:?}", start.elapsed());
     }
 
     #[test]
-    fn pathological_inputs_are_fast() {
-        let start = std::time::Instant::now();
+    fn pathological_inputs_do_not_panic() {
         for unit in [
             "<a x='>", "<a x=\"", "<", "&#", "&amp", "<!--", "<script>", "<a\"", "</",
         ] {
             let html = unit.repeat(200_000);
             let _ = t(&html);
         }
-        assert!(start.elapsed().as_secs() < 3, "took {:?}", start.elapsed());
     }
 }

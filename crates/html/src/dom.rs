@@ -1,0 +1,591 @@
+//! A light tree: one linear pass of a lenient tokenizer builds an arena of element nodes and a
+//! flat event list (open, close, text, break) in document order. A node's subtree is the event
+//! range between its open and close events, so later passes walk or skip subtrees by index,
+//! never by recursion.
+
+use crate::plain::{
+    char_ref, raw_text_end, skip_markup_declaration, tag_end, tag_name, QuoteCache, HEAD_CONTENT,
+    RAW_DROPPED,
+};
+use memchr::memchr;
+
+/// Deepest nesting kept as nodes; deeper elements add their text to the deepest node.
+pub(crate) const MAX_DEPTH: usize = 256;
+/// Most element nodes per document; later elements are treated like deep ones.
+pub(crate) const MAX_NODES: usize = 1 << 20;
+/// How far up the open-element stack an end tag looks for its start tag.
+const END_TAG_SEARCH: usize = 64;
+
+/// What an element means for extraction.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    /// Inline markup (`b`, `span`, unknown elements): no break.
+    Inline,
+    /// A link: counted for link density.
+    Link,
+    /// A block: text on its own lines.
+    Block,
+    /// `h1`–`h6`.
+    Heading,
+    /// `ul`, `ol`, `menu`, `dl`.
+    List,
+    /// `li`, `dt`, `dd`.
+    Item,
+    /// `table`.
+    Table,
+    /// `tr`.
+    Row,
+    /// `td`, `th`.
+    Cell,
+    /// `pre`: line breaks kept.
+    Pre,
+    /// Content never kept (`head`, `svg`, `select`, `button`, ...).
+    Drop,
+    /// Boilerplate by tag (`nav`, `footer`, `aside`, `header`, `form`).
+    Boiler,
+    /// The `html` and `body` elements.
+    Root,
+}
+
+/// Node flags.
+pub(crate) mod flag {
+    /// Boilerplate by class, id or role.
+    pub const BOILER: u16 = 1;
+    /// Hidden by an inline style (`display:none`, `visibility:hidden`); the `hidden` attribute
+    /// is not trusted (help systems reveal such parts with scripts).
+    pub const HIDDEN: u16 = 2;
+    /// A likely main-content container by tag (`main`, `article`), role or itemprop.
+    pub const CONTENT_STRONG: u16 = 4;
+    /// A likely main-content container by class or id.
+    pub const CONTENT: u16 = 8;
+    /// A comments section.
+    pub const COMMENTS: u16 = 16;
+}
+
+/// One element.
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    pub kind: Kind,
+    pub flags: u16,
+    /// Parent node (the root node 0 is its own parent).
+    pub parent: u32,
+    /// Index of the open event.
+    pub open: u32,
+    /// Index of the close event.
+    pub close: u32,
+    /// `th` cells (a header row in tables).
+    pub header_cell: bool,
+    /// Name for implied-end rules (`p`, `li`, `dt`, `dd`, `tr`, `td`, `th`, `option`...), or "".
+    pub name: &'static str,
+    /// The tag name packed into 8 bytes (end tags match it).
+    pub tag: u64,
+}
+
+/// A document event.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Ev {
+    Open(u32),
+    Close(u32),
+    /// Decoded text: a range of [`Dom::text`].
+    Text(u32, u32),
+    /// A line break (`br`, `hr`, or a block element too deep to be a node).
+    Break,
+}
+
+/// The tree of one document.
+pub(crate) struct Dom {
+    pub nodes: Vec<Node>,
+    pub events: Vec<Ev>,
+    /// All decoded text, in document order.
+    pub text: String,
+}
+
+/// Tag names that matter, their kind and the static name used for implied-end rules.
+fn classify(name: &str) -> (Kind, &'static str) {
+    match name {
+        "a" => (Kind::Link, "a"),
+        "p" => (Kind::Block, "p"),
+        "div" | "section" | "blockquote" | "figure" | "figcaption" | "address" | "center"
+        | "details" | "summary" | "fieldset" | "legend" | "hgroup" | "caption" | "main"
+        | "article" | "dialog" => (Kind::Block, ""),
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => (Kind::Heading, "h"),
+        "ul" | "ol" | "menu" | "dir" => (Kind::List, "list"),
+        "dl" => (Kind::List, "dl"),
+        "li" => (Kind::Item, "li"),
+        "dt" => (Kind::Item, "dt"),
+        "dd" => (Kind::Item, "dd"),
+        "table" => (Kind::Table, "table"),
+        "tbody" | "thead" | "tfoot" => (Kind::Inline, "tbody"),
+        "tr" => (Kind::Row, "tr"),
+        "td" => (Kind::Cell, "td"),
+        "th" => (Kind::Cell, "th"),
+        "pre" | "listing" | "plaintext" => (Kind::Pre, ""),
+        "head" | "svg" | "math" | "template" | "select" | "button" | "object" | "canvas"
+        | "audio" | "video" | "datalist" | "map" | "picture" | "applet" | "embed" | "frameset"
+        | "label" | "output" | "progress" | "meter" => (Kind::Drop, ""),
+        "option" | "optgroup" => (Kind::Drop, "option"),
+        "nav" | "footer" | "aside" | "header" | "form" => (Kind::Boiler, ""),
+        "html" | "body" => (Kind::Root, ""),
+        _ => (Kind::Inline, ""),
+    }
+}
+
+/// Elements without content.
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "br" | "hr"
+            | "img"
+            | "input"
+            | "meta"
+            | "link"
+            | "area"
+            | "base"
+            | "col"
+            | "embed"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+            | "keygen"
+            | "basefont"
+            | "frame"
+    )
+}
+
+/// Start tags that close an open `p`.
+fn closes_p(kind: Kind, name: &str) -> bool {
+    matches!(
+        kind,
+        Kind::Block
+            | Kind::Heading
+            | Kind::List
+            | Kind::Table
+            | Kind::Pre
+            | Kind::Boiler
+            | Kind::Item
+    ) || name == "hr"
+}
+
+/// Boilerplate words: a class or id part (split at spaces, `-` and `_`) starting with one of
+/// these marks boilerplate. Our own list, after the usual vocabulary of web templates (see
+/// docs/sources.md).
+const BOILER_WORDS: &[&str] = &[
+    "nav",
+    "menu",
+    "breadcrumb",
+    "footer",
+    "sidebar",
+    "share",
+    "sharing",
+    "social",
+    "cookie",
+    "consent",
+    "gdpr",
+    "banner",
+    "advert",
+    "sponsor",
+    "related",
+    "newsletter",
+    "subscribe",
+    "popup",
+    "modal",
+    "pagination",
+    "pager",
+    "skip",
+    "toolbar",
+    "login",
+    "signup",
+    "search",
+    "widget",
+    "masthead",
+    "copyright",
+    "toplang",
+    "bottomlang",
+    "langselect",
+    "header",
+    "topbar",
+    "dropdown",
+    "tags",
+];
+
+/// Parts that mark boilerplate only when they are the whole part.
+const BOILER_PARTS: &[&str] = &["ad", "ads", "top", "up", "side", "aside", "print"];
+
+/// Parts (prefixes) of comments sections.
+const COMMENT_WORDS: &[&str] = &["comment", "disqus", "respond", "reply"];
+
+/// Class/id parts that mark main content (whole parts).
+const CONTENT_WORDS: &[&str] = &[
+    "content",
+    "maincontent",
+    "article",
+    "articlebody",
+    "post",
+    "entry",
+    "story",
+    "main",
+    "document",
+    "chapter",
+    "body",
+    "bodywrapper",
+];
+
+/// Attributes of interest of one start tag.
+#[derive(Default)]
+struct Attrs {
+    /// Lowercased `class` and `id` values, space separated.
+    class_id: String,
+    role: String,
+    hidden: bool,
+    main_prop: bool,
+}
+
+fn parse_attrs(b: &[u8]) -> Attrs {
+    let mut a = Attrs::default();
+    let n = b.len();
+    let mut i = 0;
+    let mut count = 0;
+    while i < n && count < 64 {
+        while i < n && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+            i += 1;
+        }
+        let ns = i;
+        while i < n && !b[i].is_ascii_whitespace() && b[i] != b'=' && b[i] != b'/' && b[i] != b'>' {
+            i += 1;
+        }
+        let name = &b[ns..i];
+        while i < n && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value: &[u8] = &[];
+        if i < n && b[i] == b'=' {
+            i += 1;
+            while i < n && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i < n && (b[i] == b'"' || b[i] == b'\'') {
+                let q = b[i];
+                let vs = i + 1;
+                let ve = memchr(q, &b[vs..]).map_or(n, |k| vs + k);
+                value = &b[vs..ve];
+                i = (ve + 1).min(n);
+            } else {
+                let vs = i;
+                while i < n && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                    i += 1;
+                }
+                value = &b[vs..i];
+            }
+        }
+        if name.is_empty() {
+            i += 1;
+            continue;
+        }
+        count += 1;
+        let lower = |v: &[u8]| String::from_utf8_lossy(v).to_ascii_lowercase();
+        if name.eq_ignore_ascii_case(b"class") || name.eq_ignore_ascii_case(b"id") {
+            if value.len() <= 512 {
+                a.class_id.push_str(&lower(value));
+                a.class_id.push(' ');
+            }
+        } else if name.eq_ignore_ascii_case(b"role") {
+            a.role = lower(value);
+        } else if name.eq_ignore_ascii_case(b"style") {
+            let v: Vec<u8> = value
+                .iter()
+                .filter(|c| !c.is_ascii_whitespace())
+                .map(u8::to_ascii_lowercase)
+                .collect();
+            a.hidden |= memchr::memmem::find(&v, b"display:none").is_some()
+                || memchr::memmem::find(&v, b"visibility:hidden").is_some();
+        } else if name.eq_ignore_ascii_case(b"itemprop") {
+            a.main_prop =
+                value.eq_ignore_ascii_case(b"articlebody") || value.eq_ignore_ascii_case(b"text");
+        }
+    }
+    a
+}
+
+/// Flags from attributes (tags `html` and `body` are not judged by their classes).
+fn hint_flags(kind: Kind, name: &str, a: &Attrs) -> u16 {
+    let mut f = 0;
+    if a.hidden {
+        f |= flag::HIDDEN;
+    }
+    if kind == Kind::Root {
+        return f;
+    }
+    match a.role.as_str() {
+        "navigation" | "banner" | "contentinfo" | "complementary" | "search" | "menu"
+        | "menubar" | "toolbar" | "dialog" | "alertdialog" | "tablist" => f |= flag::BOILER,
+        "main" | "article" => f |= flag::CONTENT_STRONG,
+        _ => {}
+    }
+    if name == "main" || name == "article" || a.main_prop {
+        f |= flag::CONTENT_STRONG;
+    }
+    // Class and id hints judge containers, not inline markup (`<span class="menuitem">`),
+    // except the "¶" anchors that documentation generators put after headings.
+    if matches!(kind, Kind::Inline | Kind::Link) {
+        if kind == Kind::Link
+            && a.class_id
+                .split(' ')
+                .any(|p| matches!(p, "permalink" | "headerlink" | "anchorjs-link"))
+        {
+            f |= flag::BOILER;
+        }
+        return f;
+    }
+    let parts = || a.class_id.split([' ', '-', '_']).filter(|p| !p.is_empty());
+    if parts().any(|p| COMMENT_WORDS.iter().any(|w| p.starts_with(w))) {
+        f |= flag::COMMENTS;
+    } else if parts()
+        .any(|p| BOILER_WORDS.iter().any(|w| p.starts_with(w)) || BOILER_PARTS.contains(&p))
+    {
+        f |= flag::BOILER;
+    } else if parts().any(|p| CONTENT_WORDS.contains(&p)) {
+        f |= flag::CONTENT;
+    }
+    f
+}
+
+/// Builds the tree. Linear in the input: every tag is read once, end tags search at most
+/// [`END_TAG_SEARCH`] open elements, and nothing recurses.
+pub(crate) fn parse(html: &str) -> Dom {
+    let b = html.as_bytes();
+    let n = b.len();
+    let mut dom = Dom {
+        nodes: Vec::with_capacity(n / 64 + 4),
+        events: Vec::with_capacity(n / 16 + 4),
+        text: String::with_capacity(n / 3),
+    };
+    dom.nodes.push(Node {
+        kind: Kind::Root,
+        flags: 0,
+        parent: 0,
+        open: 0,
+        close: 0,
+        header_cell: false,
+        name: "",
+        tag: 0,
+    });
+    dom.events.push(Ev::Open(0));
+    let mut stack: Vec<u32> = vec![0];
+    let mut quotes = QuoteCache::default();
+    let mut i = 0;
+    while i < n {
+        let lt = memchr(b'<', &b[i..]).map_or(n, |j| i + j);
+        if lt > i {
+            push_text(&mut dom, &html[i..lt]);
+        }
+        i = lt;
+        if i >= n {
+            break;
+        }
+        let rest = &b[i + 1..];
+        match rest.first() {
+            Some(b'!') => i = skip_markup_declaration(b, i),
+            Some(b'?') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
+            Some(b'/') if rest.get(1).is_some_and(u8::is_ascii_alphabetic) => {
+                let (name, name_end) = tag_name(b, i + 2);
+                let (end, _) = tag_end(b, name_end, &mut quotes);
+                i = end;
+                end_tag(&mut dom, &mut stack, name.as_str());
+            }
+            Some(b'/') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let (name, name_end) = tag_name(b, i + 1);
+                let (end, self_closing) = tag_end(b, name_end, &mut quotes);
+                let attr_end = if end > name_end && b[end - 1] == b'>' {
+                    end - 1
+                } else {
+                    end
+                };
+                let attrs = &b[name_end..attr_end.max(name_end)];
+                i = end;
+                let name = name.as_str();
+                if RAW_DROPPED.contains(&name) {
+                    if !self_closing || name == "script" || name == "style" {
+                        i = raw_text_end(b, i, name, &mut quotes);
+                    }
+                    continue;
+                }
+                start_tag(&mut dom, &mut stack, name, attrs, self_closing);
+            }
+            _ => {
+                push_text(&mut dom, "<");
+                i += 1;
+            }
+        }
+    }
+    while stack.len() > 1 {
+        pop(&mut dom, &mut stack);
+    }
+    let close = dom.events.len() as u32;
+    dom.events.push(Ev::Close(0));
+    dom.nodes[0].close = close;
+    dom
+}
+
+fn push_text(dom: &mut Dom, t: &str) {
+    let start = dom.text.len();
+    let b = t.as_bytes();
+    let mut run = 0;
+    let mut j = 0;
+    while let Some(k) = memchr(b'&', &b[j..]) {
+        let p = j + k;
+        dom.text.push_str(&t[run..p]);
+        let (c, len) = char_ref(&b[p..]);
+        match c {
+            Some(c) => dom.text.push(c),
+            None => dom.text.push('&'),
+        }
+        j = p + len;
+        run = j;
+    }
+    dom.text.push_str(&t[run..]);
+    let end = dom.text.len();
+    if end > start {
+        // Adjacent text runs (split by a comment or a dropped raw element) merge.
+        if let Some(Ev::Text(_, e)) = dom.events.last_mut() {
+            if *e as usize == start {
+                *e = end as u32;
+                return;
+            }
+        }
+        dom.events.push(Ev::Text(start as u32, end as u32));
+    }
+}
+
+fn pop(dom: &mut Dom, stack: &mut Vec<u32>) {
+    if let Some(id) = stack.pop() {
+        let close = dom.events.len() as u32;
+        dom.events.push(Ev::Close(id));
+        dom.nodes[id as usize].close = close;
+    }
+}
+
+fn top_name(dom: &Dom, stack: &[u32]) -> &'static str {
+    stack.last().map_or("", |&id| dom.nodes[id as usize].name)
+}
+
+/// Closes the innermost open element named `name` if it is found before any of `stop`, within
+/// a few levels.
+fn close_open(dom: &mut Dom, stack: &mut Vec<u32>, names: &[&str], stop: &[&str]) {
+    let found = stack
+        .iter()
+        .rev()
+        .take(END_TAG_SEARCH)
+        .take_while(|&&id| !stop.contains(&dom.nodes[id as usize].name))
+        .position(|&id| names.contains(&dom.nodes[id as usize].name));
+    if let Some(k) = found {
+        for _ in 0..=k {
+            pop(dom, stack);
+        }
+    }
+}
+
+fn start_tag(dom: &mut Dom, stack: &mut Vec<u32>, name: &str, attrs: &[u8], self_closing: bool) {
+    let (kind, sname) = classify(name);
+    // An unclosed head ends at the first element that cannot be in it.
+    if top_name(dom, stack) == "head" && !HEAD_CONTENT.contains(&name) {
+        pop(dom, stack);
+    }
+    if closes_p(kind, name) {
+        close_open(
+            dom,
+            stack,
+            &["p"],
+            &["", "list", "table", "li", "td", "th", "dd"],
+        );
+    }
+    match sname {
+        "li" => close_open(dom, stack, &["li"], &["list", "table"]),
+        "dt" | "dd" => close_open(dom, stack, &["dt", "dd"], &["dl", "table"]),
+        "tr" => close_open(dom, stack, &["tr", "td", "th"], &["table"]),
+        "td" | "th" => close_open(dom, stack, &["td", "th"], &["tr", "table"]),
+        "tbody" => close_open(dom, stack, &["tbody", "tr", "td", "th"], &["table"]),
+        "option" => close_open(dom, stack, &["option"], &["select", "list"]),
+        _ => {}
+    }
+    if is_void(name) {
+        if name == "br" || name == "hr" {
+            dom.events.push(Ev::Break);
+        }
+        return;
+    }
+    if name == "head" && dom.nodes.len() > 2 {
+        // A second head (or one after body content) is ignored.
+        return;
+    }
+    let too_deep = stack.len() >= MAX_DEPTH || dom.nodes.len() >= MAX_NODES;
+    if too_deep {
+        if kind != Kind::Inline && kind != Kind::Link {
+            dom.events.push(Ev::Break);
+        }
+        return;
+    }
+    if self_closing && kind != Kind::Inline {
+        // `<div/>`: an empty element in XHTML; browsers open it, but nothing of value is lost
+        // by treating it as empty.
+        dom.events.push(Ev::Break);
+        return;
+    }
+    let a = parse_attrs(attrs);
+    let flags = hint_flags(kind, name, &a);
+    let id = dom.nodes.len() as u32;
+    let parent = stack.last().copied().unwrap_or(0);
+    dom.nodes.push(Node {
+        kind,
+        flags,
+        parent,
+        open: dom.events.len() as u32,
+        close: 0,
+        header_cell: name == "th",
+        name: if name == "head" { "head" } else { sname },
+        tag: pack(name),
+    });
+    dom.events.push(Ev::Open(id));
+    stack.push(id);
+}
+
+fn end_tag(dom: &mut Dom, stack: &mut Vec<u32>, name: &str) {
+    if name == "br" {
+        dom.events.push(Ev::Break);
+        return;
+    }
+    let (kind, _) = classify(name);
+    if kind == Kind::Root {
+        // Content after `</body>` still belongs to the body.
+        return;
+    }
+    let tag = pack(name);
+    // Find the innermost open element with this tag.
+    let found = stack
+        .iter()
+        .rev()
+        .take(END_TAG_SEARCH)
+        .position(|&id| id != 0 && dom.nodes[id as usize].tag == tag);
+    match found {
+        Some(k) => {
+            for _ in 0..=k {
+                pop(dom, stack);
+            }
+        }
+        // A stray `</p>` is an empty paragraph in browsers; other stray end tags are ignored.
+        None if name == "p" => dom.events.push(Ev::Break),
+        None => {}
+    }
+}
+
+/// Packs a tag name into a `u64` (names longer than 8 bytes share a key with their prefix plus
+/// length, good enough to pair end tags with start tags).
+fn pack(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let mut k = [0u8; 8];
+    let n = b.len().min(7);
+    k[..n].copy_from_slice(&b[..n]);
+    k[7] = b.len().min(255) as u8;
+    u64::from_le_bytes(k)
+}

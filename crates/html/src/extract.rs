@@ -1,0 +1,367 @@
+//! Main-content extraction over the light tree of [`crate::dom`].
+
+use crate::dom::{self, flag, Dom, Ev, Kind};
+
+/// Knobs of the main-content extractor. The defaults are the ones measured in
+/// `docs/sources.md` (HTML main text).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Keep comments sections (class/id `comment`, `disqus`, ...). Default: false.
+    pub comments: bool,
+    /// Keep tables (as `| a | b |` rows). Default: true.
+    pub tables: bool,
+    /// A list, table, item or block whose link text is at least this share of its text is
+    /// navigation and dropped. Default: 0.6.
+    pub max_link_density: f32,
+    /// A main-content container (by tag, role, class or id) is used only when it holds at
+    /// least this share of the page's clean text; otherwise the whole body is used.
+    /// Default: 0.3.
+    pub min_container_share: f32,
+    /// When the text without link-heavy parts has fewer non-white-space bytes than this, the
+    /// link-heavy parts are kept (the page is a table of contents or a site map). Default: 250.
+    pub min_text: usize,
+    /// Inputs longer than this many bytes are cut (at a character boundary) before parsing.
+    /// Default: 16 MiB.
+    pub max_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            comments: false,
+            tables: true,
+            max_link_density: 0.6,
+            min_container_share: 0.3,
+            min_text: 250,
+            max_bytes: 16 << 20,
+        }
+    }
+}
+
+/// Per-node text measures, in bytes of non-white-space text.
+struct Measures {
+    /// The node or an ancestor is excluded (boilerplate, hidden, dropped).
+    excluded: Vec<bool>,
+    /// Text in the subtree, excluded parts left out.
+    clean: Vec<u32>,
+    /// Of which inside links.
+    link: Vec<u32>,
+}
+
+fn excluded_by_itself(node: &dom::Node, opts: &Options) -> bool {
+    matches!(node.kind, Kind::Drop | Kind::Boiler)
+        || node.flags & (flag::BOILER | flag::HIDDEN) != 0
+        || (!opts.comments && node.flags & flag::COMMENTS != 0)
+        || (!opts.tables && node.kind == Kind::Table)
+}
+
+fn measure(dom: &Dom, opts: &Options) -> Measures {
+    let n = dom.nodes.len();
+    let mut excluded = vec![false; n];
+    let mut in_link = vec![false; n];
+    for id in 1..n {
+        let node = &dom.nodes[id];
+        let p = node.parent as usize;
+        // Strong content containers are never boilerplate by class alone.
+        let strong = node.flags & flag::CONTENT_STRONG != 0 && node.kind != Kind::Boiler;
+        excluded[id] = excluded[p] || (excluded_by_itself(node, opts) && !strong);
+        in_link[id] = in_link[p] || node.kind == Kind::Link;
+    }
+    let mut clean = vec![0u32; n];
+    let mut link = vec![0u32; n];
+    let mut cur = 0usize;
+    for ev in &dom.events {
+        match *ev {
+            Ev::Open(id) => cur = id as usize,
+            Ev::Close(id) => cur = dom.nodes[id as usize].parent as usize,
+            Ev::Text(s, e) => {
+                if !excluded[cur] {
+                    let t = &dom.text.as_bytes()[s as usize..e as usize];
+                    let c = t.iter().filter(|b| !b.is_ascii_whitespace()).count() as u32;
+                    clean[cur] += c;
+                    if in_link[cur] {
+                        link[cur] += c;
+                    }
+                }
+            }
+            Ev::Break => {}
+        }
+    }
+    // Children have larger ids than their parents: one backward pass sums subtrees.
+    for id in (1..n).rev() {
+        let p = dom.nodes[id].parent as usize;
+        if !excluded[id] {
+            clean[p] += clean[id];
+            link[p] += link[id];
+        }
+    }
+    Measures {
+        excluded,
+        clean,
+        link,
+    }
+}
+
+/// The node whose subtree is the main content.
+fn main_root(dom: &Dom, m: &Measures, opts: &Options) -> usize {
+    let total = m.clean[0] as f32;
+    let mut best: [(u32, usize); 2] = [(0, 0); 2];
+    for (id, node) in dom.nodes.iter().enumerate().skip(1) {
+        if m.excluded[id] {
+            continue;
+        }
+        let level = if node.flags & flag::CONTENT_STRONG != 0 {
+            0
+        } else if node.flags & flag::CONTENT != 0 {
+            1
+        } else {
+            continue;
+        };
+        if m.clean[id] > best[level].0 {
+            best[level] = (m.clean[id], id);
+        }
+    }
+    for (clean, id) in best {
+        if id != 0 && clean as f32 >= opts.min_container_share * total {
+            return id;
+        }
+    }
+    0
+}
+
+/// Whether a list, table, item or block is mostly links (navigation).
+fn link_heavy(node: &dom::Node, clean: u32, link: u32, opts: &Options) -> bool {
+    if clean == 0 || link == 0 {
+        return false;
+    }
+    let density = link as f32 / clean as f32;
+    match node.kind {
+        Kind::List | Kind::Table => density >= opts.max_link_density,
+        Kind::Block => density >= opts.max_link_density.max(0.8) && clean < 300,
+        _ => false,
+    }
+}
+
+/// Extracts the main text of a document with the given options.
+pub fn extract_with(html: &str, opts: &Options) -> String {
+    let html = if html.len() > opts.max_bytes {
+        let mut cut = opts.max_bytes;
+        while !html.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        &html[..cut]
+    } else {
+        html
+    };
+    let dom = dom::parse(html);
+    let m = measure(&dom, opts);
+    let root = main_root(&dom, &m, opts);
+    let text = render(&dom, &m, root, opts, true);
+    // A page that is little more than its link lists (a table of contents, a site map) keeps
+    // them: they are its content.
+    let words = text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    if words < opts.min_text {
+        let all = render(&dom, &m, root, opts, false);
+        if all.len() > text.len() {
+            return all;
+        }
+    }
+    text
+}
+
+fn render(dom: &Dom, m: &Measures, root: usize, opts: &Options, drop_links: bool) -> String {
+    let mut out = Out::default();
+    let node = &dom.nodes[root];
+    let (start, end) = (node.open as usize + 1, node.close as usize);
+    let mut pre = 0u32;
+    // Cells in the current row, whether one is a `th`, and whether this is the table's first
+    // row (a first row with a header cell is followed by a `|---|---|` line).
+    let mut row_cells = 0usize;
+    let mut row_th = false;
+    let mut first_row = true;
+    // Open table cells around the current event.
+    let mut cells = 0u32;
+    let mut i = start;
+    while i < end {
+        match dom.events[i] {
+            Ev::Open(id) => {
+                let id = id as usize;
+                let node = &dom.nodes[id];
+                if m.excluded[id] || (drop_links && link_heavy(node, m.clean[id], m.link[id], opts))
+                {
+                    i = node.close as usize + 1;
+                    // A skipped element still separates what surrounds it.
+                    if node.kind != Kind::Inline && node.kind != Kind::Link {
+                        out.newline();
+                    } else {
+                        out.space_if_needed();
+                    }
+                    continue;
+                }
+                match node.kind {
+                    // Inside a table cell, blocks only separate words: a row stays one line.
+                    Kind::Block | Kind::Heading | Kind::List | Kind::Pre if cells > 0 => {
+                        out.space_if_needed()
+                    }
+                    Kind::Block | Kind::Heading | Kind::List | Kind::Root => out.newline(),
+                    Kind::Table => {
+                        out.newline();
+                        first_row = true;
+                    }
+                    Kind::Pre => {
+                        out.newline();
+                        pre += 1;
+                    }
+                    Kind::Item if cells > 0 => out.space_if_needed(),
+                    Kind::Item => {
+                        out.newline();
+                        if node.name == "li" {
+                            out.push_str("- ");
+                        }
+                    }
+                    Kind::Row => {
+                        out.newline();
+                        out.push_str("|");
+                        row_cells = 0;
+                        row_th = false;
+                    }
+                    Kind::Cell => {
+                        cells += 1;
+                        out.space_if_needed();
+                        row_cells += 1;
+                        row_th |= node.header_cell;
+                    }
+                    Kind::Inline | Kind::Link | Kind::Drop | Kind::Boiler => {}
+                }
+            }
+            Ev::Close(id) => {
+                let node = &dom.nodes[id as usize];
+                match node.kind {
+                    Kind::Block | Kind::Heading | Kind::List | Kind::Item | Kind::Pre
+                        if cells > 0 =>
+                    {
+                        out.space_if_needed()
+                    }
+                    Kind::Block
+                    | Kind::Heading
+                    | Kind::List
+                    | Kind::Item
+                    | Kind::Table
+                    | Kind::Root => out.newline(),
+                    Kind::Pre => {
+                        out.newline();
+                        pre = pre.saturating_sub(1);
+                    }
+                    Kind::Cell => {
+                        cells = cells.saturating_sub(1);
+                        out.space_if_needed();
+                        out.push_str("|");
+                    }
+                    Kind::Row => {
+                        if first_row && row_th && row_cells > 0 {
+                            out.newline();
+                            out.push_str("|");
+                            for _ in 0..row_cells {
+                                out.push_str("---|");
+                            }
+                        }
+                        first_row = false;
+                        out.newline();
+                    }
+                    Kind::Inline | Kind::Link | Kind::Drop | Kind::Boiler => {}
+                }
+            }
+            Ev::Text(s, e) => out.text(&dom.text[s as usize..e as usize], pre > 0 && cells == 0),
+            Ev::Break if cells > 0 => out.space_if_needed(),
+            Ev::Break => out.newline(),
+        }
+        i += 1;
+    }
+    out.finish()
+}
+
+/// The text being built: white space collapsed within lines, no empty lines, lines trimmed.
+#[derive(Default)]
+struct Out {
+    s: String,
+    /// A space is due before the next character.
+    space: bool,
+}
+
+impl Out {
+    fn newline(&mut self) {
+        // A line holding only a list marker or a bare table bar is dropped.
+        if self.s.ends_with("\n- ") || self.s == "- " {
+            self.s.truncate(self.s.len() - 2);
+        }
+        while self.s.ends_with(' ') {
+            self.s.pop();
+        }
+        if !self.s.is_empty() && !self.s.ends_with('\n') {
+            self.s.push('\n');
+        }
+        self.space = false;
+    }
+
+    fn space_if_needed(&mut self) {
+        if !self.s.is_empty() && !self.s.ends_with('\n') {
+            self.space = true;
+        }
+    }
+
+    fn push_str(&mut self, t: &str) {
+        if t.is_empty() {
+            return;
+        }
+        if self.space {
+            if !self.s.ends_with(' ') {
+                self.s.push(' ');
+            }
+            self.space = false;
+        }
+        self.s.push_str(t);
+    }
+
+    /// Appends decoded text, collapsing white space (kept as line breaks inside `pre`).
+    fn text(&mut self, t: &str, pre: bool) {
+        for (k, piece) in t.split(['\n', '\r']).enumerate() {
+            if k > 0 {
+                if pre {
+                    self.newline();
+                } else {
+                    self.space_if_needed();
+                }
+            }
+            for (w, word) in piece
+                .split(|c: char| c.is_whitespace() || c == '\u{a0}')
+                .enumerate()
+            {
+                if w > 0 {
+                    self.space_if_needed();
+                }
+                self.push_str(word);
+            }
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.newline();
+        while self.s.ends_with('\n') {
+            self.s.pop();
+        }
+        // Lines that are only table bars ("|" or "| |") carry nothing.
+        if self
+            .s
+            .lines()
+            .any(|l| l.trim_matches(['|', ' ']).is_empty())
+        {
+            let kept: Vec<&str> = self
+                .s
+                .lines()
+                .filter(|l| !l.trim_matches(['|', ' ']).is_empty() || l.contains("---"))
+                .collect();
+            return kept.join("\n");
+        }
+        self.s
+    }
+}

@@ -1,0 +1,193 @@
+//! The main-content extractor on small documents: boilerplate, layout, malformed markup,
+//! hostile nesting. Fixtures in tests/data are described in tests/data/README.md.
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use garbell_html::{extract_text, extract_with, plain_text, Options};
+
+fn data(name: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    std::fs::read_to_string(p).unwrap()
+}
+
+#[test]
+fn boilerplate_is_removed_and_content_kept() {
+    let html = data("blog.html");
+    let text = extract_text(&html);
+    for kept in [
+        "Com fer pa de pagès",
+        "La farina, l'aigua i la sal",
+        "- 500 g de farina",
+        "| Pas | Temps |",
+        "| Pastar | 10 min |",
+        "Deixeu reposar la massa",
+    ] {
+        assert!(text.contains(kept), "missing {kept:?} in:\n{text}");
+    }
+    for dropped in [
+        "Inici",
+        "Receptes",
+        "Acceptar galetes",
+        "Comparteix",
+        "Comentaris",
+        "Molt bona recepta",
+        "Drets reservats",
+        "Entrades relacionades",
+        "Subscriu-te",
+        "amagat",
+        "var tracker",
+    ] {
+        assert!(!text.contains(dropped), "kept {dropped:?} in:\n{text}");
+    }
+    // The plain mode keeps what is outside nav/header/footer/aside/form, e.g. the cookie banner.
+    assert!(plain_text(&html).contains("Fem servir galetes"));
+    // Comments are kept on request.
+    let html = "<body><p>Una recepta llarga que explica com es fa el pa a casa, pas a pas, amb \
+                prou text perquè la pàgina tingui contingut propi i no sigui només enllaços.</p>\
+                <div id=\"comments\"><p>Molt bona recepta!</p></div></body>";
+    assert!(!extract_text(html).contains("Molt bona"));
+    let with = extract_with(
+        html,
+        &Options {
+            comments: true,
+            ..Options::default()
+        },
+    );
+    assert!(with.contains("Molt bona recepta"), "{with}");
+}
+
+#[test]
+fn layout_of_blocks_lists_tables_and_pre() {
+    let html = "<body><main><h2>Títol</h2><p>Un  paràgraf\n amb <b>negreta</b>.<br>Línia dos</p>\
+                <ul><li>u</li><li>dos <i>i</i> tres</li></ul>\
+                <table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table>\
+                <pre>fn main() {\n    x\n}</pre><p>fi</p></main></body>";
+    assert_eq!(
+        extract_text(html),
+        "Títol\nUn paràgraf amb negreta.\nLínia dos\n- u\n- dos i tres\n| A | B |\n|---|---|\n| 1 | 2 |\nfn main() {\nx\n}\nfi"
+    );
+}
+
+#[test]
+fn main_container_wins_over_unmarked_sidebars() {
+    let side: String = (0..5)
+        .map(|i| format!("<p>Side note {i} about other things.</p>"))
+        .collect();
+    let body: String = (0..20)
+        .map(|i| format!("<p>Main paragraph number {i} with a reasonable amount of words.</p>"))
+        .collect();
+    let html = format!("<body><div class=col>{side}</div><div id=content>{body}</div></body>");
+    let text = extract_text(&html);
+    assert!(text.starts_with("Main paragraph number 0"), "{text}");
+    assert!(!text.contains("Side note"));
+    // A tiny "content" container does not swallow the page.
+    let html = format!("<body><div class=content>x</div>{body}</body>");
+    assert!(extract_text(&html).contains("number 19"));
+}
+
+#[test]
+fn link_lists_are_navigation() {
+    let links: String = (0..8)
+        .map(|i| format!("<li><a href=/{i}>Section {i}</a></li>"))
+        .collect();
+    let html = format!(
+        "<body><ul>{links}</ul><p>Body text that <a href=x>links</a> somewhere, and goes on for a while. {}</p></body>",
+        "More words. ".repeat(30)
+    );
+    let text = extract_text(&html);
+    assert!(text.starts_with("Body text that links somewhere"), "{text}");
+    assert!(!text.contains("Section"));
+    // A page that is only links (a table of contents) keeps them.
+    let toc = format!("<body><h1>Contents</h1><ul>{links}</ul></body>");
+    assert!(extract_text(&toc).contains("- Section 7"));
+}
+
+#[test]
+fn malformed_markup() {
+    let html = data("malformed.html");
+    let text = extract_text(&html);
+    assert!(text.contains("Primer paràgraf sense tancar"), "{text}");
+    assert!(text.contains("Segon paràgraf"), "{text}");
+    assert!(text.contains("element dins d'una cel·la"), "{text}");
+    assert!(text.contains("després del body"), "{text}");
+    assert!(text.contains("1 < 2"), "{text}");
+    assert!(!text.contains("menú"), "{text}");
+    assert!(!text.contains("script"), "{text}");
+    // Unclosed elements, stray end tags, broken attributes, truncated input.
+    assert_eq!(extract_text("<p>a<p>b</div></span>c"), "a\nbc");
+    assert_eq!(extract_text("<div class=\"x>y</div>z"), "y\nz");
+    assert_eq!(extract_text("<ul><li>a<li>b</ul>"), "- a\n- b");
+    assert_eq!(
+        extract_text("<table><tr><td>a<td>b<tr><td>c</table>"),
+        "| a | b |\n| c |"
+    );
+    assert_eq!(extract_text("text<nav"), "text");
+    assert_eq!(extract_text("<svg><p>x</p>"), "");
+    assert_eq!(extract_text(""), "");
+}
+
+#[test]
+fn deep_nesting_has_bounded_stack() {
+    // Run on a small thread stack: nothing may recurse on input depth.
+    let worker = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let depth = 100_000;
+            let html = format!("{}deep{}", "<div>".repeat(depth), "</div>".repeat(depth));
+            let a = extract_text(&html);
+            let html = format!("{}x{}", "<li><ul>".repeat(depth), "<b><i>".repeat(depth));
+            let b = extract_text(&html);
+            let html = format!("<p>{}kept", "<nav>".repeat(depth));
+            let c = extract_text(&html);
+            (a, b, c)
+        })
+        .unwrap();
+    let (a, b, c) = worker.join().unwrap();
+    assert_eq!(a, "deep");
+    assert!(b.contains('x'));
+    assert_eq!(c, "");
+}
+
+#[test]
+fn arbitrary_bytes_do_not_panic() {
+    // A fixed pseudo-random byte soup with markup pieces mixed in.
+    let pieces = [
+        "<",
+        ">",
+        "</",
+        "<div",
+        " class=\"nav",
+        "'",
+        "\"",
+        "&",
+        "&#x",
+        ";",
+        "<!--",
+        "-->",
+        "<li>",
+        "<td>",
+        "<table",
+        "<pre>",
+        "\n",
+        "é",
+        "<script>",
+        "</a>",
+        "<a href=",
+        "<p",
+        "/>",
+        "x",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..300 {
+        let mut s = String::new();
+        for _ in 0..200 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            s.push_str(pieces[(state % pieces.len() as u64) as usize]);
+        }
+        let _ = extract_text(&s);
+        let _ = plain_text(&s);
+    }
+}
