@@ -3,10 +3,12 @@
 
 use garbell_core::{Document, Origin, Step, Verdict};
 use garbell_quality::{
-    C4Config, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig,
+    C4Config, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig, OscarConfig,
+    OscarWarning,
 };
 
-/// Two sentences per language, on two lines: a town opens a library.
+/// Two sentences per language, on two lines: a town opens a library. Written for these tests by
+/// the garbell authors (CC0), checked against each language's spelling rules.
 const TEXTS: &[(&str, &str)] = &[
     ("ca", "La ciutat ha obert una nova biblioteca al barri antic de la vila.\nEls veïns hi poden anar cada dia amb els seus fills i amb els avis."),
     ("es", "El ayuntamiento ha abierto una nueva biblioteca en el barrio viejo.\nLos vecinos pueden ir cada día con sus hijos y con los abuelos."),
@@ -200,4 +202,64 @@ fn annotate_only_never_drops_and_bad_config_fails() {
     .build()
     .expect_err("range");
     assert!(e.to_string().contains("short_line_thr"), "{e}");
+}
+
+fn warnings(doc: &Document) -> Vec<String> {
+    doc.meta
+        .get("quality_warnings")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn oscar_per_language() {
+    let step = OscarConfig::default().build().expect("ok");
+    let strict = OscarConfig {
+        drop: vec![OscarWarning::Noisy, OscarWarning::Tiny],
+        ..Default::default()
+    }
+    .build()
+    .expect("ok");
+    for (lang, text) in TEXTS {
+        // Each line joined with the next: lines of 100+ bytes, 10 of them.
+        let long_lines: Vec<String> = (0..10)
+            .map(|i| {
+                let l: Vec<&str> = text.lines().collect();
+                format!("{} {}", l[i % 2], l[(i + 1) % 2])
+            })
+            .collect();
+        let body = long_lines.join("\n");
+        let (v, doc) = run(&step, lang, &body);
+        assert_eq!(v, Verdict::Keep, "{lang}");
+        assert!(warnings(&doc).is_empty(), "{lang}: {:?}", doc.signals);
+        assert!(
+            doc.signals["oscar_non_letter_ratio"] < 0.3,
+            "{lang}: letters of every script count: {:?}",
+            doc.signals
+        );
+        // The two-line text alone is tiny (and its lines short).
+        let (v, doc) = run(&strict, lang, text);
+        assert_eq!(v, Verdict::drop("oscar_tiny"), "{lang}");
+        assert_eq!(warnings(&doc)[0], "tiny", "{lang}");
+        // Menus above and below: header and footer.
+        let framed = format!(
+            "Inici\nMenu\n{lang}\n{body}\n{}\n© 2024\nRSS\nTop",
+            long_lines[0]
+        );
+        let (_, doc) = run(&step, lang, &framed);
+        assert_eq!(warnings(&doc), ["header", "footer"], "{lang}");
+        // Numbers and symbols between the words: noisy.
+        let noisy: String = text
+            .split_whitespace()
+            .map(|w| format!("{w} | 0{}% -- ", w.len()))
+            .collect();
+        let noisy = [noisy.as_str(); 6].join("\n");
+        let (v, doc) = run(&strict, lang, &noisy);
+        assert_eq!(v, Verdict::drop("oscar_noisy"), "{lang}: {:?}", doc.signals);
+    }
 }
