@@ -24,6 +24,10 @@ pub struct LidArgs {
     /// Use lid.176 alone, without the second stage for confusable groups.
     #[arg(long)]
     first_stage_only: bool,
+    /// Restrict prediction to the allowed label set (the labels the language profiles claim):
+    /// never `other`, low scores for texts in other languages.
+    #[arg(long)]
+    restrict: bool,
     /// JSON field holding the text.
     #[arg(long, default_value = "text")]
     text_field: String,
@@ -53,7 +57,7 @@ pub fn lid(a: LidArgs) -> Result<i32> {
             garbell_lid::Disambiguator::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
         ))
     };
-    let step = IdentifyLanguage::new(model, &langs, 0, stage2);
+    let step = IdentifyLanguage::new(model, &langs, 0, stage2).restricted(a.restrict);
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

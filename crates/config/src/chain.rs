@@ -208,6 +208,10 @@ pub struct IdentifyLanguageConfig {
     /// evidence; `sh` never answered), `keep` (`sh` stays a candidate), `merge` (hr, sr and sh all
     /// reported as `sh`).
     pub serbo_croatian: SerboCroatian,
+    /// Restrict prediction to the allowed label set (the labels `languages/*.toml` claim): the
+    /// answer is the most probable configured language, never `other`; texts in other
+    /// languages get low scores instead (docs/lid.md).
+    pub restrict_labels: bool,
 }
 
 /// The `serbo_croatian` policy of `identify_language`.
@@ -233,6 +237,7 @@ impl Default for IdentifyLanguageConfig {
             line_min_score: 0.8,
             multilingual_min_share: 0.2,
             serbo_croatian: SerboCroatian::Split,
+            restrict_labels: false,
         }
     }
 }

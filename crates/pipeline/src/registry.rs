@@ -109,7 +109,8 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
                 None
             };
             let step =
-                crate::steps::IdentifyLanguage::new(model, &ctx.languages, c.max_bytes, stage2);
+                crate::steps::IdentifyLanguage::new(model, &ctx.languages, c.max_bytes, stage2)
+                    .restricted(c.restrict_labels);
             Box::new(match c.mode {
                 garbell_config::LidMode::Document => step,
                 garbell_config::LidMode::Lines => {

@@ -65,6 +65,8 @@ pub struct IdentifyLanguage {
     /// Per-line mode: (minimum line score, minimum share of a second language), or `None` for
     /// whole-document identification.
     lines: Option<(f32, f32)>,
+    /// Prediction restricted to the labels the profiles (or the second stage) claim.
+    restrict: bool,
 }
 
 impl IdentifyLanguage {
@@ -96,7 +98,40 @@ impl IdentifyLanguage {
             lang_of_label,
             max_bytes,
             lines: None,
+            restrict: false,
         }
+    }
+
+    /// Restricts prediction to the allowed label set: the model labels that a language profile
+    /// (or the second stage, for group members such as Bosnian) claims. The answer is the most
+    /// probable allowed label (its own probability as the score), never `other` unless no
+    /// allowed label has any probability; a text in a language outside the set gets a low
+    /// score, which `filter_language`'s threshold then drops.
+    pub fn restricted(mut self, restrict: bool) -> Self {
+        self.restrict = restrict;
+        self
+    }
+
+    /// The top-5 predictions mapped to language codes, restricted to allowed labels when set.
+    fn top5<'a>(&'a self, text: &str, out: &mut [(&'a str, f32); 5]) -> usize {
+        let k = if self.restrict {
+            self.lang_of_label.len()
+        } else {
+            5
+        };
+        let mut n = 0;
+        for p in self.model.predict(text, k, 0.0) {
+            let lang = self.lang_of_label[p.label].as_str();
+            if self.restrict && lang == LANG_OTHER {
+                continue;
+            }
+            out[n] = (lang, p.prob);
+            n += 1;
+            if n == out.len() {
+                break;
+            }
+        }
+        n
     }
 
     /// Switches to per-line identification (OSCAR-style): lines below `min_score` count as
@@ -173,17 +208,21 @@ impl IdentifyLanguage {
     pub fn identify_with_script<'a>(&'a self, text: &str) -> (&'a str, f32, Option<Script>) {
         let text = cut(text, self.max_bytes);
         let Some(stage2) = &self.stage2 else {
+            if self.restrict {
+                let mut mapped: [(&str, f32); 5] = [("", 0.0); 5];
+                return match self.top5(text, &mut mapped) {
+                    0 => (LANG_OTHER, 0.0, None),
+                    _ => (mapped[0].0, mapped[0].1.min(1.0), None),
+                };
+            }
             return match self.model.predict_one(text) {
                 Some(p) => (&self.lang_of_label[p.label], p.prob.min(1.0), None),
                 None => (LANG_OTHER, 0.0, None),
             };
         };
-        let preds = self.model.predict(text, 5, 0.0);
         let mut mapped: [(&str, f32); 5] = [("", 0.0); 5];
-        for (m, p) in mapped.iter_mut().zip(&preds) {
-            *m = (self.lang_of_label[p.label].as_str(), p.prob);
-        }
-        let r = stage2.refine(text, &mapped[..preds.len()]);
+        let n = self.top5(text, &mut mapped);
+        let r = stage2.refine(text, &mapped[..n]);
         (r.lang, r.score.min(1.0), Some(r.script))
     }
 }
@@ -338,6 +377,34 @@ mod tests {
             strict.apply(&mut ca).expect("ok"),
             Verdict::drop("lang_score_below_threshold")
         );
+    }
+
+    #[test]
+    fn restricted_prediction_stays_in_the_allowed_labels() {
+        let langs = Languages::embedded().expect("langs");
+        let model = Arc::new(Model::embedded_lid176().expect("model"));
+        let ja = "東京は日本の首都であり、世界最大級の都市です。";
+        let ca = "La Generalitat de Catalunya ha aprovat avui el pressupost per a l'any vinent.";
+        for stage2 in [
+            None,
+            Some(Arc::new(Disambiguator::embedded().expect("embedded data"))),
+        ] {
+            let open = IdentifyLanguage::new(model.clone(), &langs, 0, stage2.clone());
+            let restricted =
+                IdentifyLanguage::new(model.clone(), &langs, 0, stage2).restricted(true);
+            assert_eq!(open.identify(ja).0, "other");
+            let (lang, score) = restricted.identify(ja);
+            assert!(
+                langs.get(lang).is_some(),
+                "{lang} is not a configured language"
+            );
+            assert!(score < 0.65, "{lang} {score}");
+            // A text already in the set keeps its answer (the second stage's score can differ a
+            // little: its candidates are the top-5 allowed labels).
+            let (lang, score) = restricted.identify(ca);
+            assert_eq!(lang, open.identify(ca).0);
+            assert!(score > 0.65);
+        }
     }
 
     #[test]
