@@ -105,9 +105,11 @@ fn classify(name: &str) -> (Kind, &'static str) {
     match name {
         "a" => (Kind::Link, "a"),
         "p" => (Kind::Block, "p"),
-        "div" | "section" | "blockquote" | "figure" | "figcaption" | "address" | "center"
-        | "details" | "summary" | "fieldset" | "legend" | "hgroup" | "caption" | "main"
-        | "article" | "dialog" => (Kind::Block, ""),
+        "blockquote" => (Kind::Block, "blockquote"),
+        "code" => (Kind::Inline, "code"),
+        "div" | "section" | "figure" | "figcaption" | "address" | "center" | "details"
+        | "summary" | "fieldset" | "legend" | "hgroup" | "caption" | "main" | "article"
+        | "dialog" => (Kind::Block, ""),
         "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => (Kind::Heading, "h"),
         "ul" | "ol" | "menu" | "dir" => (Kind::List, "list"),
         "dl" => (Kind::List, "dl"),

@@ -17,6 +17,12 @@ pub struct Options {
     /// least this share of the page's clean text; otherwise the whole body is used.
     /// Default: 0.3.
     pub min_container_share: f32,
+    /// Without a main container, keep only paragraph-like elements (`p`, `pre`, `code`,
+    /// `blockquote`, tables): loose text in `div`s, headings and lists of such pages are more
+    /// often template than content. Falls back to all elements when that leaves less than
+    /// `min_text`. (trafilatura documents the same fallback as "wild text" recovery.)
+    /// Default: true.
+    pub paragraphs_without_container: bool,
     /// When the text without link-heavy parts has fewer non-white-space bytes than this, the
     /// link-heavy parts are kept (the page is a table of contents or a site map). Default: 250.
     pub min_text: usize,
@@ -33,6 +39,7 @@ impl Default for Options {
             max_link_density: 0.6,
             min_container_share: 0.3,
             min_text: 250,
+            paragraphs_without_container: true,
             max_bytes: 16 << 20,
         }
     }
@@ -156,20 +163,44 @@ pub fn extract_with(html: &str, opts: &Options) -> String {
     let dom = dom::parse(html);
     let m = measure(&dom, opts);
     let root = main_root(&dom, &m, opts);
-    let text = render(&dom, &m, root, opts, true);
+    let size = |t: &str| t.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    let mut text = String::new();
+    if root == 0 && opts.paragraphs_without_container {
+        text = render(&dom, &m, root, opts, true, true);
+    }
+    if size(&text) < opts.min_text {
+        let all = render(&dom, &m, root, opts, true, false);
+        if size(&all) > size(&text) {
+            text = all;
+        }
+    }
     // A page that is little more than its link lists (a table of contents, a site map) keeps
     // them: they are its content.
-    let words = text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
-    if words < opts.min_text {
-        let all = render(&dom, &m, root, opts, false);
-        if all.len() > text.len() {
-            return all;
+    if size(&text) < opts.min_text {
+        let all = render(&dom, &m, root, opts, false, false);
+        if size(&all) > size(&text) {
+            text = all;
         }
     }
     text
 }
 
-fn render(dom: &Dom, m: &Measures, root: usize, opts: &Options, drop_links: bool) -> String {
+/// Paragraph-like elements: what is kept of a page without a main container.
+fn paragraph_like(node: &dom::Node) -> bool {
+    matches!(node.name, "p" | "blockquote" | "code" | "table") || node.kind == Kind::Pre
+}
+
+fn render(
+    dom: &Dom,
+    m: &Measures,
+    root: usize,
+    opts: &Options,
+    drop_links: bool,
+    paragraphs_only: bool,
+) -> String {
+    // Open paragraph-like elements around the current event (text outside them is skipped
+    // when `paragraphs_only`).
+    let mut paragraphs = 0u32;
     let mut out = Out::default();
     let node = &dom.nodes[root];
     let (start, end) = (node.open as usize + 1, node.close as usize);
@@ -197,6 +228,9 @@ fn render(dom: &Dom, m: &Measures, root: usize, opts: &Options, drop_links: bool
                         out.space_if_needed();
                     }
                     continue;
+                }
+                if paragraph_like(node) {
+                    paragraphs += 1;
                 }
                 match node.kind {
                     // Inside a table cell, blocks only separate words: a row stays one line.
@@ -236,6 +270,9 @@ fn render(dom: &Dom, m: &Measures, root: usize, opts: &Options, drop_links: bool
             }
             Ev::Close(id) => {
                 let node = &dom.nodes[id as usize];
+                if paragraph_like(node) {
+                    paragraphs = paragraphs.saturating_sub(1);
+                }
                 match node.kind {
                     Kind::Block | Kind::Heading | Kind::List | Kind::Item | Kind::Pre
                         if cells > 0 =>
@@ -271,6 +308,7 @@ fn render(dom: &Dom, m: &Measures, root: usize, opts: &Options, drop_links: bool
                     Kind::Inline | Kind::Link | Kind::Drop | Kind::Boiler => {}
                 }
             }
+            Ev::Text(..) if paragraphs_only && paragraphs == 0 => {}
             Ev::Text(s, e) => out.text(&dom.text[s as usize..e as usize], pre > 0 && cells == 0),
             Ev::Break if cells > 0 => out.space_if_needed(),
             Ev::Break => out.newline(),

@@ -191,3 +191,34 @@ fn arbitrary_bytes_do_not_panic() {
         let _ = plain_text(&s);
     }
 }
+
+#[test]
+fn without_a_container_only_paragraphs_count() {
+    let para =
+        "Un paràgraf de contingut real, prou llarg per comptar com a text principal. ".repeat(5);
+    let html = format!(
+        "<body><div class=col>Text solt de plantilla</div><h2>Capítol</h2><p>{para}</p>\
+         <ul><li>element</li></ul><pre>codi</pre></body>"
+    );
+    let text = extract_text(&html);
+    assert!(text.starts_with("Un paràgraf"), "{text}");
+    assert!(text.ends_with("codi"), "{text}");
+    assert!(!text.contains("Text solt") && !text.contains("Capítol") && !text.contains("element"));
+    let all = extract_with(
+        &html,
+        &Options {
+            paragraphs_without_container: false,
+            ..Options::default()
+        },
+    );
+    assert!(
+        all.contains("Text solt de plantilla\nCapítol\nUn paràgraf"),
+        "{all}"
+    );
+    assert!(all.contains("- element"), "{all}");
+    // A short page without paragraphs keeps its other text.
+    assert_eq!(
+        extract_text("<body><div>Només un div</div></body>"),
+        "Només un div"
+    );
+}
