@@ -29,6 +29,28 @@ pub enum SourceFormat {
     CodeTree,
 }
 
+/// How HTML bodies become text (WARC source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HtmlMode {
+    /// Main content only: boilerplate removed ([`garbell_html::extract_text`]).
+    #[default]
+    Main,
+    /// All visible text outside a fixed set of boilerplate elements, in one pass
+    /// ([`garbell_html::plain_text`]); faster, keeps more.
+    Plain,
+}
+
+impl HtmlMode {
+    /// Turns an HTML document into text in this mode.
+    pub fn to_text(self, html: &str) -> String {
+        match self {
+            HtmlMode::Main => garbell_html::extract_text(html),
+            HtmlMode::Plain => garbell_html::plain_text(html),
+        }
+    }
+}
+
 /// How sources read their inputs: the `[source]` table of a chain file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -46,6 +68,8 @@ pub struct SourceConfig {
     /// Largest record accepted, in bytes of decompressed data; a larger record is counted as an
     /// error and skipped (protects memory against giant lines and decompression bombs).
     pub max_record_bytes: u64,
+    /// WARC: how HTML bodies become text, `main` (main content) or `plain` (all visible text).
+    pub html: HtmlMode,
 }
 
 impl Default for SourceConfig {
@@ -56,6 +80,7 @@ impl Default for SourceConfig {
             id_field: "id".into(),
             url_field: "url".into(),
             max_record_bytes: 64 << 20,
+            html: HtmlMode::Main,
         }
     }
 }

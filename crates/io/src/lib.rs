@@ -107,7 +107,7 @@ pub enum Error {
     },
 }
 
-pub use input::{list_inputs_for, open_source, SourceConfig, SourceFormat};
+pub use input::{list_inputs_for, open_source, HtmlMode, SourceConfig, SourceFormat};
 
 /// Convenience: opens `path` with `config` and returns its records.
 pub fn read(path: &Path, config: &SourceConfig) -> Result<Records, Error> {

@@ -36,7 +36,8 @@
 //! and decompressed (`Content-Encoding: gzip`, `deflate`, `zstd`; capped at `max_record_bytes`),
 //! then decoded to UTF-8 with the charset of the HTTP `Content-Type`, else of a `<meta charset>`
 //! or `<meta http-equiv="Content-Type">` in the first 2 KB, else UTF-8 (a byte-order mark
-//! overrides all), and turned into text by [`crate::html::html_to_text`].
+//! overrides all), and turned into text by [`crate::html::html_to_text`] (main content; the
+//! source option `html = "plain"` keeps all visible text instead).
 //!
 //! The document's id is the `WARC-Record-ID` as written (e.g. `<urn:uuid:...>`), or
 //! `<file name>/<record index>` without one; its url is `WARC-Target-URI`; its `meta` holds
@@ -105,6 +106,7 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
         input,
         file_name,
         max: config.max_record_bytes,
+        html: config.html,
     };
     Ok(match compression {
         Compression::Gzip => Box::new(GzWarc {
@@ -128,6 +130,7 @@ struct Ctx {
     input: Arc<str>,
     file_name: String,
     max: u64,
+    html: crate::HtmlMode,
 }
 
 impl Ctx {
@@ -774,7 +777,7 @@ fn build(ctx: &Ctx, raw: RawRecord, index: u64, offset: u64) -> RecordResult {
                 Err(e) => return body_error(ctx, offset, e),
             }
         }
-        let (t, bad, charset) = html_body(&body, decode::charset_param(ct));
+        let (t, bad, charset) = html_body(&body, decode::charset_param(ct), ctx.html);
         text = t;
         invalid = bad;
         content_type = ct.to_string();
@@ -783,7 +786,7 @@ fn build(ctx: &Ctx, raw: RawRecord, index: u64, offset: u64) -> RecordResult {
     } else {
         let media = decode::media_type(warc_ct);
         if decode::is_html(&media) {
-            let (t, bad, charset) = html_body(&raw.block, decode::charset_param(warc_ct));
+            let (t, bad, charset) = html_body(&raw.block, decode::charset_param(warc_ct), ctx.html);
             text = t;
             invalid = bad;
             meta.insert("charset".into(), Value::from(charset));
@@ -839,12 +842,13 @@ fn build(ctx: &Ctx, raw: RawRecord, index: u64, offset: u64) -> RecordResult {
 fn html_body(
     body: &[u8],
     declared: Option<&'static encoding_rs::Encoding>,
+    mode: crate::HtmlMode,
 ) -> (String, usize, &'static str) {
     let encoding = declared
         .or_else(|| decode::meta_charset(body))
         .unwrap_or(encoding_rs::UTF_8);
     let (html, bad) = decode::decode(body, encoding);
-    (crate::html::html_to_text(&html), bad, encoding.name())
+    (mode.to_text(&html), bad, encoding.name())
 }
 
 fn body_error(ctx: &Ctx, offset: u64, e: BodyError) -> RecordResult {
