@@ -55,7 +55,8 @@ def main():
     runs = sys.argv[1:] or ["all"]
     small = os.path.join(BENCH, "warc-20")
     sets = {"20": small, "50": os.path.join(BENCH, "warc-50"), "200": os.path.join(BENCH, "warc")}
-    pages = {k: count_pages(v) for k, v in sets.items() if k == "20" or "all" in runs or "scale" in runs}
+    pages = {k: count_pages(v) for k, v in sets.items()
+             if k == "20" or "all" in runs or "scale" in runs or ("big" in runs and k == "200")}
     env = dict(os.environ, PYTHONPATH=HERE, GARBELL_LID_MODEL=os.path.join(ROOT, "languages/lid/lid.176.ftz"))
     plan = []
     for j in (1, 2):
@@ -67,6 +68,13 @@ def main():
         if "all" in runs or "garbell" in runs:
             plan.append(("garbell web (full dedup)", j, "20", [GARBELL, "run", "--chain", "web", "-o", None, "-j", str(j), small]))
             plan.append(("garbell web-nodedup", j, "20", [GARBELL, "run", "--chain", os.path.join(HERE, "web-nodedup.toml"), "-o", None, "-j", str(j), small]))
+    if "big" in runs:
+        # The bar: both chains on the same >= 200 MB of WARC, 1 and 2 workers.
+        big = sets["200"]
+        for j in (1, 2):
+            plan.append(("garbell web (full dedup)", j, "200", [GARBELL, "run", "--chain", "web", "-o", None, "-j", str(j), big]))
+        plan.append(("datatrove trafilatura", 2, "200",
+                     [PY, os.path.join(HERE, "datatrove_chain.py"), big, None, "2", "trafilatura"]))
     if "all" in runs or "scale" in runs:
         for size in ("50", "200"):
             for j in (1, 2):
@@ -96,6 +104,18 @@ def main():
                 if a and b:
                     print("  %-26s / %-28s -j%d: %6.1fx (wall %6.1fx)" % (
                         g, d, j, a[0]["docs_per_cpu_s"] / b[0]["docs_per_cpu_s"], b[0]["wall_s"] / a[0]["wall_s"]))
+    if "big" in runs:
+        print("\nratios on the 200 MB set (docs per CPU-second; wall at the same worker count):")
+        dt = [r for r in results if r["name"] == "datatrove trafilatura" and r["pages"] == pages["200"]]
+        for r in results:
+            if r["name"].startswith("garbell") and r["pages"] == pages["200"] and dt:
+                same = [d for d in dt if d["threads"] == r["threads"]]
+                wall = " (wall %.1fx)" % (same[0]["wall_s"] / r["wall_s"]) if same else ""
+                print("  %-26s -j%d / datatrove trafilatura -j%d: %6.1fx per CPU-s%s" % (
+                    r["name"], r["threads"], dt[0]["threads"], r["docs_per_cpu_s"] / dt[0]["docs_per_cpu_s"], wall))
+        g = {r["threads"]: r for r in results if r["name"].startswith("garbell") and r["pages"] == pages["200"]}
+        if 1 in g and 2 in g:
+            print("  garbell 1 -> 2 threads: %.2fx (wall)" % (g[1]["wall_s"] / g[2]["wall_s"]))
     with open(os.path.join(BENCH, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
 

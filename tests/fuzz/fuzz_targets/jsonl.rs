@@ -5,6 +5,4 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    common::read_all("in.jsonl", garbell_io::SourceFormat::Jsonl, data);
-});
+fuzz_target!(|data: &[u8]| common::jsonl(data));

@@ -5,6 +5,4 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    common::read_all("in.xml", garbell_io::SourceFormat::Mediawiki, data);
-});
+fuzz_target!(|data: &[u8]| common::mediawiki(data));

@@ -25,5 +25,5 @@ fuzz_target!(|data: &[u8]| {
             }
         }));
     });
-    common::read_all("in.parquet", garbell_io::SourceFormat::Parquet, data);
+    common::parquet(data);
 });

@@ -5,6 +5,4 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    common::read_all("in.warc", garbell_io::SourceFormat::Warc, data);
-});
+fuzz_target!(|data: &[u8]| common::warc(data));
