@@ -3,7 +3,7 @@
 
     ~/.cache/garbell/html_eval/venv/bin/python benches/html_eval/evaluate.py \
         [--set ~/.cache/garbell/html_eval] [--bin target/release/examples/extract_files] \
-        [--mode main|plain] [--repeat 3] [--worst 20] [--retrafilatura]
+        [--mode main|plain] [--repeat 3] [--worst 20] [--retrafilatura] [--opt KEY=VALUE]...
 
 trafilatura runs with its defaults, `trafilatura.extract(html)` on the page as a `str` (so:
 output_format="txt", include_comments=True, include_tables=True, include_formatting=False,
@@ -72,6 +72,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--worst", type=int, default=0, help="list the N worst pages")
     ap.add_argument("--retrafilatura", action="store_true")
+    ap.add_argument("--opt", action="append", default=[], help="KEY=VALUE: a garbell_html::Options field")
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args()
     root = Path(os.path.expanduser(args.set))
@@ -94,7 +95,8 @@ def main():
     listing.write_text("".join(str(root / r["file"]) + "\n" for r in rows), encoding="utf-8")
     outp = root / f"garbell-{args.mode}.jsonl"
     res = subprocess.run(
-        [args.bin, str(listing), str(outp), "--mode", args.mode, "--repeat", str(args.repeat)],
+        [args.bin, str(listing), str(outp), "--mode", args.mode, "--repeat", str(args.repeat)]
+        + [a for kv in args.opt for a in ("--set", kv)],
         check=True, capture_output=True, text=True,
     )
     timing = json.loads(res.stdout.strip().splitlines()[-1])

@@ -1,8 +1,12 @@
 //! Runs the extractor over a list of HTML files (UTF-8), for benches/html_eval/evaluate.py.
 //!
 //! ```text
-//! cargo run --release -p garbell-html --example extract_files -- LIST OUT.jsonl [--mode main|plain] [--repeat N]
+//! cargo run --release -p garbell-html --example extract_files -- LIST OUT.jsonl [--mode main|plain] [--repeat N] [--set KEY=VALUE]...
 //! ```
+//!
+//! `--set` changes one [`garbell_html::Options`] field: `comments`, `tables`,
+//! `paragraphs_without_container` (true/false), `max_link_density`, `min_container_share`
+//! (numbers), `min_text`, `max_bytes` (integers).
 //!
 //! LIST holds one path per line. Every file is read into memory first; then the extraction of
 //! all pages is run `--repeat` times (default 3) on this one thread and timed in CPU seconds
@@ -34,11 +38,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut mode = "main".to_string();
     let mut repeat = 3usize;
+    let mut opts = garbell_html::Options::default();
     let mut k = 2;
     while k + 1 < args.len() {
         match args[k].as_str() {
             "--mode" => mode = args[k + 1].clone(),
             "--repeat" => repeat = args[k + 1].parse()?,
+            "--set" => {
+                let (key, value) = args[k + 1].split_once('=').ok_or("--set KEY=VALUE")?;
+                match key {
+                    "comments" => opts.comments = value.parse()?,
+                    "tables" => opts.tables = value.parse()?,
+                    "paragraphs_without_container" => {
+                        opts.paragraphs_without_container = value.parse()?
+                    }
+                    "max_link_density" => opts.max_link_density = value.parse()?,
+                    "min_container_share" => opts.min_container_share = value.parse()?,
+                    "min_text" => opts.min_text = value.parse()?,
+                    "max_bytes" => opts.max_bytes = value.parse()?,
+                    other => return Err(format!("unknown option field {other}").into()),
+                }
+            }
             other => return Err(format!("unknown option {other}").into()),
         }
         k += 2;
@@ -54,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if mode == "plain" {
             garbell_html::plain_text(html)
         } else {
-            garbell_html::extract_text(html)
+            garbell_html::extract_with(html, &opts)
         }
     };
     let mut texts = Vec::new();

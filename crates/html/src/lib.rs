@@ -7,8 +7,11 @@
 //!   boilerplate by tag (`nav`, `header`, `footer`, `aside`, `form`), by ARIA role and by
 //!   class/id words (`menu`, `breadcrumb`, `sidebar`, `cookie`, `share`, `comment`, ...),
 //!   hidden elements are dropped, the main container is chosen among `main`/`article`/
-//!   `role=main` and content-named elements when it holds enough of the page's clean text, and
-//!   link-heavy lists, tables and blocks inside it are dropped as navigation. The text keeps
+//!   `role=main` and content-named elements when it holds enough of the page's clean text (a
+//!   page without one keeps only its paragraph-like elements), link-heavy lists, tables and
+//!   blocks are dropped as navigation, and a result under 250 bytes is rendered again with
+//!   everything (tables of contents, site maps). `docs/sources.md` has the details and the
+//!   measurements against trafilatura. The text keeps
 //!   headings and paragraphs on their own lines, list items as `- item` lines, table rows as
 //!   `| a | b |` lines and the line breaks of `pre`.
 //! - [`plain_text`]: every visible character outside a fixed set of boilerplate elements, in
