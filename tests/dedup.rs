@@ -398,3 +398,97 @@ fn survivor_can_be_the_document_with_the_highest_signal() {
         assert_eq!(long_or_short.signals["dedup_cluster_size"], 2.0);
     }
 }
+
+#[test]
+fn line_dedup_keeps_the_first_occurrence_of_each_line_across_the_corpus() {
+    let dir = tempdir();
+    let docs = [
+        (
+            "a",
+            "Home | About | Contact\nThe first page talks about rivers.\nWe use cookies.",
+        ),
+        (
+            "b",
+            "home about contact\nThe second page talks about mountains.\nWE USE COOKIES!\nThe second page talks about mountains.",
+        ),
+        ("c", "Home About Contact\nWe use cookies"),
+    ];
+    for (k, chunk) in [&docs[..2], &docs[2..]].iter().enumerate() {
+        let mut f = std::fs::File::create(dir.path().join(format!("in-{k}.jsonl"))).expect("c");
+        for (id, text) in chunk.iter() {
+            writeln!(f, "{}", serde_json::json!({"id": id, "text": text})).expect("w");
+        }
+    }
+    std::fs::write(
+        dir.path().join("chain.toml"),
+        "name = \"lines\"\n[[steps]]\nstep = \"normalize\"\n[dedup.lines]\n",
+    )
+    .expect("chain");
+    let inputs: Vec<String> = (0..2)
+        .map(|k| {
+            dir.path()
+                .join(format!("in-{k}.jsonl"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let args = |out: &Path| -> Vec<String> {
+        let mut v = vec![
+            "--chain".to_string(),
+            dir.path().join("chain.toml").display().to_string(),
+            "-o".into(),
+            out.display().to_string(),
+        ];
+        v.extend(inputs.iter().cloned());
+        v
+    };
+    let one = tempdir();
+    assert_success(&garbell_with(&["run"], &args(one.path()), &["-j", "2"]));
+    let mut kept = std::collections::BTreeMap::new();
+    for k in 0..2 {
+        let p = one.path().join(format!("dedup/shards/part-{k:05}.parquet"));
+        for d in garbell_shard::read_documents(&p).expect("shard") {
+            kept.insert(
+                d.id.clone(),
+                (d.text.clone(), d.signals["dedup_lines_removed"]),
+            );
+        }
+    }
+    assert_eq!(kept["a"].1, 0.0);
+    assert_eq!(
+        kept["b"],
+        ("The second page talks about mountains.".to_string(), 3.0)
+    );
+    assert!(!kept.contains_key("c"), "only repeated lines: dropped");
+    let s = read_json(&one.path().join("stats.json"));
+    let dedup = s["steps"]
+        .as_array()
+        .expect("steps")
+        .last()
+        .expect("dedup")
+        .clone();
+    assert_eq!(
+        dedup["total"]["dropped"]["duplicate_lines"].as_u64(),
+        Some(1),
+        "{dedup}"
+    );
+    let marker = read_json(&one.path().join("dedup/completions/cluster.json"));
+    assert_eq!(marker["lines"]["repeated"].as_u64(), Some(3), "{marker}");
+    assert_eq!(marker["lines"]["to_remove"].as_u64(), Some(5), "{marker}");
+
+    // The same bytes stage by stage, as two array tasks.
+    let staged = tempdir();
+    let a = args(staged.path());
+    for k in ["0", "1"] {
+        assert_success(&garbell_with(
+            &["run"],
+            &a,
+            &["--task-index", k, "--task-count", "2"],
+        ));
+    }
+    for st in ["signatures", "buckets", "cluster", "filter"] {
+        assert_success(&garbell_with(&["dedup", st], &a, &["-j", "1"]));
+    }
+    assert_success(&garbell_with(&["run"], &a, &["--merge"]));
+    assert_same_outputs(one.path(), staged.path());
+}

@@ -83,7 +83,7 @@ pub fn dedup(c: DedupCommand) -> Result<i32> {
     chain.validate(&name, &langs)?;
     anyhow::ensure!(
         chain.dedup.enabled(),
-        "{name} has no [dedup.exact] or [dedup.minhash] table: nothing to deduplicate"
+        "{name} has no [dedup.exact], [dedup.minhash] or [dedup.lines] table: nothing to deduplicate"
     );
     let inputs = garbell_io::list_inputs_for(&common.inputs, chain.source.format)
         .context("listing inputs")?;
@@ -116,16 +116,26 @@ pub fn dedup(c: DedupCommand) -> Result<i32> {
             );
         }
         DedupCommand::Cluster(_) => {
-            let (s, resumed) = job.cluster()?;
+            let r = job.cluster(memory)?;
+            let s = &r.stats;
             eprintln!(
                 "garbell: dedup cluster{}: {} documents, {} candidate pairs, {} clusters, {} duplicates to remove -> {}",
-                if resumed { " (already complete)" } else { "" },
+                if r.resumed { " (already complete)" } else { "" },
                 s.docs,
                 s.candidate_pairs,
                 s.clusters,
                 s.removed,
                 out.join("dedup/duplicates.bin").display()
             );
+            if let Some(l) = &r.lines {
+                eprintln!(
+                    "garbell: dedup cluster: {} units hashed, {} repeated, {} occurrences to remove -> {}",
+                    l.units,
+                    l.repeated,
+                    l.to_remove,
+                    out.join("dedup/lines.dups").display()
+                );
+            }
         }
     }
     Ok(0)

@@ -67,6 +67,10 @@ pub struct DedupConfig {
     /// `{ highest_signal = "<signal>" }`.
     #[serde(skip_serializing_if = "garbell_dedup::Survivor::is_first")]
     pub survivor: garbell_dedup::Survivor,
+    /// Line or paragraph dedup after CCNet: units seen earlier in the corpus are removed from
+    /// the kept documents (see `garbell_dedup::lines`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<garbell_dedup::LineDedupConfig>,
 }
 
 impl Default for DedupConfig {
@@ -76,6 +80,7 @@ impl Default for DedupConfig {
             minhash: None,
             memory_mib: 256,
             survivor: garbell_dedup::Survivor::First,
+            lines: None,
         }
     }
 }
@@ -83,7 +88,7 @@ impl Default for DedupConfig {
 impl DedupConfig {
     /// True when any deduplication is configured.
     pub fn enabled(&self) -> bool {
-        self.exact.is_some() || self.minhash.is_some()
+        self.exact.is_some() || self.minhash.is_some() || self.lines.is_some()
     }
 }
 

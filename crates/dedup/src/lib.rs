@@ -19,7 +19,9 @@
 //! 4. **Removal list**: [`Clusters::write`] stores it; [`RemovalListReader`] streams it back in
 //!    document order for the pass that writes the deduplicated output.
 //!
-//! Exact dedup uses the same bucket and cluster stages with one band. In-memory shortcuts
+//! Exact dedup uses the same bucket and cluster stages with one band. Line (paragraph) dedup
+//! after CCNet ([`lines`]) writes `(unit hash, doc)` runs the same way and merges them once the
+//! clusters are known. In-memory shortcuts
 //! ([`cluster_signatures`], [`cluster_keys`], [`SimHasher::cluster`]) give the same results for
 //! corpora that fit in memory. [`simhash`] says when to use which method.
 //!
@@ -55,6 +57,7 @@ pub mod buckets;
 pub mod cluster;
 mod error;
 pub mod exact;
+pub mod lines;
 pub mod minhash;
 pub mod normalize;
 pub mod pairs;
@@ -69,6 +72,9 @@ pub use cluster::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use exact::{ExactConfig, ExactHasher, ExactKey};
+pub use lines::{
+    line_duplicates, LineDedupConfig, LineDuplicates, LineHasher, LineStats, LineUnit,
+};
 pub use minhash::{MinHashConfig, MinHasher, Signature};
 pub use normalize::{Normalizer, PunctuationSet, TextNormConfig};
 pub use pairs::{band_pairs, cluster_pair_files, fan_in_for_memory, PairStats};

@@ -32,8 +32,9 @@ use crate::Error;
 use garbell_config::DedupConfig;
 use garbell_core::{Outcome, StepStats};
 use garbell_dedup::{
-    band_pairs, cluster_pair_files, fan_in_for_memory, BucketWriter, ClusterStats, Clusters,
-    Decision, ExactHasher, MinHasher, PairStats, Scratch, Signature, Survivor,
+    band_pairs, cluster_pair_files, fan_in_for_memory, line_duplicates, BucketWriter, ClusterStats,
+    Clusters, Decision, ExactHasher, LineDuplicates, LineHasher, LineStats, MinHasher, PairStats,
+    Scratch, Signature, Survivor,
 };
 use garbell_manifest::Output;
 use garbell_shard::{ShardConfig, ShardReader, ShardWriter};
@@ -45,6 +46,8 @@ use std::path::{Path, PathBuf};
 /// The name of the dedup step in statistics, and its drop reason.
 pub const STEP: &str = "dedup";
 const REASON: &str = "duplicate";
+/// Drop reason of a document left empty by line dedup.
+const REASON_LINES: &str = "duplicate_lines";
 
 /// What the dedup stage produced.
 pub struct DedupOutcome {
@@ -72,6 +75,19 @@ struct BandMarker {
 struct ClusterMarker {
     config_hash: String,
     stats: ClusterStats,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lines: Option<LineStats>,
+}
+
+/// What the cluster stage found.
+#[derive(Debug, Clone)]
+pub struct ClusterReport {
+    /// Document clusters.
+    pub stats: ClusterStats,
+    /// Repeated lines (when `[dedup.lines]` is configured).
+    pub lines: Option<LineStats>,
+    /// True when a previous run had done it.
+    pub resumed: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -154,6 +170,8 @@ pub struct DedupJob<'a> {
     n_docs: u64,
     exact: Option<ExactHasher>,
     minhash: Option<MinHasher>,
+    lines: Option<LineHasher>,
+    lines_dir: PathBuf,
     bands: usize,
 }
 
@@ -193,6 +211,16 @@ impl<'a> DedupJob<'a> {
             .map(|c| c.build())
             .transpose()
             .map_err(dedup_err)?;
+        let lines = cfg
+            .lines
+            .as_ref()
+            .map(|c| c.build())
+            .transpose()
+            .map_err(dedup_err)?;
+        let lines_dir = root.join("lines");
+        if lines.is_some() {
+            std::fs::create_dir_all(&lines_dir).map_err(|e| io_err(&lines_dir, e))?;
+        }
         let bands = usize::from(exact.is_some()) + minhash.as_ref().map_or(0, |m| m.config().bands);
         let mut offsets = Vec::with_capacity(tasks.len());
         let mut n_docs = 0u64;
@@ -216,6 +244,8 @@ impl<'a> DedupJob<'a> {
             n_docs,
             exact,
             minhash,
+            lines,
+            lines_dir,
             bands,
         })
     }
@@ -293,8 +323,16 @@ impl<'a> DedupJob<'a> {
         remove_temps(&self.done, &format!("sign-{tag}"))?;
         remove_temps(&self.scores, &tag)?;
         remove_runs(&self.buckets, &tag)?;
+        remove_runs(&self.lines_dir, &tag)?;
         let mut writer = BucketWriter::create(&self.buckets, &tag, self.bands.max(1), memory)
             .map_err(dedup_err)?;
+        let mut line_writer = match &self.lines {
+            Some(_) => {
+                Some(BucketWriter::create(&self.lines_dir, &tag, 1, memory).map_err(dedup_err)?)
+            }
+            None => None,
+        };
+        let mut hashes = Vec::new();
         let signal = match &self.cfg.survivor {
             Survivor::First => None,
             Survivor::HighestSignal(s) => Some(s.as_str()),
@@ -318,6 +356,13 @@ impl<'a> DedupJob<'a> {
                     writer.push(exact_bands + b, k, idx).map_err(dedup_err)?;
                 }
             }
+            if let (Some(l), Some(w)) = (&self.lines, line_writer.as_mut()) {
+                hashes.clear();
+                l.for_each_unit(&doc.text, &mut buf, |_, h| hashes.extend(h));
+                for &h in &hashes {
+                    w.push(0, h, idx).map_err(dedup_err)?;
+                }
+            }
             if let Some(s) = signal {
                 let v = doc.signals.get(s).map_or(f32::NAN, |v| *v as f32);
                 scores.extend_from_slice(&v.to_le_bytes());
@@ -325,6 +370,9 @@ impl<'a> DedupJob<'a> {
             docs += 1;
         }
         writer.finish().map_err(dedup_err)?;
+        if let Some(w) = line_writer {
+            w.finish().map_err(dedup_err)?;
+        }
         if signal.is_some() {
             write_atomic(&self.score_file(i), &scores)?;
         }
@@ -392,12 +440,17 @@ impl<'a> DedupJob<'a> {
     /// Stage 3: the clusters (union-find over every band's pairs, survivors by the configured
     /// rule), written to `dedup/duplicates.bin`. Needs every band merged. Returns the counters and
     /// whether a previous run had done it.
-    pub fn cluster(&self) -> Result<(ClusterStats, bool), Error> {
+    pub fn cluster(&self, memory: usize) -> Result<ClusterReport, Error> {
         let marker = self.done.join("cluster.json");
         let path = self.root.join("duplicates.bin");
+        let lines_path = self.root.join("lines.dups");
         if let Some(m) = read_marker::<ClusterMarker>(&marker, self.hash, |m| &m.config_hash) {
-            if path.is_file() {
-                return Ok((m.stats, true));
+            if path.is_file() && (self.lines.is_none() || lines_path.is_file()) {
+                return Ok(ClusterReport {
+                    stats: m.stats,
+                    lines: m.lines,
+                    resumed: true,
+                });
             }
         }
         let mut files = Vec::with_capacity(self.bands);
@@ -411,21 +464,42 @@ impl<'a> DedupJob<'a> {
         self.require("buckets", missing)?;
         remove_temps(&self.done, "cluster")?;
         remove_temps(&self.root, "duplicates")?;
+        remove_temps(&self.root, "lines")?;
         let scores = match self.cfg.survivor {
             Survivor::First => None,
             Survivor::HighestSignal(_) => Some(self.read_scores()?),
         };
         let (clusters, stats) =
             cluster_pair_files(&files, self.n_docs, scores).map_err(dedup_err)?;
+        let lines = match &self.lines {
+            None => None,
+            Some(_) => {
+                let kept = |d: u64| !matches!(clusters.decision(d), Decision::Removed { .. });
+                Some(
+                    line_duplicates(
+                        &self.lines_dir,
+                        fan_in_for_memory(memory),
+                        kept,
+                        &lines_path,
+                    )
+                    .map_err(dedup_err)?,
+                )
+            }
+        };
         clusters.write(&path).map_err(dedup_err)?;
         write_atomic(
             &marker,
             &json_pretty(&ClusterMarker {
                 config_hash: self.hash.to_string(),
                 stats: stats.clone(),
+                lines: lines.clone(),
             }),
         )?;
-        Ok((stats, false))
+        Ok(ClusterReport {
+            stats,
+            lines,
+            resumed: false,
+        })
     }
 
     fn read_scores(&self) -> Result<Vec<f32>, Error> {
@@ -469,10 +543,16 @@ impl<'a> DedupJob<'a> {
             .collect();
         if !pending.is_empty() {
             let clusters = Clusters::read(&self.root.join("duplicates.bin")).map_err(dedup_err)?;
+            let lines = match &self.lines {
+                Some(_) => {
+                    Some(LineDuplicates::read(&self.root.join("lines.dups")).map_err(dedup_err)?)
+                }
+                None => None,
+            };
             pool.install(|| {
                 pending
                     .par_iter()
-                    .try_for_each(|&i| self.filter_one(i, &clusters))
+                    .try_for_each(|&i| self.filter_one(i, &clusters, lines.as_ref()))
             })?;
         }
         Ok(StageReport {
@@ -493,7 +573,12 @@ impl<'a> DedupJob<'a> {
             .then_some(m)
     }
 
-    fn filter_one(&self, i: usize, clusters: &Clusters) -> Result<(), Error> {
+    fn filter_one(
+        &self,
+        i: usize,
+        clusters: &Clusters,
+        lines: Option<&LineDuplicates>,
+    ) -> Result<(), Error> {
         let tag = format!("part-{i:05}");
         remove_temps(&self.shards, &tag)?;
         remove_temps(&self.done, &format!("apply-{tag}"))?;
@@ -501,10 +586,12 @@ impl<'a> DedupJob<'a> {
         let mut stats = StepStats::new(STEP);
         let mut writer = ShardWriter::create(&self.out.join(&rel), self.shard_config)?;
         let reader = ShardReader::open(&self.out.join(&self.tasks[i].shard.path))?;
+        let mut buf = String::new();
         for (row, doc) in reader.enumerate() {
             let mut doc = doc?;
             let bytes = doc.text.len() as u64;
-            let size = match clusters.decision(self.offsets[i] + row as u64) {
+            let idx = self.offsets[i] + row as u64;
+            let size = match clusters.decision(idx) {
                 Decision::Removed { .. } => {
                     stats.record(&doc.lang, bytes, Outcome::Dropped(REASON));
                     continue;
@@ -513,7 +600,20 @@ impl<'a> DedupJob<'a> {
                 Decision::Unique => 1,
             };
             doc.signals.insert("dedup_cluster_size".into(), size as f64);
-            stats.record(&doc.lang, bytes, Outcome::Kept { bytes_out: bytes });
+            if let (Some(dups), Some(hasher)) = (lines, &self.lines) {
+                let (text, removed) = dups.apply(hasher, idx, &doc.text, &mut buf);
+                doc.signals
+                    .insert("dedup_lines_removed".into(), removed as f64);
+                if removed > 0 {
+                    if text.trim().is_empty() {
+                        stats.record(&doc.lang, bytes, Outcome::Dropped(REASON_LINES));
+                        continue;
+                    }
+                    doc.text = text;
+                }
+            }
+            let bytes_out = doc.text.len() as u64;
+            stats.record(&doc.lang, bytes, Outcome::Kept { bytes_out });
             writer.write(&doc)?;
         }
         let info = writer.commit()?;
@@ -578,7 +678,7 @@ pub fn run_dedup(
     let memory = cfg.memory_mib << 20;
     job.sign(pool, None, memory)?;
     job.buckets(pool, None, memory)?;
-    job.cluster()?;
+    job.cluster(memory)?;
     job.filter(pool, None)?;
     job.outcome()
 }
