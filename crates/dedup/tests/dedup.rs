@@ -468,3 +468,87 @@ fn documents_outside_the_corpus_are_an_error() {
     );
     assert!(BucketWriter::create(dir.path(), "../x", 1, 10).is_err());
 }
+
+/// Stage 2 then stage 3 (per-band pair files, then union-find over them) gives the in-memory
+/// clusters, with or without spills and compaction, and pair files that do not depend on how
+/// records were split into runs.
+#[test]
+fn pair_files_give_the_in_memory_clusters_whatever_the_runs() {
+    let texts = corpus(7, 400);
+    let h = hasher();
+    let sigs = h.sign_all(&texts);
+    let (in_memory, mem_stats) = cluster_signatures(&h, &sigs, None).expect("clusters");
+    assert!(in_memory.removed().count() > 50);
+    let mut pair_bytes = Vec::new();
+    for (tasks, limit, fan_in) in [(1, 1 << 30, 64), (4, 1024, 3)] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let stats = write_buckets(dir.path(), &h, &sigs, tasks, limit);
+        let mut files = Vec::new();
+        let mut bytes = Vec::new();
+        for band in 0..h.config().bands {
+            let out = dir.path().join(format!("band-{band}.pairs"));
+            let s = band_pairs(dir.path(), band, fan_in, &out).expect("pairs");
+            bytes.push(std::fs::read(&out).expect("read"));
+            files.push((out, s));
+        }
+        let records: u64 = files.iter().map(|(_, s)| s.records).sum();
+        assert_eq!(records, stats.records);
+        // Any file order: connected components do not care.
+        files.reverse();
+        let (c, cstats) = cluster_pair_files(&files, 400, None).expect("clusters");
+        assert_eq!(c, in_memory, "tasks={tasks} limit={limit}");
+        assert_eq!(cstats.removed, mem_stats.removed);
+        assert_eq!(cstats.records, mem_stats.records);
+        pair_bytes.push(bytes);
+    }
+    assert_eq!(
+        pair_bytes[0], pair_bytes[1],
+        "pair files differ across run splits"
+    );
+}
+
+#[test]
+fn line_duplicates_keep_the_first_kept_occurrence() {
+    let h = LineDedupConfig::default().build().expect("valid");
+    let docs = [
+        "Menu: Home, News\nA story about a river.\nCookies help us.",
+        "menu home news\nA story about a mountain.\nCookies help us!",
+        "MENU HOME NEWS\nA story about a river.",
+    ];
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut w = BucketWriter::create(dir.path(), "t", 1, 48).expect("writer"); // spills often
+    let mut buf = String::new();
+    for (d, text) in docs.iter().enumerate() {
+        let mut hs = Vec::new();
+        h.for_each_unit(text, &mut buf, |_, k| hs.extend(k));
+        for k in hs {
+            w.push(0, k, d as u64).expect("push");
+        }
+    }
+    assert!(w.finish().expect("finish").spills > 0);
+    // Document 0 removed by document-level dedup: document 1 owns the menu and the cookies.
+    let out = dir.path().join("lines.dups");
+    let stats = line_duplicates(dir.path(), 2, |d| d != 0, &out).expect("merge");
+    assert_eq!(stats.units, 8);
+    assert_eq!(stats.units_of_removed_docs, 3);
+    assert_eq!((stats.repeated, stats.to_remove), (1, 1), "{stats:?}");
+    let dups = LineDuplicates::read(&out).expect("read");
+    let (t1, r1) = dups.apply(&h, 1, docs[1], &mut buf);
+    assert_eq!((t1.as_str(), r1), (docs[1], 0));
+    let (t2, r2) = dups.apply(&h, 2, docs[2], &mut buf);
+    assert_eq!((t2.as_str(), r2), ("A story about a river.", 1));
+    // Paragraph units and a corrupt file.
+    let p = LineDedupConfig {
+        unit: LineUnit::Paragraph,
+        ..Default::default()
+    }
+    .build()
+    .expect("valid");
+    let mut n = 0;
+    p.for_each_unit("one\ntwo\n\nthree", &mut buf, |_, k| {
+        n += usize::from(k.is_some())
+    });
+    assert_eq!(n, 2);
+    std::fs::write(&out, b"GBDDUPR\0garbage").expect("write");
+    assert!(LineDuplicates::read(&out).is_err());
+}
