@@ -3,6 +3,8 @@
 
 Tools (each answer mapped to garbell's 35 codes, anything else -> "other"):
   garbell    `garbell lid FILE` (the binary; --garbell PATH), answers used as they are
+             (lid.176 + the second stage); `garbell-restrict` with --restrict (allowed
+             label set), `garbell-lid176` with --first-stage-only (lid.176 alone)
   fasttext   lid.176.ftz through the Python fastText bindings (fasttext-predict or
              fasttext-wheel), text with newlines replaced by spaces, top-1 label mapped
              through the `[lid] labels` of languages/<code>.toml (so __label__nb -> no is
@@ -65,7 +67,7 @@ def map_iso(code: str) -> str:
 
 
 # ----------------------------------------------------------------------------- tools
-def run_garbell(texts, args):
+def run_garbell(texts, args, extra=()):
     binary = args.garbell
     if not os.path.exists(binary):
         sys.exit(f"garbell binary not found at {binary}: cd {REPO} && cargo build --release")
@@ -77,7 +79,7 @@ def run_garbell(texts, args):
                 f.write(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\n")
             path = f.name
         t0 = time.perf_counter()
-        r = subprocess.run([binary, "lid", path], capture_output=True, text=True)
+        r = subprocess.run([binary, "lid", path, *extra], capture_output=True, text=True)
         dt = time.perf_counter() - t0
         os.unlink(path)
         if r.returncode != 0:
@@ -184,7 +186,9 @@ def run_pycld2(texts, args):
 TOOLS = {"garbell2": run_lid2,
          "lid176": lambda t, a: run_lid2(t, a, ("--no-refine",)),
          "garbell2-merge": lambda t, a: run_lid2(t, a, ("--sh", "merge")),
-         "garbell": run_garbell, "fasttext": run_fasttext, "langid": run_langid,
+         "garbell": run_garbell,
+         "garbell-restrict": lambda t, a: run_garbell(t, a, ("--restrict",)),
+         "garbell-lid176": lambda t, a: run_garbell(t, a, ("--first-stage-only",)), "fasttext": run_fasttext, "langid": run_langid,
          "pycld2": run_pycld2}
 
 
