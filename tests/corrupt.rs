@@ -247,6 +247,12 @@ fn assert_job_error(name: &str, message: &str) {
     assert!(!out.path().join("stats.json").exists(), "{name}");
     let files = list_files(out.path());
     assert!(files.is_empty(), "{name}: no output files, got {files:?}");
+    // Nor the empty shards/ and completions/ directories the run created before failing.
+    let left: Vec<_> = std::fs::read_dir(out.path())
+        .expect("read output dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "{name}: left behind {left:?}");
 }
 
 #[test]

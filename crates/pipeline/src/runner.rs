@@ -132,9 +132,45 @@ pub fn run(
         .filter(|i| opts.slice.is_none_or(|(k, n)| i % n == k))
         .collect();
     let merging = opts.slice.is_none() || opts.merge_only;
+    // Directories this run creates: removed again if they are still empty when the job fails
+    // (a failed first run leaves no empty output tree behind). Not for one task of an array:
+    // its siblings may be about to write into the same directories.
+    let created: Vec<PathBuf> = [out, &shard_dir, &done_dir]
+        .into_iter()
+        .filter(|d| opts.slice.is_none() && !d.exists())
+        .map(|d| d.to_path_buf())
+        .collect();
     for d in [out, &shard_dir, &done_dir] {
         std::fs::create_dir_all(d).map_err(|e| io_err(d, e))?;
     }
+    let result = run_in(
+        config, inputs, ctx, opts, chain, resolved, hash, &selected, merging, start,
+    );
+    if result.is_err() {
+        for d in created.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+    result
+}
+
+/// The part of [`run`] after the output directories exist.
+#[allow(clippy::too_many_arguments)]
+fn run_in(
+    config: &ChainConfig,
+    inputs: &[PathBuf],
+    ctx: Context,
+    opts: &RunOptions,
+    chain: Chain,
+    resolved: serde_json::Value,
+    hash: String,
+    selected: &[usize],
+    merging: bool,
+    start: Instant,
+) -> Result<RunSummary, Error> {
+    let out = &opts.output;
+    let shard_dir = out.join("shards");
+    let done_dir = out.join("completions");
     // Only this task's own temporary files: other array tasks may be writing theirs right now.
     let ours = |name: &str| {
         let Some(rest) = name.strip_prefix(".part-") else {
