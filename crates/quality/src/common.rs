@@ -72,8 +72,8 @@ const STOPWORD_FILES: &[(&str, &str)] = stopword_files!(
 
 /// The stopword list of `lang` from `languages/stopwords/<lang>.txt` (lowercase), or `None`
 /// when the language has none (cy mt nn oc sh sr; see `languages/stopwords/README.md`).
-pub fn stopwords(lang: &str) -> Option<&'static HashSet<&'static str>> {
-    static SETS: OnceLock<Vec<(&'static str, HashSet<&'static str>)>> = OnceLock::new();
+pub fn stopwords(lang: &str) -> Option<&'static HashSet<&'static str, FastBuild>> {
+    static SETS: OnceLock<Vec<(&'static str, HashSet<&'static str, FastBuild>)>> = OnceLock::new();
     let sets = SETS.get_or_init(|| {
         STOPWORD_FILES
             .iter()
@@ -132,3 +132,126 @@ impl std::hash::Hasher for IdHasher {
 }
 
 pub(crate) type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
+
+/// A fast, deterministic hasher for short strings (words, lines): 8 bytes per multiply-rotate
+/// step (the "Fx" construction of rustc). Not randomized: inputs are bounded by
+/// `max_record_bytes`, so a crafted collision costs one document's time only.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+const FX_K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(FX_K);
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+/// [`FastHasher`] as a `BuildHasher`.
+pub type FastBuild = std::hash::BuildHasherDefault<FastHasher>;
+
+/// A set of characters with O(1) ASCII membership and binary search above ASCII, for the
+/// datatrove character sets (`str::contains(char)` scans the whole set string for every test).
+pub(crate) struct CharSet {
+    ascii: [bool; 128],
+    other: Vec<char>,
+}
+
+impl CharSet {
+    /// The characters of `chars`.
+    pub(crate) fn new(chars: &str) -> Self {
+        let mut ascii = [false; 128];
+        let mut other = Vec::new();
+        for c in chars.chars() {
+            if c.is_ascii() {
+                ascii[c as usize] = true;
+            } else {
+                other.push(c);
+            }
+        }
+        other.sort_unstable();
+        other.dedup();
+        CharSet { ascii, other }
+    }
+
+    /// True when `c` is in the set.
+    #[inline]
+    pub(crate) fn contains(&self, c: char) -> bool {
+        if c.is_ascii() {
+            self.ascii[c as usize]
+        } else {
+            self.other.binary_search(&c).is_ok()
+        }
+    }
+}
+
+/// datatrove's `PUNCTUATION_SET` as a [`CharSet`].
+pub(crate) fn punctuation_set() -> &'static CharSet {
+    static SET: OnceLock<CharSet> = OnceLock::new();
+    SET.get_or_init(|| CharSet::new(crate::datatrove_chars::PUNCTUATION_SET))
+}
+
+/// datatrove's `TERMINAL_PUNCTUATION` as a [`CharSet`].
+pub(crate) fn terminal_punctuation() -> &'static CharSet {
+    static SET: OnceLock<CharSet> = OnceLock::new();
+    SET.get_or_init(|| CharSet::new(crate::datatrove_chars::TERMINAL_PUNCTUATION))
+}
+
+#[cfg(test)]
+mod charset_tests {
+    #[test]
+    fn same_members_as_the_strings() {
+        for (set, s) in [
+            (
+                super::punctuation_set(),
+                crate::datatrove_chars::PUNCTUATION_SET,
+            ),
+            (
+                super::terminal_punctuation(),
+                crate::datatrove_chars::TERMINAL_PUNCTUATION,
+            ),
+        ] {
+            for c in s.chars() {
+                assert!(set.contains(c), "{c:?}");
+            }
+            for c in ['a', 'Z', '0', ' ', '\n', 'é', 'ß', 'Ω', '中'] {
+                assert_eq!(set.contains(c), s.contains(c), "{c:?}");
+            }
+        }
+    }
+}

@@ -1,8 +1,7 @@
 //! `filter_fineweb_quality`: FineWeb's extra rules (Penedo et al. 2024; datatrove
 //! `FineWebQualityFilter`).
 
-use crate::common::{check_ratio, nchars, put, py_strip, Error, Tokenizer};
-use crate::datatrove_chars::TERMINAL_PUNCTUATION;
+use crate::common::{check_ratio, nchars, put, py_strip, terminal_punctuation, Error, Tokenizer};
 use crate::gopher_repetition::find_duplicates;
 use garbell_core::{Document, RecordError, Step, Verdict};
 use serde::{Deserialize, Serialize};
@@ -84,7 +83,7 @@ impl FineWebQuality {
             .filter(|l| {
                 l.chars()
                     .next_back()
-                    .is_some_and(|c| TERMINAL_PUNCTUATION.contains(c))
+                    .is_some_and(|c| terminal_punctuation().contains(c))
             })
             .count();
         let short = lines

@@ -1,11 +1,11 @@
 //! `filter_gopher_quality`: Gopher's quality rules (Rae et al. 2021, table A1; datatrove
 //! `GopherQualityFilter`).
 
-use crate::common::{check_ratio, nchars, put, stopwords, Error, Tokenizer};
-use crate::datatrove_chars::PUNCTUATION_SET;
+use crate::common::{check_ratio, nchars, punctuation_set, put, stopwords, Error, Tokenizer};
 use garbell_core::{Document, RecordError, Step, Verdict};
 use garbell_text::words::python_lines;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// datatrove's default English stopwords for this rule (`STOP_WORDS` in
@@ -115,15 +115,27 @@ impl GopherQualityConfig {
 #[derive(Debug)]
 pub struct GopherQuality {
     cfg: GopherQualityConfig,
-    fixed_stop_words: Option<HashSet<String>>,
+    fixed_stop_words: Option<HashSet<String, crate::common::FastBuild>>,
 }
 
 fn is_symbol_word(w: &str) -> bool {
-    w.chars().all(|c| PUNCTUATION_SET.contains(c))
+    let set = punctuation_set();
+    w.chars().all(|c| set.contains(c))
 }
 
+/// The stopword-lookup form of `w`: borrowed unless lowercasing changes it (no allocation for
+/// the common, already lowercase word).
+fn stop_key(w: &str, lower: bool) -> Cow<'_, str> {
+    if lower && w.chars().any(char::is_uppercase) {
+        Cow::Owned(w.to_lowercase())
+    } else {
+        Cow::Borrowed(w)
+    }
+}
+
+/// Non-overlapping occurrences of `pat` (Python's `str.count`), with memchr's SIMD searcher.
 fn count_non_overlapping(text: &str, pat: &str) -> usize {
-    text.matches(pat).count()
+    memchr::memmem::find_iter(text.as_bytes(), pat.as_bytes()).count()
 }
 
 impl GopherQuality {
@@ -202,33 +214,24 @@ impl GopherQuality {
         }
     }
 
-    fn stop_word_count(&self, words: &[&str], lang: &str) -> Option<usize> {
+    fn stop_word_count<'w>(&self, words: &[&'w str], lang: &str) -> Option<usize> {
         let lower = self.cfg.lowercase_stop_words;
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut add = |w: &str, hit: bool| {
-            if hit {
-                seen.insert(w.to_string());
-            }
+        let fixed = self.fixed_stop_words.as_ref();
+        let list = match fixed {
+            Some(_) => None,
+            None => Some(stopwords(lang)?),
         };
-        let key = |w: &str| {
-            if lower {
-                w.to_lowercase()
-            } else {
-                w.to_string()
-            }
-        };
-        if let Some(fixed) = &self.fixed_stop_words {
-            for w in words {
-                let k = key(w);
-                let hit = fixed.contains(&k);
-                add(&k, hit);
-            }
-        } else {
-            let list = stopwords(lang)?;
-            for w in words {
-                let k = key(w);
-                let hit = list.contains(k.as_str());
-                add(&k, hit);
+        // Distinct stopwords seen; they are few, so a small vector beats hashing.
+        let mut seen: Vec<Cow<'w, str>> = Vec::new();
+        for w in words {
+            let k = stop_key(w, lower);
+            let hit = match (fixed, list) {
+                (Some(f), _) => f.contains(k.as_ref()),
+                (None, Some(l)) => l.contains(k.as_ref()),
+                (None, None) => false,
+            };
+            if hit && !seen.contains(&k) {
+                seen.push(k);
             }
         }
         Some(seen.len())
@@ -297,5 +300,17 @@ impl Step for GopherQuality {
         } else {
             self.decide(doc)
         })
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn counts_like_python() {
+        // Python: "....".count("...") == 1, "......".count("...") == 2.
+        assert_eq!(super::count_non_overlapping("....", "..."), 1);
+        assert_eq!(super::count_non_overlapping("......", "..."), 2);
+        assert_eq!(super::count_non_overlapping("a…b…", "…"), 2);
+        assert_eq!(super::count_non_overlapping("", "..."), 0);
     }
 }

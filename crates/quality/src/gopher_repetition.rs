@@ -1,7 +1,7 @@
 //! `filter_gopher_repetition`: Gopher's repetition rules (Rae et al. 2021, table A1; datatrove
 //! `GopherRepetitionFilter`).
 
-use crate::common::{check_ratio, nchars, put, py_strip, Error, IdBuild, Tokenizer};
+use crate::common::{check_ratio, nchars, put, py_strip, Error, FastBuild, IdBuild, Tokenizer};
 use garbell_core::{Document, RecordError, Step, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -105,7 +105,7 @@ pub struct GopherRepetition {
 
 /// (duplicated elements, characters in them), as datatrove's `find_duplicates`.
 pub(crate) fn find_duplicates<'a>(items: impl Iterator<Item = &'a str>) -> (usize, usize) {
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str, FastBuild> = HashSet::default();
     let (mut dup, mut chars) = (0, 0);
     for it in items {
         if !seen.insert(it) {

@@ -35,7 +35,7 @@ mod oscar;
 pub use blocklist::{normalize_url, UrlBlocklist, UrlBlocklistConfig, MAX_CATEGORIES};
 pub use c4::{C4Config, C4, POLICY_SUBSTRINGS};
 pub use code::{CodeQuality, CodeQualityConfig, CODE_QUALITY_TOML, GENERATED_MARKERS};
-pub use common::{stopwords, Error, Tokenizer};
+pub use common::{stopwords, Error, FastBuild, FastHasher, Tokenizer};
 pub use fineweb::{FineWebQuality, FineWebQualityConfig};
 pub use gopher_quality::{GopherQuality, GopherQualityConfig, GOPHER_ENGLISH_STOP_WORDS};
 pub use gopher_repetition::{GopherRepetition, GopherRepetitionConfig};
