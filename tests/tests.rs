@@ -29,8 +29,30 @@ fn quickstart_writes_shards_readable_by_pyarrow_and_duckdb() {
         "at least six languages: {written_langs:?}"
     );
     let manifest = read_json(&out.path().join("manifest.json"));
-    // Two chain shards, then the two deduplicated shards (the final corpus).
-    assert_eq!(manifest["outputs"].as_array().expect("outputs").len(), 4);
+    // One chain shard per sample input (WARC, JSONL, MediaWiki bz2, Parquet), then the
+    // deduplicated shards (the final corpus).
+    assert_eq!(manifest["outputs"].as_array().expect("outputs").len(), 8);
+    // Every source of the samples contributed documents.
+    let inputs = manifest["inputs"].as_array().expect("inputs");
+    let names: Vec<&str> = inputs.iter().filter_map(|i| i["path"].as_str()).collect();
+    for ext in [
+        "docs.jsonl.gz",
+        "docs.parquet",
+        "web.warc.gz",
+        "wiki.xml.bz2",
+    ] {
+        assert!(names.iter().any(|n| n.ends_with(ext)), "{ext}: {names:?}");
+    }
+    let outputs = manifest["outputs"].as_array().expect("outputs");
+    for o in outputs
+        .iter()
+        .filter(|o| o["path"].as_str().is_some_and(|p| p.starts_with("shards/")))
+    {
+        assert!(
+            o["rows"].as_u64() > Some(0),
+            "an input gave no document: {o}"
+        );
+    }
 
     let langs = "bg ca cs cy da de el en es et eu fi fr ga gl hr hu it lt lv mt nl nn no oc pl pt ro ru sh sk sl sr sv uk";
     let script = format!(
@@ -38,7 +60,7 @@ fn quickstart_writes_shards_readable_by_pyarrow_and_duckdb() {
 import sys, glob, pyarrow.parquet as pq
 langs = set("{langs}".split())
 files = sorted(glob.glob(sys.argv[1] + "/dedup/shards/*.parquet"))
-assert len(files) == 2, files
+assert len(files) == 4, files
 rows = 0
 for f in files:
     t = pq.read_table(f)
@@ -445,4 +467,53 @@ fn language_profiles_override_quality_parameters_for_their_language_only() {
             && e.contains("min_doc_wordz"),
         "{e}"
     );
+}
+
+/// The README's "Every source on a bundled sample" commands, run as written (with the output
+/// directory moved to a temporary one): each succeeds and writes documents.
+#[test]
+fn readme_source_commands_run() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let section = readme
+        .split("Every source on a bundled sample")
+        .nth(1)
+        .expect("README section");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("command block");
+    let tmp = tempdir();
+    let mut ran = 0;
+    for line in block.lines() {
+        let cmd = line.split('#').next().unwrap_or("").trim();
+        let mut words = cmd.split_whitespace();
+        if words.next() != Some("garbell") {
+            continue;
+        }
+        let args: Vec<String> = words
+            .map(|w| {
+                if let Some(rest) = w.strip_prefix("out/") {
+                    tmp.path().join(rest).display().to_string()
+                } else if w.contains("/data/") {
+                    root.join(w).display().to_string()
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect();
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = garbell(&refs);
+        assert_success(&o);
+        let out = args
+            .iter()
+            .position(|a| a == "-o")
+            .map(|i| std::path::PathBuf::from(&args[i + 1]))
+            .expect("-o");
+        let s = read_json(&out.join("stats.json"));
+        assert!(s["written"].as_u64() > Some(0), "{cmd}: nothing written: {s}");
+        ran += 1;
+    }
+    assert_eq!(ran, 7, "commands found in the README block");
 }

@@ -9,6 +9,13 @@ Usage: pip install warcio && python3 make_samples.py
   warcinfo record.
 - docs.jsonl.gz: 40 JSON Lines documents (id, text, url, date) in the same languages plus a
   few very short and non-European ones, so that filters have something to drop.
+- wiki.xml.bz2: a MediaWiki XML dump in the multistream layout (siteinfo, pages, footer each
+  its own bz2 stream) with six encyclopedia-style articles in wikitext (templates, references,
+  links, tables, files, categories), a redirect and a talk page (both skipped by the reader).
+- docs.parquet: a Hugging Face-style Parquet export (id, url, text, date; zstd) with eight
+  documents.
+
+pip install warcio pyarrow for the whole set.
 
 Every text was written for garbell (CC0). Output is deterministic (fixed ids, dates, mtime 0).
 """
@@ -593,6 +600,104 @@ def docs():
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+# Encyclopedia-style articles for wiki.xml.bz2: (title, wikitext).
+WIKI = [
+    ("Riu Ter", """{{Infotaula riu|nom=Ter|longitud=208 km}}
+El '''Ter''' és un riu de Catalunya que neix al [[Pirineu]], a Ulldeter, i desemboca a la [[mar Mediterrània]] prop de l'Estartit.<ref>Agència Catalana de l'Aigua, 2020.</ref> Travessa comarques com el [[Ripollès]], [[Osona]] i el [[Gironès]], i passa per ciutats com [[Ripoll]], [[Manlleu]] i [[Girona]].
+
+== Usos ==
+Al llarg de la seva història, l'aigua del Ter ha mogut molins, fargues i fàbriques tèxtils, i avui part del seu cabal abasteix l'àrea de Barcelona a través d'un transvasament.
+{| class="wikitable"
+! Embassament !! Capacitat
+|-
+| Sau || 151 hm³
+|}
+[[Fitxer:Ter a Girona.jpg|miniatura|El Ter al seu pas per Girona]]
+[[Categoria:Rius de Catalunya]]"""),
+    ("Camino de Santiago", """El '''Camino de Santiago''' es una red de rutas de peregrinación que llevan hasta la [[catedral de Santiago de Compostela]], donde según la tradición se conservan los restos del apóstol.<ref name="xunta">Xunta de Galicia.</ref> La ruta más conocida es el [[Camino Francés]], que cruza el norte de la península desde los Pirineos.
+
+Cada año decenas de miles de personas recorren a pie, en bicicleta o a caballo alguna de sus etapas, y quienes completan al menos los últimos cien kilómetros pueden solicitar la ''compostela'', un certificado que acredita el viaje.
+[[Categoría:Peregrinaciones]]"""),
+    ("Lighthouse", """A '''lighthouse''' is a tower or other structure that carries a lamp and lenses to guide ships at sea or on inland waterways.<ref>{{cite book|title=Coastal Lights|year=1998}}</ref> Lighthouses mark dangerous coastlines, shoals, reefs and safe entries to harbours.
+
+== History ==
+Before electricity, keepers lived beside the light and tended an open fire, then candles and oil lamps; most lights are now automatic and are watched from a distance.
+* Fixed lights shine steadily.
+* Flashing lights follow a pattern that identifies each tower.
+[[Category:Navigation]]"""),
+    ("Fromage de chèvre", """Le '''fromage de chèvre''' est un fromage fabriqué à partir du lait de [[chèvre]]. Sa pâte est souvent blanche et son goût devient plus prononcé avec l'affinage.<ref>Institut technique du lait, 2015.</ref> On le trouve frais, crémeux et doux, ou bien sec et friable après plusieurs semaines de cave.
+
+En France, plusieurs fromages de chèvre bénéficient d'une appellation d'origine protégée, comme le crottin de Chavignol ou le sainte-maure-de-touraine, et chaque région revendique sa propre forme : bûche, pyramide ou palet.
+[[Catégorie:Fromage au lait de chèvre]]"""),
+    ("Schwarzwald", """Der '''Schwarzwald''' ist ein Mittelgebirge im Südwesten [[Deutschland]]s und das höchste Gebirge in [[Baden-Württemberg]].<ref>Landesamt für Geologie, 2019.</ref> Seinen Namen verdankt er den dichten Nadelwäldern, die aus der Ferne fast schwarz wirken.
+
+Die Region ist bekannt für Kuckucksuhren, Wanderwege und kleine Dörfer mit Fachwerkhäusern. Im Winter kommen viele Besucher zum Skilanglauf, im Sommer zum Wandern und Radfahren auf den Höhenwegen.
+[[Kategorie:Mittelgebirge]]"""),
+    ("Etna", """L'\'''Etna''' è un [[vulcano]] attivo della [[Sicilia]] orientale, il più alto d'Europa tra quelli in attività.<ref>Istituto Nazionale di Geofisica e Vulcanologia.</ref> Le sue eruzioni sono frequenti e vengono osservate da vicino dai ricercatori, che misurano gas, terremoti e deformazioni del suolo.
+
+Sulle sue pendici fertili si coltivano da secoli vigneti, agrumeti e pistacchi, e i paesi che lo circondano convivono con le colate di lava che talvolta raggiungono i campi.
+[[Categoria:Vulcani d'Italia]]"""),
+]
+
+# Documents for docs.parquet: (lang, text).
+PARQUET_DOCS = [
+    ("ca", "La biblioteca municipal amplia l'horari durant els mesos d'estiu. A partir de l'1 de juliol obrirà també els dissabtes al matí, i la sala d'estudi estarà disponible fins a les deu del vespre per als estudiants que preparen exàmens."),
+    ("es", "El ayuntamiento ha aprobado un plan para plantar mil árboles en los barrios con menos sombra. Las obras empezarán en otoño y los vecinos podrán proponer en qué calles y plazas se colocarán los nuevos ejemplares."),
+    ("eu", "Udalak bizikleta bide berri bat egingo du herriko erdigunetik kiroldegiraino. Lanak udaberrian hasiko dira eta, arduradunen arabera, urte amaierarako bidea erabiltzeko moduan egongo da."),
+    ("gl", "A confraría de pescadores organiza este fin de semana unha feira do marisco no porto. Haberá postos de degustación, música tradicional e obradoiros para que os máis pequenos coñezan o traballo no mar."),
+    ("en", "The county council has opened a new footbridge over the river, linking the railway station with the old town. Cyclists and walkers can now cross in a few minutes instead of taking the long road around the valley."),
+    ("de", "Die Stadtwerke erneuern in den kommenden Wochen die Wasserleitungen in der Altstadt. Während der Bauarbeiten kann es zu kurzen Unterbrechungen der Versorgung kommen, über die die Anwohner rechtzeitig informiert werden."),
+    ("pl", "Miejska biblioteka zaprasza dzieci na wakacyjne warsztaty czytelnicze. Zajęcia odbywają się we wtorki i czwartki, a uczestnicy poznają nowe książki, rysują ilustracje i wspólnie piszą własne opowiadania."),
+    ("nl", "De gemeente legt dit jaar extra fietsenstallingen aan bij het station en in het centrum. Op drukke dagen was er te weinig plek, waardoor veel fietsen op de stoep stonden en voetgangers nauwelijks konden passeren."),
+]
+
+WIKI_HEAD = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" xml:lang="ca">
+  <siteinfo>
+    <sitename>Viquipèdia de mostra</sitename>
+    <dbname>samplewiki</dbname>
+    <base>https://wiki.example.org/wiki/Portada</base>
+    <generator>MediaWiki 1.42</generator>
+    <case>first-letter</case>
+    <namespaces>
+      <namespace key="0" case="first-letter" />
+      <namespace key="1" case="first-letter">Discussió</namespace>
+      <namespace key="6" case="first-letter">Fitxer</namespace>
+      <namespace key="10" case="first-letter">Plantilla</namespace>
+      <namespace key="14" case="first-letter">Categoria</namespace>
+    </namespaces>
+  </siteinfo>
+"""
+
+
+def wiki_page(title, ns, pid, text, redirect=None):
+    red = '    <redirect title="%s" />\n' % esc(redirect) if redirect else ""
+    return ("  <page>\n    <title>%s</title>\n    <ns>%d</ns>\n    <id>%d</id>\n%s"
+            "    <revision>\n      <id>%d</id>\n      <timestamp>2024-03-01T00:00:00Z</timestamp>\n"
+            "      <model>wikitext</model>\n      <format>text/x-wiki</format>\n"
+            '      <text bytes="%d" xml:space="preserve">%s</text>\n    </revision>\n  </page>\n'
+            % (esc(title), ns, pid, red, 1000 + pid, len(text.encode()), esc(text)))
+
+
+def wiki():
+    import bz2
+    pages = [wiki_page(t, 0, i + 1, text) for i, (t, text) in enumerate(WIKI)]
+    pages.append(wiki_page("Ter", 0, 50, "#REDIRECT [[Riu Ter]]", redirect="Riu Ter"))
+    pages.append(wiki_page("Discussió:Riu Ter", 1, 51, "Cal afegir el cabal mitjà. --~~~~"))
+    # Multistream: the header, then pages three by three, then the footer, each a bz2 stream.
+    streams = [WIKI_HEAD] + ["".join(pages[i:i + 3]) for i in range(0, len(pages), 3)]
+    streams.append("</mediawiki>\n")
+    return b"".join(bz2.compress(s.encode("utf-8"), 9) for s in streams)
+
+
+def parquet(path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    rows = [{"id": "pq-%02d" % i, "url": "https://%s.example.org/news/%d" % (lang, i),
+             "text": text, "date": "2024-05-%02d" % (1 + i)}
+            for i, (lang, text) in enumerate(PARQUET_DOCS)]
+    pq.write_table(pa.Table.from_pylist(rows), path, compression="zstd")
+
+
 def main():
     for lang, slug, title, paragraphs, _, _ in PAGES:
         size = len(title) + sum(len(p) for p in paragraphs)
@@ -601,6 +706,9 @@ def main():
         f.write(web())
     with open(os.path.join(HERE, "docs.jsonl.gz"), "wb") as f:
         f.write(gzip.compress(docs(), compresslevel=9, mtime=0))
+    with open(os.path.join(HERE, "wiki.xml.bz2"), "wb") as f:
+        f.write(wiki())
+    parquet(os.path.join(HERE, "docs.parquet"))
 
 
 if __name__ == "__main__":
