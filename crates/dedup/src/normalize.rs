@@ -25,7 +25,6 @@ use icu_normalizer::DecomposingNormalizerBorrowed;
 use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
 use icu_properties::{CodePointMapData, CodePointMapDataBorrowed};
 use serde::{Deserialize, Serialize};
-use std::iter::Peekable;
 
 /// Which characters count as punctuation (replaced by a space).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -212,13 +211,112 @@ impl Normalizer {
     }
 
     /// Normalizes `text` into `out` (cleared first). Allocates only when `out` must grow.
+    ///
+    /// ASCII bytes take a fast path (byte lowercase, table lookups, no `char` decoding); other
+    /// characters are decoded, lowercased (possibly into several characters) and classified.
+    /// The result is that of the character-by-character definition (checked by a test against
+    /// it on mixed-script text).
     pub fn normalize_into(&self, text: &str, out: &mut String) {
         out.clear();
-        if self.config.lowercase {
-            self.run(text.chars().flat_map(char::to_lowercase).peekable(), out);
-        } else {
-            self.run(text.chars().peekable(), out);
+        let bytes = text.as_bytes();
+        let mut st = (false, Num::None);
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 {
+                i += 1;
+                let c = if self.config.lowercase {
+                    b.to_ascii_lowercase()
+                } else {
+                    b
+                };
+                self.step(char::from(c), || self.decimal_at(text, i), &mut st, out);
+                continue;
+            }
+            let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+                break;
+            };
+            i += c.len_utf8();
+            if self.config.lowercase {
+                let mut lower = c.to_lowercase().peekable();
+                while let Some(l) = lower.next() {
+                    match lower.peek() {
+                        Some(&n) => self.step(l, || self.is_decimal(n), &mut st, out),
+                        None => self.step(l, || self.decimal_at(text, i), &mut st, out),
+                    }
+                }
+            } else {
+                self.step(c, || self.decimal_at(text, i), &mut st, out);
+            }
         }
+    }
+
+    /// True when the character starting at byte `i` of `text` is a decimal digit.
+    #[inline]
+    fn decimal_at(&self, text: &str, i: usize) -> bool {
+        match text.as_bytes().get(i) {
+            None => false,
+            Some(b) if *b < 0x80 => b.is_ascii_digit(),
+            Some(_) => text
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .is_some_and(|c| self.is_decimal(c)),
+        }
+    }
+
+    /// One (lowercased) character; `next_is_decimal` tells whether the next one is a digit.
+    #[inline]
+    fn step(
+        &self,
+        c: char,
+        next_is_decimal: impl FnOnce() -> bool,
+        (pending_space, num): &mut (bool, Num),
+        out: &mut String,
+    ) {
+        let class = self.classify(c);
+        if self.config.norm_numbers {
+            if class == Class::Decimal {
+                if *num == Num::None {
+                    emit(out, pending_space, '0');
+                    *num = Num::Int;
+                }
+                return;
+            }
+            if *num == Num::Int && DECIMAL_SEPARATORS.contains(&c) && next_is_decimal() {
+                *num = Num::Frac;
+                return;
+            }
+            *num = Num::None;
+        }
+        match class {
+            // Digits kept as they are when numbers are not normalized.
+            Class::Decimal => emit(out, pending_space, c),
+            Class::Space => *pending_space = true,
+            Class::Emit(d) => emit(out, pending_space, d),
+            Class::Drop => {}
+            Class::Slow => {
+                for d in self.nfd.normalize_iter(std::iter::once(c)) {
+                    if self.gc.get(d) != GeneralCategory::NonspacingMark {
+                        emit(out, pending_space, d);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The character-by-character definition [`Normalizer::normalize_into`] must agree with.
+    #[cfg(test)]
+    fn normalize_reference(&self, text: &str) -> String {
+        let mut out = String::new();
+        if self.config.lowercase {
+            self.run(
+                text.chars().flat_map(char::to_lowercase).peekable(),
+                &mut out,
+            );
+        } else {
+            self.run(text.chars().peekable(), &mut out);
+        }
+        out
     }
 
     fn is_decimal(&self, c: char) -> bool {
@@ -243,7 +341,8 @@ impl Normalizer {
         }
     }
 
-    fn run<I: Iterator<Item = char>>(&self, mut it: Peekable<I>, out: &mut String) {
+    #[cfg(test)]
+    fn run<I: Iterator<Item = char>>(&self, mut it: std::iter::Peekable<I>, out: &mut String) {
         let mut pending_space = false;
         let mut num = Num::None;
         while let Some(c) = it.next() {
@@ -308,6 +407,76 @@ mod tests {
         assert_eq!(norm("\t\n  "), "");
         assert_eq!(norm("l·l ¿qué?"), "l·l ¿que");
         assert_eq!(norm("٣٤ ١٢"), "0 0");
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_character_definition() {
+        let pieces = [
+            "Hello",
+            ", ",
+            "World",
+            "!",
+            " 3,14",
+            "1.2.3",
+            "٣٤",
+            "١٫٥",
+            "İstanbul",
+            "ΣΑΣ",
+            "ß",
+            "Çà",
+            "\u{301}",
+            "l·l",
+            "¿qué?",
+            "—",
+            "x\ty",
+            "\n\n",
+            "ﬁ",
+            "Ǆ",
+            "ẞ",
+            "1,",
+            ",5",
+            "€",
+            "日本語",
+            "٫",
+            "ǅ9",
+            "⎖7",
+            "  ",
+            "A.B",
+            "9\u{0130}",
+        ];
+        let configs = [
+            TextNormConfig::default(),
+            TextNormConfig {
+                lowercase: false,
+                ..Default::default()
+            },
+            TextNormConfig {
+                norm_numbers: false,
+                punctuation: PunctuationSet::Unicode,
+                ..Default::default()
+            },
+            TextNormConfig {
+                strip_diacritics: false,
+                punctuation: PunctuationSet::Keep,
+                ..Default::default()
+            },
+        ];
+        let mut x = 12345u64;
+        for cfg in &configs {
+            let n = Normalizer::new(cfg);
+            let mut out = String::new();
+            for _ in 0..3000 {
+                let mut t = String::new();
+                for _ in 0..8 {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    t.push_str(pieces[(x >> 33) as usize % pieces.len()]);
+                }
+                n.normalize_into(&t, &mut out);
+                assert_eq!(out, n.normalize_reference(&t), "{t:?} with {cfg:?}");
+            }
+        }
     }
 
     #[test]
