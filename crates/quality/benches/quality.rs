@@ -7,7 +7,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flate2::read::GzDecoder;
 use garbell_core::{Document, Origin, Step};
 use garbell_quality::{
-    C4Config, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig, Tokenizer,
+    C4Config, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig, OscarConfig,
+    Tokenizer,
 };
 use std::io::{BufRead, BufReader};
 
@@ -92,6 +93,17 @@ fn bench(c: &mut Criterion) {
                     for s in &steps {
                         let _ = s.apply(&mut d);
                     }
+                }
+            })
+        });
+    }
+    // OSCAR's warnings alone (not in datatrove).
+    if let Ok(oscar) = OscarConfig::default().build() {
+        g.bench_function(format!("annotate_oscar_{}docs_{bytes}B", docs.len()), |b| {
+            b.iter(|| {
+                for d in &docs {
+                    let mut d = d.clone();
+                    let _ = oscar.apply(&mut d);
                 }
             })
         });
