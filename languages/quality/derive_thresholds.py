@@ -34,7 +34,7 @@ Per language L, over its paired messages:
 Languages with fewer than 300 usable pairs keep the English defaults and get a comment saying so
 (mt has no catalog on Debian). sh is measured on sr@latin, no on nb.
 
-    python3 languages/quality/derive_thresholds.py [--locale-dir /usr/share/locale] [--dry-run]
+    python3 languages/quality/derive_thresholds.py [--locale-dir /usr/share/locale] [--dry-run] [--force]
 
 Writes languages/quality/derived.json (the measurements) and the language files.
 """
@@ -171,7 +171,7 @@ def tables(lang, m):
     return out
 
 
-def write(lang, lines, dry):
+def write(lang, lines, dry, force=False):
     path = os.path.join(LANGS_DIR, f"{lang}.toml")
     with open(path, encoding="utf-8") as f:
         text = f.read()
@@ -180,7 +180,16 @@ def write(lang, lines, dry):
     block = "\n".join([BEGIN, head] + lines + [END]) + "\n"
     if BEGIN in text:
         pre, rest = text.split(BEGIN, 1)
-        post = rest.split(END, 1)[1].lstrip("\n")
+        old_block, post = rest.split(END, 1)
+        post = post.lstrip("\n")
+        # Keys someone added inside the block (by hand, or `garbell tune --write` into one of its
+        # tables) would be lost: keep the file and say so unless --force.
+        keys = lambda t: {l.split("=")[0].strip() for l in t.splitlines() if "=" in l and not l.lstrip().startswith("#")}
+        extra = keys(old_block) - keys(block)
+        if extra and not force:
+            print(f"{path}: keys {sorted(extra)} in the derived block were not written by this script; "
+                  "file left as is (move them out of the block, or --force)", file=sys.stderr)
+            return
         new = pre + block + post
     else:
         new = text.rstrip("\n") + "\n\n" + block
@@ -195,6 +204,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--locale-dir", default="/usr/share/locale")
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--force", action="store_true", help="overwrite derived blocks that hold other keys")
     a = ap.parse_args()
     en_sw = stopwords("en")
     results = {}
@@ -210,7 +220,7 @@ def main():
         else:
             results[lang] = measure(lang, pairs, en_sw)
             lines = tables(lang, results[lang]) or ["# Measured close to English: defaults kept."]
-        write(lang, lines, a.dry_run)
+        write(lang, lines, a.dry_run, a.force)
         print(lang, json.dumps(results[lang]))
     if not a.dry_run:
         with open(os.path.join(HERE, "derived.json"), "w") as f:
