@@ -32,6 +32,7 @@ import os
 import pkgutil
 import pydoc
 import random
+import re
 import resource
 import shutil
 import subprocess
@@ -40,6 +41,15 @@ import time
 
 BOILER = ("Subscribe to our newsletter for weekly updates on new releases, security fixes and "
           "community events. Unsubscribe at any time from the link in every message.")
+
+
+def scrub(text):
+    """Removes what depends on the running process: object addresses (`<f at 0x7f...>`,
+    `handle 7f...`) and the environment some modules render as a default argument
+    (`environ=environ({...})` in cgi), so that the corpus is the same on every run and carries
+    nothing of the machine."""
+    text = re.sub(r"environ\(\{[^\n]*", "environ(...)", text)
+    return re.sub(r"( at 0x| handle )[0-9a-f]+", "", text)
 
 
 def stdlib_texts():
@@ -60,7 +70,7 @@ def stdlib_texts():
                 text = pydoc.render_doc(mod, renderer=pydoc.plaintext)
         except BaseException:  # noqa: BLE001 -- some modules fail to import; skip them
             continue
-        out.append(text)
+        out.append(scrub(text))
     return out
 
 
