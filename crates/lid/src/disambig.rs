@@ -13,6 +13,32 @@
 
 use crate::script::{dominant_script, Script};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a (64-bit) for the word tables: short keys, no untrusted-key concerns (the keys are our
+/// own data; lookups only read), several times faster than the default SipHash here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type WordMap = HashMap<Box<str>, Vec<(u8, f32)>, BuildHasherDefault<Fnv>>;
 
 /// The embedded group definitions and hand-written markers.
 pub static MARKERS_TSV: &str = include_str!("../../../languages/lid/disambig/markers.tsv");
@@ -88,7 +114,7 @@ struct Group {
     scripts: Vec<Vec<Script>>,
     extra: Vec<String>,
     /// word -> (member, weight)
-    words: HashMap<Box<str>, Vec<(u8, f32)>>,
+    words: WordMap,
     suffixes: Vec<(String, usize, u8, f32)>,
     infixes: Vec<(String, u8, f32)>,
     chars: Vec<(char, u8, f32)>,
@@ -96,11 +122,12 @@ struct Group {
     labels: Vec<(String, u8)>,
 }
 
-/// A `force` line: the language, the strings only it writes, and the minimum share of words.
+/// A `force` line: the language, the letters only it writes (lowercase), and the minimum share
+/// of words.
 #[derive(Debug)]
 struct Force {
     lang: String,
-    subs: Vec<String>,
+    letters: Vec<char>,
     share: f32,
 }
 
@@ -239,12 +266,20 @@ impl Disambiguator {
                 .ok_or("missing share")?
                 .parse::<f32>()
                 .map_err(|e| format!("share: {e}"))?;
-            if subs.is_empty() || !(0.0..=1.0).contains(&share) {
+            let mut letters = Vec::new();
+            for x in &subs {
+                let mut cs = x.chars();
+                match (cs.next(), cs.next()) {
+                    (Some(c), None) if !c.is_ascii() && c.is_alphabetic() => letters.push(c),
+                    _ => return Err(format!("force letters are single non-ASCII letters: {x:?}")),
+                }
+            }
+            if letters.is_empty() || !(0.0..=1.0).contains(&share) {
                 return Err(format!("bad force line: {line:?}"));
             }
             self.forces.push(Force {
                 lang: name.to_string(),
-                subs,
+                letters,
                 share,
             });
             return Ok(());
@@ -318,6 +353,9 @@ impl Disambiguator {
                 let (Some(c), None) = (cs.next(), cs.next()) else {
                     return Err(format!("not one character: {line:?}"));
                 };
+                if c.is_ascii() {
+                    return Err(format!("letter markers are non-ASCII: {line:?}"));
+                }
                 let w = weight(f.get(4))?;
                 self.groups[g].chars.push((c, m, w));
             }
@@ -429,32 +467,37 @@ impl Disambiguator {
     /// The first `force` line whose strings occur in at least one word and at least its share
     /// of the words of `text`.
     fn forced(&self, text: &str) -> Option<&Force> {
-        if self.forces.is_empty() {
-            return None;
+        if self.forces.is_empty() || text.is_ascii() {
+            return None; // every `force` letter is non-ASCII (checked at load)
         }
         let mut words = 0usize;
         let mut hits = vec![0usize; self.forces.len()];
-        let mut word = String::new();
-        let mut count = |word: &mut String| {
-            if word.is_empty() {
-                return;
+        let mut hit_in_word = vec![false; self.forces.len()];
+        let mut in_word = false;
+        let mut end_word = |hit_in_word: &mut [bool], words: &mut usize| {
+            *words += 1;
+            for (h, w) in hits.iter_mut().zip(hit_in_word.iter_mut()) {
+                *h += usize::from(*w);
+                *w = false;
             }
-            words += 1;
-            for (f, h) in self.forces.iter().zip(hits.iter_mut()) {
-                if f.subs.iter().any(|s| word.contains(s.as_str())) {
-                    *h += 1;
-                }
-            }
-            word.clear();
         };
         for c in text.chars() {
             if c.is_alphabetic() {
-                word.extend(c.to_lowercase());
-            } else {
-                count(&mut word);
+                in_word = true;
+                if !c.is_ascii() {
+                    let lc = c.to_lowercase().next().unwrap_or(c);
+                    for (f, w) in self.forces.iter().zip(hit_in_word.iter_mut()) {
+                        *w |= f.letters.contains(&lc);
+                    }
+                }
+            } else if in_word {
+                in_word = false;
+                end_word(&mut hit_in_word, &mut words);
             }
         }
-        count(&mut word);
+        if in_word {
+            end_word(&mut hit_in_word, &mut words);
+        }
         self.forces
             .iter()
             .zip(&hits)
@@ -466,8 +509,16 @@ impl Disambiguator {
     fn evidence(&self, g: &Group, text: &str, score: &mut [f32]) {
         if !g.chars.is_empty() {
             for c in text.chars() {
+                if c.is_ascii() {
+                    continue; // every letter marker is non-ASCII
+                }
+                let mut lower = c.to_lowercase();
+                let lc = match (lower.next(), lower.next()) {
+                    (Some(l), None) => l,
+                    _ => c,
+                };
                 for &(mc, m, w) in &g.chars {
-                    if c == mc || c.to_lowercase().eq(std::iter::once(mc)) {
+                    if c == mc || lc == mc {
                         score[m as usize] += w;
                     }
                 }
@@ -485,8 +536,12 @@ impl Disambiguator {
             }
             if !g.suffixes.is_empty() {
                 let len = word.chars().count();
+                let last = word.as_bytes().last().copied();
                 for (suf, min, m, w) in &g.suffixes {
-                    if len >= *min && word.ends_with(suf.as_str()) {
+                    if len >= *min
+                        && suf.as_bytes().last().copied() == last
+                        && word.ends_with(suf.as_str())
+                    {
                         score[*m as usize] += w;
                     }
                 }
@@ -499,7 +554,13 @@ impl Disambiguator {
             word.clear();
         };
         for c in text.chars() {
-            if c.is_alphabetic() {
+            if c.is_ascii() {
+                if c.is_ascii_alphabetic() {
+                    word.push(c.to_ascii_lowercase());
+                } else {
+                    flush(&mut word);
+                }
+            } else if c.is_alphabetic() {
                 word.extend(c.to_lowercase());
             } else if c == '·' && word.ends_with('l') {
                 word.push(c);
