@@ -10,7 +10,7 @@ are names and acronyms). Stopwords of languages/stopwords/<iso>.txt (stopwords-i
 no other member's dictionary or stopword list has are added first, with weight 2.
 
 Sources (Debian 12 "bookworm" packages, fetched with `apt-get download`, unpacked with
-`dpkg-deb -x`, never installed): hunspell-{hr,sr,bs,no,da,gl,pt-pt,pt-br,es,ca,oc,cs,sk}
+`dpkg-deb -x`, never installed): hunspell-{no,da,gl,pt-pt,pt-br,es,ca,oc,cs,sk}
 and hunspell-tools (its `unmunch` expands a dictionary's affixes into full forms). Where
 unmunch crashes (sr_Latn_RS) or explodes (ca: 181 M forms, pt_BR: 83 M, gl: > 5 GB) the
 dictionary's own entries (stems) are used instead, and then for EVERY member of that group:
