@@ -20,7 +20,31 @@ pub enum Tokenizer {
 
 impl Tokenizer {
     /// Splits `text` (in language `lang`) into `out` (cleared first).
+    ///
+    /// The quality steps of a chain split the same text one after the other (repetition, then
+    /// Gopher quality, then FineWeb when C4 left the text as it was): the last split of each
+    /// thread is kept as word offsets, keyed by the text's length and xxh3 hash, the language
+    /// and the tokenizer, and reused when they match (a false hit needs a 64-bit collision).
     pub fn split_into<'a>(self, text: &'a str, lang: &str, out: &mut Vec<&'a str>) {
+        let key = SplitKey {
+            hash: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
+            len: text.len(),
+            tokenizer: self,
+        };
+        let hit = LAST_SPLIT.with(|c| {
+            let c = c.borrow();
+            if c.key != Some(key) || c.lang != lang {
+                return false;
+            }
+            out.clear();
+            // Offsets were taken from a text with the same bytes: slicing cannot fail, but stay
+            // safe rather than trust it.
+            out.extend(c.spans.iter().filter_map(|&(s, e)| text.get(s..e)));
+            out.len() == c.spans.len()
+        });
+        if hit {
+            return;
+        }
         match self {
             Tokenizer::Garbell => {
                 out.clear();
@@ -28,7 +52,44 @@ impl Tokenizer {
             }
             Tokenizer::Datatrove => datatrove_words_into(text, out),
         }
+        LAST_SPLIT.with(|c| {
+            let mut c = c.borrow_mut();
+            c.key = None;
+            c.spans.clear();
+            let base = text.as_ptr() as usize;
+            for w in out.iter() {
+                let start = (w.as_ptr() as usize).wrapping_sub(base);
+                if start > text.len() || start + w.len() > text.len() {
+                    // A word that is not a slice of `text`: do not cache this split.
+                    c.spans.clear();
+                    return;
+                }
+                c.spans.push((start, start + w.len()));
+            }
+            c.key = Some(key);
+            c.lang.clear();
+            c.lang.push_str(lang);
+        });
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct SplitKey {
+    hash: u64,
+    len: usize,
+    tokenizer: Tokenizer,
+}
+
+/// The last word split of this thread (see [`Tokenizer::split_into`]).
+#[derive(Default)]
+struct LastSplit {
+    key: Option<SplitKey>,
+    lang: String,
+    spans: Vec<(usize, usize)>,
+}
+
+thread_local! {
+    static LAST_SPLIT: std::cell::RefCell<LastSplit> = std::cell::RefCell::new(LastSplit::default());
 }
 
 /// A configuration error: a parameter out of its range.
@@ -253,5 +314,43 @@ mod charset_tests {
                 assert_eq!(set.contains(c), s.contains(c), "{c:?}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod split_cache_tests {
+    use super::Tokenizer;
+
+    #[test]
+    fn reuse_only_for_the_same_text_language_and_tokenizer() {
+        let a = String::from("L'home va dir: hola, món!");
+        let mut w1 = Vec::new();
+        Tokenizer::Garbell.split_into(&a, "ca", &mut w1);
+        let mut w2 = Vec::new();
+        Tokenizer::Garbell.split_into(&a, "ca", &mut w2);
+        assert_eq!(w1, w2);
+        // Same bytes elsewhere in memory: same words, sliced from the new text.
+        let b = a.clone();
+        let mut w3 = Vec::new();
+        Tokenizer::Garbell.split_into(&b, "ca", &mut w3);
+        assert_eq!(w1, w3);
+        assert!(w3
+            .iter()
+            .all(|w| b.as_bytes().as_ptr_range().contains(&w.as_ptr())));
+        // Another language splits elisions differently: no reuse.
+        let mut w4 = Vec::new();
+        Tokenizer::Garbell.split_into(&a, "en", &mut w4);
+        let mut fresh = Vec::new();
+        fresh.extend(garbell_text::words::Words::for_lang(&a, "en"));
+        assert_eq!(w4, fresh);
+        // Another tokenizer: its own words (punctuation tokens count).
+        let mut w5 = Vec::new();
+        Tokenizer::Datatrove.split_into(&a, "ca", &mut w5);
+        assert!(w5.len() > w1.len(), "{w5:?} vs {w1:?}");
+        // Another text of the same length.
+        let c = String::from("L'home va dir: adeu, món!");
+        let mut w6 = Vec::new();
+        Tokenizer::Garbell.split_into(&c, "ca", &mut w6);
+        assert!(w6.contains(&"adeu"));
     }
 }
