@@ -121,7 +121,10 @@ fn bosnian_collects_ijekavian_and_shared_lexicon() {
     // ijekavian (vrijednost, primjer) + the Serbian/Bosnian lexicon (izaberite, sistem,
     // podešavanja): Bosnian, reported as `other`.
     let bs = "Ova vrijednost određuje sistem štampe. Na primjer, izaberite podešavanja sistema.";
-    assert_eq!(refine(bs, &[("hr", 0.5), ("sr", 0.3), ("bs", 0.1)]), "other");
+    assert_eq!(
+        refine(bs, &[("hr", 0.5), ("sr", 0.3), ("bs", 0.1)]),
+        "other"
+    );
     // ijekavian with the Croatian lexicon stays Croatian.
     let hr = "Ova vrijednost određuje sustav ispisa. Na primjer, odaberite postavke sustava.";
     assert_eq!(refine(hr, &[("sr", 0.5), ("hr", 0.3)]), "hr");
