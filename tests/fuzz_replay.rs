@@ -48,3 +48,104 @@ fn every_target_binary_uses_the_shared_body() {
         );
     }
 }
+
+/// A small deterministic xorshift generator (no dependency, same sequence everywhere).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+/// One to four libFuzzer-style mutations of `seed`: bit flips, interesting bytes, truncation,
+/// duplicated or deleted ranges, a splice from `other`.
+fn mutate(rng: &mut Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
+    let mut d = seed.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let len = d.len();
+        match rng.below(7) {
+            0 if len > 0 => {
+                let i = rng.below(len);
+                d[i] ^= 1 << rng.below(8);
+            }
+            1 if len > 0 => {
+                let i = rng.below(len);
+                d[i] = [0u8, 0xff, 0x7f, 0x80, b'<', b'"', b'\n', b'{'][rng.below(8)];
+            }
+            2 => d.truncate(rng.below(len + 1)),
+            3 if len > 0 => {
+                let a = rng.below(len);
+                let b = (a + 1 + rng.below(64)).min(len);
+                let chunk = d[a..b].to_vec();
+                let at = rng.below(len + 1);
+                d.splice(at..at, chunk);
+            }
+            4 if len > 0 => {
+                let a = rng.below(len);
+                let b = (a + 1 + rng.below(64)).min(len);
+                d.drain(a..b);
+            }
+            5 if !other.is_empty() => {
+                let a = rng.below(other.len());
+                let b = (a + 1 + rng.below(256)).min(other.len());
+                let at = rng.below(len + 1);
+                d.splice(at..at, other[a..b].iter().copied());
+            }
+            _ => {
+                let at = rng.below(len + 1);
+                let n = rng.below(16);
+                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                d.splice(at..at, bytes);
+            }
+        }
+    }
+    d
+}
+
+/// A fuzz smoke run CI can afford without cargo-fuzz: a fixed number of deterministic mutations
+/// of every seed through every target (the same seed of the generator each time, so a failure
+/// reproduces; the failing input is written next to the message). libFuzzer runs
+/// (`tests/fuzz/smoke.sh`, `RUNS.md`) go much further.
+#[test]
+fn mutated_seeds_run_without_panics() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz");
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut total = 0;
+    for (name, body) in fuzz::TARGETS {
+        let seeds: Vec<Vec<u8>> = inputs(&root.join("corpus").join(name))
+            .iter()
+            .map(|f| std::fs::read(f).expect("read seed"))
+            .collect();
+        // Readers of whole files are slower per input than the string converters.
+        let per_target = match *name {
+            "html_to_text" | "wikitext" | "config" => 3000,
+            _ => 600,
+        };
+        for i in 0..per_target {
+            let seed = &seeds[i % seeds.len()];
+            let other = &seeds[rng.below(seeds.len())];
+            let data = mutate(&mut rng, seed, other);
+            if std::panic::catch_unwind(|| body(&data)).is_err() {
+                let keep = std::env::temp_dir().join(format!("garbell-fuzz-smoke-{name}-{i}"));
+                let _ = std::fs::write(&keep, &data);
+                panic!(
+                    "fuzz target {name} panicked on mutation {i}; input saved to {}",
+                    keep.display()
+                );
+            }
+            total += 1;
+        }
+    }
+    println!("{total} mutated inputs");
+}

@@ -180,7 +180,9 @@ pub(crate) fn load_languages(dir: Option<&std::path::Path>) -> Result<garbell_co
 /// A chain from a file path, or an embedded chain by name. Returns (name for messages, chain).
 pub(crate) fn load_chain(spec: &str) -> Result<(String, garbell_config::ChainConfig)> {
     let path = std::path::Path::new(spec);
-    if path.exists() {
+    // A file of that name wins; a directory does not hide an embedded chain (`--chain web`
+    // in a folder that has a `web/` subfolder).
+    if path.is_file() || (path.exists() && garbell_config::ChainConfig::embedded(spec).is_none()) {
         return Ok((spec.to_string(), garbell_config::ChainConfig::load(path)?));
     }
     match garbell_config::ChainConfig::embedded(spec) {

@@ -13,8 +13,11 @@ use garbell_io::{open_source, SourceConfig, SourceFormat};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+/// A fuzz target's body.
+pub type Body = fn(&[u8]);
+
 /// The fuzz targets, by name: the names of `Cargo.toml`'s `[[bin]]`s and `corpus/` folders.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Body)] = &[
     ("warc", warc),
     ("jsonl", jsonl),
     ("parquet", parquet),
