@@ -300,7 +300,11 @@ fn disk_full_is_a_clear_error_and_publishes_no_partial_shard() {
     );
     // A failed first run removes the directories it created while they are empty; what is
     // left (shards published before the disk filled) is whole.
-    let left = if out.exists() { list_files(&out) } else { Vec::new() };
+    let left = if out.exists() {
+        list_files(&out)
+    } else {
+        Vec::new()
+    };
     for f in left {
         assert!(!f.contains(".tmp-"), "temporary file left: {f}");
         if f.ends_with(".parquet") {

@@ -512,7 +512,10 @@ fn readme_source_commands_run() {
             .map(|i| std::path::PathBuf::from(&args[i + 1]))
             .expect("-o");
         let s = read_json(&out.join("stats.json"));
-        assert!(s["written"].as_u64() > Some(0), "{cmd}: nothing written: {s}");
+        assert!(
+            s["written"].as_u64() > Some(0),
+            "{cmd}: nothing written: {s}"
+        );
         ran += 1;
     }
     assert_eq!(ran, 7, "commands found in the README block");
