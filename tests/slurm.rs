@@ -1,7 +1,8 @@
 //! Cluster runs against a real single-node Slurm started by `tests/slurm/start-slurm.sh`
 //! (Debian's slurm-wlm and munge, loopback only) and stopped at the end:
 //!
-//! 1. a pipeline submitted as a 4-task job array + merge (with dedup) + balance gives outputs
+//! 1. a pipeline submitted as a 4-task job array + the dedup stages (signatures, buckets and
+//!    filter as 2-task arrays, cluster as one job) + merge + balance gives outputs
 //!    byte-identical to the same commands run locally;
 //! 2. a failing array task: the dependent stages do not run, `status` names the task and its log,
 //!    and resubmitting reruns only that task and completes the pipeline.
@@ -74,7 +75,7 @@ fn pipeline(dir: &Path, inputs: &Path, out: &Path) -> PathBuf {
     std::fs::write(
         &p,
         format!(
-            "name = \"t\"\noutput = {out:?}\n[run]\nchain = \"quickstart\"\ninputs = [{inputs:?}]\ntasks = 4\nmem = \"512M\"\n[merge]\nmem = \"512M\"\n[balance]\nmix = {mix:?}\nmem = \"512M\"\n",
+            "name = \"t\"\noutput = {out:?}\n[run]\nchain = \"quickstart\"\ninputs = [{inputs:?}]\ntasks = 4\nmem = \"512M\"\n[merge]\nmem = \"512M\"\n[dedup]\ntasks = 2\nmem = \"512M\"\n[balance]\nmix = {mix:?}\nmem = \"512M\"\n",
             out = out.display().to_string(),
             inputs = inputs.display().to_string(),
             mix = mix.display().to_string()
@@ -180,6 +181,27 @@ fn slurm_pipeline_matches_local_run_and_resubmits_only_failed_tasks() {
     for st in s.as_array().expect("stages") {
         assert_eq!(st["done"], st["tasks"], "{s}");
     }
+    // The dedup ran as its own stages: four jobs, the arrays with two tasks each.
+    let jobs = read_json(&out.join("slurm/jobs.json"));
+    let dedup = jobs["submissions"][0]["dedup"]
+        .as_array()
+        .expect("dedup jobs");
+    assert_eq!(dedup.len(), 4, "{jobs}");
+    let logs = list_files(&out.join("slurm/logs"));
+    for stage in ["signatures", "buckets", "filter"] {
+        for task in 0..2 {
+            let suffix = format!("_{task}.out");
+            assert!(
+                logs.iter()
+                    .any(|l| l.starts_with(&format!("dedup-{stage}-")) && l.ends_with(&suffix)),
+                "no log of dedup {stage} task {task}: {logs:?}"
+            );
+        }
+    }
+    assert!(
+        logs.iter().any(|l| l.starts_with("dedup-cluster-")),
+        "{logs:?}"
+    );
     compare_with_local(&inputs, &out);
 
     // 2. One task fails: input 2 (task 2 of 4) is a dangling link at first.

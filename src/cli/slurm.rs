@@ -2,7 +2,11 @@
 //!
 //! Stages: `run` (one job array; task k runs `garbell run --task-index k --task-count N`), then
 //! `merge` (one job, `afterok` on every run task: statistics, manifest and the chain's dedup),
-//! then `balance` (one job, `afterok` on the merge) when the pipeline has one. Completion is read
+//! then `balance` (one job, `afterok` on the merge) when the pipeline has one. With a `[dedup]`
+//! table (and a chain with `[dedup]`), the dedup runs as its own stages between run and merge:
+//! `dedup signatures` (array), `dedup buckets` (array), `dedup cluster` (one job), `dedup
+//! filter` (array), each `afterok` on the previous one; the merge then only writes statistics
+//! and the manifest. Completion is read
 //! from the run directory (completion markers, manifests), never from the scheduler, so
 //! `submit` on an existing run directory submits only what is not complete.
 
@@ -50,6 +54,9 @@ struct Submission {
     run: Vec<ArrayJob>,
     merge: Option<String>,
     balance: Option<String>,
+    /// The dedup stages' jobs, in order (signatures, buckets, cluster, filter).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dedup: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -184,6 +191,45 @@ fn scripts(plan: &Plan, garbell: &Path) -> BTreeMap<&'static str, String> {
         inputs.join(" ")
     );
     m.insert("merge", merge);
+    if let Some(d) = p.dedup.as_ref().filter(|_| chain_has_dedup(p)) {
+        let mut dd = format!(
+            "{} dedup STAGE --chain {} -o {} -j \"${{SLURM_CPUS_PER_TASK:-1}}\"",
+            quote(&garbell.display().to_string()),
+            quote(&p.run.chain),
+            quote(&out)
+        );
+        if !p.run.languages.is_empty() {
+            let _ = write!(dd, " --languages {}", quote(&p.run.languages));
+        }
+        for (key, stage, array) in [
+            ("dedup-signatures", "signatures", true),
+            ("dedup-buckets", "buckets", true),
+            ("dedup-cluster", "cluster", false),
+            ("dedup-filter", "filter", true),
+        ] {
+            let log = if array {
+                format!("{logs}/{key}-%A_%a.out")
+            } else {
+                format!("{logs}/{key}-%j.out")
+            };
+            let mut sc = header(&format!("garbell-{}-{key}", p.name), &log, &d.resources);
+            let slice = if array {
+                format!(
+                    " --task-index \"$SLURM_ARRAY_TASK_ID\" --task-count {}",
+                    d.tasks
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                sc,
+                "exec {}{slice} {}",
+                dd.replace("STAGE", stage),
+                inputs.join(" ")
+            );
+            m.insert(key, sc);
+        }
+    }
     if let Some(b) = &p.balance {
         let mut bal = header(
             &format!("garbell-{}-balance", p.name),
@@ -316,7 +362,7 @@ fn submit(pipeline: &Path, dry_run: bool, garbell: Option<PathBuf>) -> Result<i3
     if !dry_run {
         let q = queued();
         for s in &jobs.submissions {
-            for id in s.merge.iter().chain(s.balance.iter()) {
+            for id in s.dedup.iter().chain(s.merge.iter()).chain(s.balance.iter()) {
                 if q.get(id).is_some_and(|st| st == "PENDING") {
                     let _ = Command::new("scancel").arg(id).status();
                 }
@@ -373,8 +419,38 @@ fn submit(pipeline: &Path, dry_run: bool, garbell: Option<PathBuf>) -> Result<i3
             ]
         }
     };
-    let run_ids: Vec<String> = sub.run.iter().map(|j| j.job.clone()).collect();
+    let mut run_ids: Vec<String> = sub.run.iter().map(|j| j.job.clone()).collect();
     let mut merge_ids = vec![];
+    if scripts.contains_key("dedup-signatures") && (!plan.merge_done() || !run_ids.is_empty()) {
+        let tasks = plan.p.dedup.as_ref().map_or(1, |d| d.tasks);
+        anyhow::ensure!(
+            tasks <= chunk,
+            "dedup.tasks = {tasks} is larger than the cluster's MaxArraySize - 1 ({chunk})"
+        );
+        // Each stage skips the units an earlier submission completed, so the chain is always
+        // submitted whole after the run stage.
+        for key in [
+            "dedup-signatures",
+            "dedup-buckets",
+            "dedup-cluster",
+            "dedup-filter",
+        ] {
+            let mut a = deps(&run_ids);
+            if key != "dedup-cluster" {
+                a.push(format!("--array=0-{}", tasks - 1));
+            }
+            a.extend([
+                format!("--chdir={cwd}"),
+                slurm_dir
+                    .join(format!("{key}.sbatch"))
+                    .display()
+                    .to_string(),
+            ]);
+            let id = sbatch(&a, dry_run)?;
+            sub.dedup.push(id.clone());
+            run_ids = vec![id];
+        }
+    }
     if !plan.merge_done() || !run_ids.is_empty() {
         let mut a = deps(&run_ids);
         a.extend([
@@ -393,7 +469,8 @@ fn submit(pipeline: &Path, dry_run: bool, garbell: Option<PathBuf>) -> Result<i3
         ]);
         sub.balance = Some(sbatch(&a, dry_run)?);
     }
-    let nothing = sub.run.is_empty() && sub.merge.is_none() && sub.balance.is_none();
+    let nothing =
+        sub.run.is_empty() && sub.dedup.is_empty() && sub.merge.is_none() && sub.balance.is_none();
     eprintln!(
         "garbell: {} of {} run tasks submitted{}{}{}",
         todo.len(),
@@ -527,6 +604,31 @@ fn status(pipeline: &Path, json: bool) -> Result<i32> {
             "balance",
             merge_failed,
         ));
+    }
+    if plan.p.dedup.is_some() {
+        // The dedup stages' jobs of the latest submission that has them, still in the queue
+        // (array tasks count once per job). Listed last so that earlier rows keep their place.
+        let ids: Vec<&String> = last
+            .clone()
+            .find(|s| !s.dedup.is_empty())
+            .map(|s| s.dedup.iter().collect())
+            .unwrap_or_default();
+        let queued = ids
+            .iter()
+            .filter(|id| {
+                q.keys()
+                    .any(|k| k == **id || k.starts_with(&format!("{id}_")))
+            })
+            .count();
+        // Done: counted as a whole, once the merge after it has written the manifest.
+        stages.push(StageStatus {
+            stage: "dedup",
+            tasks: 4,
+            done: usize::from(plan.merge_done()) * 4,
+            queued,
+            blocked: false,
+            failed: vec![],
+        });
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&stages)?);

@@ -24,7 +24,7 @@ pub use chain::{
     InvalidUtf8Policy, LidMode, NormalizeConfig, SerboCroatian, StepConfig,
 };
 pub use languages::{LanguageProfile, Languages, LidProfile};
-pub use pipeline::{BalanceStage, PipelineConfig, Resources, RunStage};
+pub use pipeline::{BalanceStage, DedupStage, PipelineConfig, Resources, RunStage};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));

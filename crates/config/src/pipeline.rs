@@ -32,6 +32,22 @@ pub struct PipelineConfig {
     pub merge: Resources,
     /// The balance stage, when present.
     pub balance: Option<BalanceStage>,
+    /// When present (and the chain has a `[dedup]` table), the dedup runs as its own stages
+    /// between the run and the merge — signatures (array), buckets (array), cluster (one
+    /// job), filter (array) — instead of inside the merge job.
+    #[serde(default)]
+    pub dedup: Option<DedupStage>,
+}
+
+/// The dedup stages of a pipeline (see `garbell dedup`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DedupStage {
+    /// Array size of the per-shard (signatures, filter) and per-band (buckets) stages.
+    pub tasks: usize,
+    /// Resources of each task (and of the cluster job).
+    #[serde(flatten)]
+    pub resources: Resources,
 }
 
 /// Scheduler resources of one stage's jobs.
@@ -117,6 +133,9 @@ impl PipelineConfig {
         }
         if p.output.is_empty() {
             return invalid("output is empty".into());
+        }
+        if p.dedup.as_ref().is_some_and(|d| d.tasks == 0) {
+            return invalid("dedup.tasks must be at least 1".into());
         }
         Ok(p)
     }
