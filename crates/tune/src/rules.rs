@@ -324,6 +324,9 @@ pub struct Rules {
     chain: ChainConfig,
     langs: Languages,
     rules: Vec<Rule>,
+    /// Per language whose profile has `[quality.<step>]` tables: the chain's rules with those
+    /// values (then the overrides), as the pipeline routes documents by `lang`.
+    by_lang: std::collections::BTreeMap<String, Vec<Rule>>,
 }
 
 impl std::fmt::Debug for Rules {
@@ -415,16 +418,44 @@ impl Rules {
         langs: &Languages,
         overrides: &Overrides,
     ) -> Result<Rules, Error> {
-        let chain = overrides.apply(chain)?;
+        let original = chain;
+        let chain = overrides.apply(original)?;
         let rules = chain
             .steps
             .iter()
             .map(|s| build_rule(s, langs))
             .collect::<Result<_, _>>()?;
+        // Precedence as in a run: chain < `[quality.<step>]` of the language < tune overrides.
+        let mut by_lang = std::collections::BTreeMap::new();
+        for p in langs.iter() {
+            let mut lc = original.clone();
+            let mut changed = false;
+            for step in lc.steps.iter_mut() {
+                if let Some(table) = p.quality.get(step.name()) {
+                    *step = garbell_config::apply_overrides(&*step, table).map_err(|m| {
+                        Error::Format {
+                            path: format!("languages/{}.toml", p.code).into(),
+                            message: format!("[quality.{}]: {m}", step.name()),
+                        }
+                    })?;
+                    changed = true;
+                }
+            }
+            if changed {
+                let lc = overrides.apply(&lc)?;
+                let r = lc
+                    .steps
+                    .iter()
+                    .map(|s| build_rule(s, langs))
+                    .collect::<Result<Vec<_>, _>>()?;
+                by_lang.insert(p.code.clone(), r);
+            }
+        }
         Ok(Rules {
             chain,
             langs: langs.clone(),
             rules,
+            by_lang,
         })
     }
 
@@ -517,13 +548,33 @@ impl Rules {
     ) -> Vec<u16> {
         let n = table.len();
         let mut out = vec![KEPT; n];
+        let alive_ok = |r: usize| alive.is_none_or(|a| a[r] == KEPT);
+        // Rows of languages with their own parameters go through their variant of the step.
+        let default_rows = |r: usize| alive_ok(r) && !self.by_lang.contains_key(table.lang(r));
+        self.rule_codes(&self.rules[i], i, table, reasons, &default_rows, &mut out);
+        for (lang, rules) in &self.by_lang {
+            let rows = |r: usize| alive_ok(r) && table.lang(r) == lang;
+            self.rule_codes(&rules[i], i, table, reasons, &rows, &mut out);
+        }
+        out
+    }
+
+    /// Codes of `rule` (step `i`) for the rows `live` selects, into `out`.
+    fn rule_codes(
+        &self,
+        rule: &Rule,
+        i: usize,
+        table: &SignalTable,
+        reasons: &mut Vec<(usize, String)>,
+        live: &dyn Fn(usize) -> bool,
+        out: &mut [u16],
+    ) {
         let mut codes = Codes { step: i, reasons };
-        let live = |r: usize| alive.is_none_or(|a| a[r] == KEPT);
         let cols = |names: &[&'static str]| -> Vec<(&'static str, Option<&Column>)> {
             names.iter().map(|&k| (k, table.column(k))).collect()
         };
         let mut doc = Document::new("tune", "x", "tune", Origin::new("tune", 0, 0));
-        match &self.rules[i] {
+        match rule {
             Rule::Pass => {}
             Rule::Language(step) => {
                 for (r, o) in out.iter_mut().enumerate().filter(|(r, _)| live(*r)) {
@@ -582,7 +633,6 @@ impl Rules {
                 }
             }
         }
-        out
     }
 
     /// Where these decisions can differ from a normal run of the chain (printed by

@@ -130,9 +130,15 @@ fn overrides_and_sweeps_change_counts_as_expected() {
         .collect();
     assert!(kept.windows(2).all(|w| w[0] >= w[1]), "{kept:?}");
     assert!(kept[0] > kept[kept.len() - 1], "{kept:?}");
+    // (Languages with their own min_doc_words in their profile are overridden by the sweep,
+    // as by `--set`: the sweep point equals the evaluation with that override.)
     let at50 = Sweep::parse("filter_gopher_quality.min_doc_words=50..50:1").expect("sweep");
     let e = base.sweep(&table, &at50).expect("sweep");
-    assert_eq!(Summary::new(&table, &e[0]), base_sum);
+    let set50 = Overrides::parse(&["filter_gopher_quality.min_doc_words=50".into()]).expect("p");
+    let plain50 = Rules::build(&chain, &langs, &set50)
+        .expect("rules")
+        .evaluate(&table);
+    assert_eq!(Summary::new(&table, &e[0]), Summary::new(&table, &plain50));
 
     // The LID threshold is tunable too.
     let lid = Overrides::parse(&["filter_language.threshold=1.0".into()]).expect("parse");
@@ -147,7 +153,12 @@ fn overrides_and_sweeps_change_counts_as_expected() {
 
 #[test]
 fn writing_a_profile_keeps_comments_and_replaces_only_its_provenance() {
-    let original = include_str!("../../../languages/ca.toml");
+    let shipped = include_str!("../../../languages/ca.toml");
+    // The profile without its derived thresholds block (checked separately below).
+    let original = match shipped.find("# BEGIN derived quality thresholds") {
+        Some(i) => &shipped[..i],
+        None => shipped,
+    };
     let o = Overrides::parse(&[
         "filter_gopher_quality.min_doc_words=30".into(),
         "filter_fineweb_quality.line_punct_thr=0.05".into(),
@@ -198,6 +209,25 @@ fn writing_a_profile_keeps_comments_and_replaces_only_its_provenance() {
         "x"
     )
     .is_err());
+
+    // On the shipped profile, a tuned value replaces the derived one inside the derived table
+    // and the derivation's comment stays above it.
+    if shipped.len() > original.len() {
+        let t = profile::set_quality(shipped, &o, "tuned").expect("write");
+        assert!(
+            t.contains("# garbell tune: tuned\nmin_doc_words = 30\n"),
+            "{t}"
+        );
+        assert_eq!(
+            t.matches("[quality.filter_gopher_quality]").count(),
+            1,
+            "{t}"
+        );
+        assert!(!t.contains("min_doc_words = 61"), "{t}");
+        for line in shipped.lines().filter(|l| l.starts_with('#')) {
+            assert!(t.contains(line), "lost comment {line:?}");
+        }
+    }
 }
 
 #[test]
