@@ -135,42 +135,16 @@ pub fn run(
     // Directories this run creates: removed again if they are still empty when the job fails
     // (a failed first run leaves no empty output tree behind). Not for one task of an array:
     // its siblings may be about to write into the same directories.
-    let created: Vec<PathBuf> = [out, &shard_dir, &done_dir]
-        .into_iter()
-        .filter(|d| opts.slice.is_none() && !d.exists())
-        .map(|d| d.to_path_buf())
-        .collect();
+    let created = CreatedDirs(
+        [out, &shard_dir, &done_dir]
+            .into_iter()
+            .filter(|d| opts.slice.is_none() && !d.exists())
+            .map(|d| d.to_path_buf())
+            .collect(),
+    );
     for d in [out, &shard_dir, &done_dir] {
         std::fs::create_dir_all(d).map_err(|e| io_err(d, e))?;
     }
-    let result = run_in(
-        config, inputs, ctx, opts, chain, resolved, hash, &selected, merging, start,
-    );
-    if result.is_err() {
-        for d in created.iter().rev() {
-            let _ = std::fs::remove_dir(d);
-        }
-    }
-    result
-}
-
-/// The part of [`run`] after the output directories exist.
-#[allow(clippy::too_many_arguments)]
-fn run_in(
-    config: &ChainConfig,
-    inputs: &[PathBuf],
-    ctx: Context,
-    opts: &RunOptions,
-    chain: Chain,
-    resolved: serde_json::Value,
-    hash: String,
-    selected: &[usize],
-    merging: bool,
-    start: Instant,
-) -> Result<RunSummary, Error> {
-    let out = &opts.output;
-    let shard_dir = out.join("shards");
-    let done_dir = out.join("completions");
     // Only this task's own temporary files: other array tasks may be writing theirs right now.
     let ours = |name: &str| {
         let Some(rest) = name.strip_prefix(".part-") else {
@@ -266,7 +240,26 @@ fn run_in(
     if merging {
         write_outputs(opts, &summary, &manifest)?;
     }
+    created.keep();
     Ok(summary)
+}
+
+/// Output directories a run created: removed again on drop (those still empty) unless the run
+/// succeeded ([`CreatedDirs::keep`]), so a failed first run leaves no empty tree behind.
+struct CreatedDirs(Vec<PathBuf>);
+
+impl CreatedDirs {
+    fn keep(mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for CreatedDirs {
+    fn drop(&mut self) {
+        for d in self.0.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
 }
 
 /// The resolved configuration recorded in the manifest (chain and language profiles) and its
