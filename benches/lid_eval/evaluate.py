@@ -4,7 +4,8 @@
 Tools (each answer mapped to garbell's 35 codes, anything else -> "other"):
   garbell    `garbell lid FILE` (the binary; --garbell PATH), answers used as they are
              (lid.176 + the second stage); `garbell-restrict` with --restrict (allowed
-             label set), `garbell-lid176` with --first-stage-only (lid.176 alone)
+             label set), `garbell-lid176` with --first-stage-only (lid.176 alone),
+             `garbell-no-ngrams` with --no-ngrams (groups and markers, no n-gram profiles)
   fasttext   lid.176.ftz through the Python fastText bindings (fasttext-predict or
              fasttext-wheel), text with newlines replaced by spaces, top-1 label mapped
              through the `[lid] labels` of languages/<code>.toml (so __label__nb -> no is
@@ -44,6 +45,7 @@ import sys
 import tempfile
 import time
 import tomllib
+import zlib
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LANGS35 = ("bg ca cs cy da de el en es et eu fi fr ga gl hr hu it lt lv mt nl nn no oc "
@@ -188,7 +190,9 @@ TOOLS = {"garbell2": run_lid2,
          "garbell2-merge": lambda t, a: run_lid2(t, a, ("--sh", "merge")),
          "garbell": run_garbell,
          "garbell-restrict": lambda t, a: run_garbell(t, a, ("--restrict",)),
-         "garbell-lid176": lambda t, a: run_garbell(t, a, ("--first-stage-only",)), "fasttext": run_fasttext, "langid": run_langid,
+         "garbell-lid176": lambda t, a: run_garbell(t, a, ("--first-stage-only",)),
+         "garbell-no-ngrams": lambda t, a: run_garbell(t, a, ("--no-ngrams",)),
+         "fasttext": run_fasttext, "langid": run_langid,
          "pycld2": run_pycld2}
 
 
@@ -225,6 +229,12 @@ def score(gold_raw, preds, skip_empty=False):
             "per_language": per}
 
 
+def package_half(item) -> int:
+    """0 (dev) or 1 (test): the CRC-32 parity of the item's source package name."""
+    package = item["source"].split(":")[1].split("=")[0]
+    return zlib.crc32(package.encode()) % 2
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -240,6 +250,10 @@ def main():
                     help="leave languages with no items out of the macro-F1")
     ap.add_argument("--install", action="store_true",
                     help="pip install langid pycld2 fasttext-predict first")
+    ap.add_argument("--split", choices=["all", "dev", "test"], default="all",
+                    help="dev = items whose source package has an even CRC-32 (the half that "
+                         "garbell's parameters and markers were chosen on), test = the other "
+                         "half")
     args = ap.parse_args()
     if args.install:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "langid", "pycld2",
@@ -248,6 +262,8 @@ def main():
     report = {}
     for path in args.sets:
         items = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+        if args.split != "all":
+            items = [it for it in items if package_half(it) == (0 if args.split == "dev" else 1)]
         texts = [it["text"] for it in items]
         gold = [it["lang"] for it in items]
         name = os.path.basename(path)

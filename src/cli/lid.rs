@@ -24,6 +24,9 @@ pub struct LidArgs {
     /// Use lid.176 alone, without the second stage for confusable groups.
     #[arg(long)]
     first_stage_only: bool,
+    /// Second stage without the character n-gram profiles (groups and markers only).
+    #[arg(long, conflicts_with = "first_stage_only")]
+    no_ngrams: bool,
     /// Restrict prediction to the allowed label set (the labels the language profiles claim):
     /// never `other`, low scores for texts in other languages.
     #[arg(long)]
@@ -53,9 +56,8 @@ pub fn lid(a: LidArgs) -> Result<i32> {
     let stage2 = if a.first_stage_only {
         None
     } else {
-        Some(Arc::new(
-            garbell_lid::Disambiguator::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
-        ))
+        let d = garbell_lid::Disambiguator::embedded().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Some(Arc::new(if a.no_ngrams { d.without_ngrams() } else { d }))
     };
     let step = IdentifyLanguage::new(model, &langs, 0, stage2).restricted(a.restrict);
     let threads = a

@@ -217,6 +217,9 @@ pub struct IdentifyLanguageConfig {
     /// answer is the most probable configured language, never `other`; texts in other
     /// languages get low scores instead (docs/lid.md).
     pub restrict_labels: bool,
+    /// Second stage: rerank lid.176's uncertain answers (top probability < 0.9) with the
+    /// character n-gram profiles of `languages/lid/ngrams/` before the groups decide (docs/lid.md).
+    pub ngram_profiles: bool,
 }
 
 /// The `serbo_croatian` policy of `identify_language`.
@@ -243,6 +246,7 @@ impl Default for IdentifyLanguageConfig {
             multilingual_min_share: 0.2,
             serbo_croatian: SerboCroatian::Split,
             restrict_labels: false,
+            ngram_profiles: true,
         }
     }
 }

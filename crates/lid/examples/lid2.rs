@@ -25,11 +25,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(p) if p == "merge" => ShPolicy::Merge,
         _ => ShPolicy::Split,
     };
-    let path = args
-        .iter()
-        .find(|a| !a.starts_with("--") && !["split", "keep", "merge"].contains(&a.as_str()));
+    let path = args.iter().enumerate().find_map(|(i, a)| {
+        let after_flag = i > 0
+            && ["--sh", "--markers", "--ng-beta", "--ng-gate", "--ng-temp"]
+                .contains(&args[i - 1].as_str());
+        (!a.starts_with("--") && !after_flag).then_some(a)
+    });
     let model = Model::embedded_lid176()?;
-    let stage = Disambiguator::embedded()?.with_sh_policy(policy);
+    // `--markers PATH`: another markers file (with the embedded word lists), for experiments.
+    let markers = match args
+        .iter()
+        .position(|a| a == "--markers")
+        .and_then(|i| args.get(i + 1))
+    {
+        Some(p) => std::fs::read_to_string(p)?,
+        None => garbell_lid::MARKERS_TSV.to_string(),
+    };
+    let flag = |name: &str| -> Option<f32> {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+    };
+    let defaults = garbell_lid::RerankParams::default();
+    let params = garbell_lid::RerankParams {
+        beta: flag("--ng-beta").unwrap_or(defaults.beta),
+        gate: flag("--ng-gate").unwrap_or(defaults.gate),
+        temperature: flag("--ng-temp").unwrap_or(defaults.temperature),
+    };
+    let mut stage = Disambiguator::from_data(&markers, garbell_lid::WORDS_TSV)?
+        .with_sh_policy(policy)
+        .with_ngrams(garbell_lid::NgramProfiles::embedded()?, params);
+    if args.iter().any(|a| a == "--no-ngrams") {
+        stage = stage.without_ngrams();
+    }
     let lang_of: Vec<&str> = model
         .labels()
         .iter()

@@ -11,6 +11,7 @@
 //! hand-written function words), word endings and letters, all read from the data files in
 //! `languages/lid/disambig/` (embedded at build time). See `docs/lid.md`.
 
+use crate::ngram::{NgramProfiles, RerankParams};
 use crate::script::{dominant_script, Script};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -55,7 +56,8 @@ const EPS: f32 = 0.01;
 /// A label in a group's `extra` list opens the group when a member has at least this
 /// probability in the top-k.
 const EXTRA_MIN_PROB: f32 = 0.10;
-/// Weight of lid.176's log-probability against the evidence inside a group.
+/// Default weight of lid.176's log-probability against the evidence inside a group (a
+/// `lidweight` line sets a group's own).
 const LID_WEIGHT: f32 = 1.0;
 /// The score reported for an answer decided by a `force` line (at least this, lid.176's own
 /// probability of the language when higher): above the default `lid.threshold` of 0.65.
@@ -113,6 +115,10 @@ struct Group {
     output: Vec<String>,
     scripts: Vec<Vec<Script>>,
     extra: Vec<String>,
+    /// Weight of lid.176's log-probability in this group's scores (`lidweight` line).
+    lid_weight: f32,
+    /// After an n-gram rerank, split the members' mass as lid.176 did (`split NAME lid`).
+    lid_split: bool,
     /// word -> (member, weight)
     words: WordMap,
     suffixes: Vec<(String, usize, u8, f32)>,
@@ -137,12 +143,33 @@ pub struct Disambiguator {
     groups: Vec<Group>,
     forces: Vec<Force>,
     sh_policy: ShPolicy,
+    /// Character n-gram profiles that rerank uncertain lid.176 answers before the groups.
+    ngrams: Option<(NgramProfiles, RerankParams)>,
 }
 
 impl Disambiguator {
-    /// The disambiguator built from the embedded data (`languages/lid/disambig/`).
+    /// The disambiguator built from the embedded data (`languages/lid/disambig/`), with the
+    /// embedded UDHR n-gram profiles (`languages/lid/ngrams/`) and default [`RerankParams`].
     pub fn embedded() -> Result<Disambiguator, DataError> {
-        Disambiguator::from_data(MARKERS_TSV, WORDS_TSV)
+        let profiles = NgramProfiles::embedded().map_err(|e| DataError::Line {
+            line: 0,
+            message: e.to_string(),
+        })?;
+        Ok(Disambiguator::from_data(MARKERS_TSV, WORDS_TSV)?
+            .with_ngrams(profiles, RerankParams::default()))
+    }
+
+    /// The same data with n-gram profiles reranking uncertain lid.176 answers (see
+    /// [`NgramProfiles::rerank`]) before the groups decide.
+    pub fn with_ngrams(mut self, profiles: NgramProfiles, params: RerankParams) -> Disambiguator {
+        self.ngrams = Some((profiles, params));
+        self
+    }
+
+    /// The same data without n-gram profiles.
+    pub fn without_ngrams(mut self) -> Disambiguator {
+        self.ngrams = None;
+        self
     }
 
     /// Builds from a markers file (groups, outputs, scripts, hand-written markers) and any number
@@ -153,6 +180,7 @@ impl Disambiguator {
             groups: Vec::new(),
             forces: Vec::new(),
             sh_policy: ShPolicy::default(),
+            ngrams: None,
         };
         for (i, line) in markers.lines().enumerate() {
             d.markers_line(line).map_err(|message| DataError::Line {
@@ -297,6 +325,7 @@ impl Disambiguator {
                 output: members.clone(),
                 scripts: vec![Vec::new(); members.len()],
                 members,
+                lid_weight: LID_WEIGHT,
                 ..Group::default()
             });
             return Ok(());
@@ -310,6 +339,18 @@ impl Disambiguator {
             "extra" => self.groups[g]
                 .extra
                 .extend(f[2..].iter().map(|s| s.to_string())),
+            "split" => match f[2] {
+                "lid" => self.groups[g].lid_split = true,
+                "ngrams" => self.groups[g].lid_split = false,
+                other => return Err(format!("split is lid or ngrams, not {other:?}")),
+            },
+            "lidweight" => {
+                let w = weight(f.get(2))?;
+                if !(0.0..=10.0).contains(&w) {
+                    return Err(format!("lidweight out of 0..=10: {line:?}"));
+                }
+                self.groups[g].lid_weight = w;
+            }
             "output" => {
                 let m = self.member(g, f[2])?;
                 let code = f.get(3).ok_or("missing output code")?;
@@ -376,6 +417,12 @@ impl Disambiguator {
     /// ```
     pub fn refine<'a>(&'a self, text: &str, predictions: &[(&'a str, f32)]) -> Refined<'a> {
         let script = dominant_script(text);
+        let original = predictions;
+        let reranked = self
+            .ngrams
+            .as_ref()
+            .and_then(|(ng, params)| ng.rerank(text, predictions, *params));
+        let predictions: &[(&'a str, f32)] = reranked.as_deref().unwrap_or(predictions);
         let Some(&(top, top_p)) = predictions.first() else {
             return Refined {
                 lang: "other",
@@ -414,11 +461,38 @@ impl Disambiguator {
         };
         let n = g.members.len();
         let top_is_member = g.members.iter().any(|m| m == top);
+        // A `split NAME lid` group: the n-gram profiles chose the group, but inside it lid.176's
+        // own split of the members' mass stands (profiles that cannot tell the members apart).
+        let split: Option<Vec<f32>> = match (&reranked, g.lid_split) {
+            (Some(_), true) => {
+                let mass: f32 = g.members.iter().map(|m| prob(m)).sum();
+                let own: Vec<f32> = g
+                    .members
+                    .iter()
+                    .map(|m| {
+                        original
+                            .iter()
+                            .filter(|(l, _)| l == m)
+                            .map(|(_, p)| *p)
+                            .sum::<f32>()
+                    })
+                    .collect();
+                let total: f32 = own.iter().sum();
+                Some(if total > 0.0 {
+                    own.iter().map(|p| mass * p / total).collect()
+                } else {
+                    vec![mass / n as f32; n]
+                })
+            }
+            _ => None,
+        };
+        let member_prob = |i: usize| match &split {
+            Some(s) => s[i],
+            None => prob(&g.members[i]),
+        };
         // Candidate scores: members, then the top label when it is an `extra`.
-        let mut score: Vec<f32> = g
-            .members
-            .iter()
-            .map(|m| LID_WEIGHT * (prob(m) + EPS).ln())
+        let mut score: Vec<f32> = (0..n)
+            .map(|i| g.lid_weight * (member_prob(i) + EPS).ln())
             .collect();
         let mut allowed: Vec<bool> = (0..n)
             .map(|i| g.scripts[i].is_empty() || g.scripts[i].contains(&script))
@@ -429,7 +503,7 @@ impl Disambiguator {
             }
         }
         if !top_is_member {
-            score.push(LID_WEIGHT * (top_p + EPS).ln());
+            score.push(g.lid_weight * (top_p + EPS).ln());
             allowed.push(true);
         }
         self.evidence(g, text, &mut score);

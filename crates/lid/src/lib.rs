@@ -31,11 +31,13 @@ mod dict;
 mod disambig;
 pub mod eval;
 mod model;
+pub mod ngram;
 mod script;
 mod topk;
 
 pub use disambig::{DataError, Disambiguator, Refined, ShPolicy, MARKERS_TSV, WORDS_TSV};
 pub use model::{Loss, Model, Prediction};
+pub use ngram::{NgramError, NgramProfiles, RerankParams};
 pub use script::{dominant_script, Script};
 
 /// The `lid.176.ftz` model (fastText, Joulin et al. 2016; CC BY-SA 3.0), embedded in the binary.

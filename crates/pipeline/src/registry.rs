@@ -61,19 +61,24 @@ impl Context {
 }
 
 impl Context {
-    /// The second-stage LID data (embedded), with a Serbo-Croatian policy.
+    /// The second-stage LID data (embedded), with a Serbo-Croatian policy, with or without the
+    /// character n-gram profiles.
     pub fn disambiguator(
         &mut self,
         policy: garbell_config::SerboCroatian,
+        ngram_profiles: bool,
     ) -> Result<Arc<garbell_lid::Disambiguator>, Error> {
         let policy = match policy {
             garbell_config::SerboCroatian::Split => garbell_lid::ShPolicy::Split,
             garbell_config::SerboCroatian::Keep => garbell_lid::ShPolicy::Keep,
             garbell_config::SerboCroatian::Merge => garbell_lid::ShPolicy::Merge,
         };
-        let d = garbell_lid::Disambiguator::embedded()
+        let mut d = garbell_lid::Disambiguator::embedded()
             .map_err(|e| Error::Lid(e.to_string()))?
             .with_sh_policy(policy);
+        if !ngram_profiles {
+            d = d.without_ngrams();
+        }
         Ok(Arc::new(d))
     }
 
@@ -104,7 +109,7 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
         StepConfig::IdentifyLanguage(c) => {
             let model = ctx.model(&c.model)?;
             let stage2 = if c.second_stage {
-                Some(ctx.disambiguator(c.serbo_croatian)?)
+                Some(ctx.disambiguator(c.serbo_croatian, c.ngram_profiles)?)
             } else {
                 None
             };

@@ -223,6 +223,14 @@ impl IdentifyLanguage {
         let mut mapped: [(&str, f32); 5] = [("", 0.0); 5];
         let n = self.top5(text, &mut mapped);
         let r = stage2.refine(text, &mapped[..n]);
+        // Restricted: the n-gram profiles can answer `other` or a language without a profile
+        // here; the most probable allowed label stands instead.
+        if self.restrict
+            && n > 0
+            && (r.lang == LANG_OTHER || !self.lang_of_label.iter().any(|l| l == r.lang))
+        {
+            return (mapped[0].0, mapped[0].1.min(1.0), Some(r.script));
+        }
         (r.lang, r.score.min(1.0), Some(r.script))
     }
 }
