@@ -10,8 +10,14 @@ Builds N documents (default 1,000 and 20,000) of ~1 KB from the bundled samples'
 Also checks that garbell with --first-stage-only (lid.176 alone, like the Python binding) gives
 the same top label on every document; the default (second stage on) is timed too.
 
-Run: cargo build --release && python3 benches/lid_throughput.py [N ...]
+Text kinds (`--kind`): `mixed` (default) — ~1 KB documents of random sample paragraphs, so most
+mix languages; `short` — single sample paragraphs of 40-200 characters (where the n-gram
+profiles rerank: lid.176 is uncertain on short text); `--set FILE` — the `text` of a JSONL file
+(e.g. ~/.cache/garbell/lid_eval/docs.jsonl or segments.jsonl), cycled to N.
+
+Run: cargo build --release && python3 benches/lid_throughput.py [--kind mixed|short] [--set FILE] [N ...]
 """
+import argparse
 import gzip
 import json
 import os
@@ -54,8 +60,23 @@ def best_of(k, fn):
     return best, out
 
 
+def short_docs(n, paras, rng):
+    pool = [p for p in paras if len(p) <= 200]
+    return [{"id": i, "text": rng.choice(pool)} for i in range(n)]
+
+
+def set_docs(n, path):
+    texts = [json.loads(l)["text"] for l in open(path, encoding="utf-8") if l.strip()]
+    return [{"id": i, "text": texts[i % len(texts)]} for i in range(n)]
+
+
 def main():
-    sizes = [int(a) for a in sys.argv[1:]] or [1000, 20000]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("sizes", nargs="*", type=int, default=[1000, 20000])
+    ap.add_argument("--kind", choices=["mixed", "short"], default="mixed")
+    ap.add_argument("--set", help="JSONL file whose `text` fields are the documents")
+    a = ap.parse_args()
+    sizes = a.sizes
     import fasttext
 
     model = fasttext.load_model(MODEL)
@@ -63,7 +84,12 @@ def main():
     paras = paragraphs()
     print(f"{'docs':>7} {'python fastText docs/s':>22} {'garbell -j1 docs/s':>19} {'ratio':>6} {'garbell -j2 docs/s':>19} {'j2/j1':>6} {'+2nd stage -j1':>15} {'ratio':>6}")
     for n in sizes:
-        docs = make_docs(n, paras, rng)
+        if a.set:
+            docs = set_docs(n, a.set)
+        elif a.kind == "short":
+            docs = short_docs(n, paras, rng)
+        else:
+            docs = make_docs(n, paras, rng)
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
             for d in docs:
                 f.write(json.dumps(d, ensure_ascii=False) + "\n")

@@ -27,8 +27,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let path = args.iter().enumerate().find_map(|(i, a)| {
         let after_flag = i > 0
-            && ["--sh", "--markers", "--ng-beta", "--ng-gate", "--ng-temp"]
-                .contains(&args[i - 1].as_str());
+            && [
+                "--sh",
+                "--markers",
+                "--ng-beta",
+                "--ng-gate",
+                "--ng-temp",
+                "--ng-chars",
+                "--ng-max-bytes",
+            ]
+            .contains(&args[i - 1].as_str());
         (!a.starts_with("--") && !after_flag).then_some(a)
     });
     let model = Model::embedded_lid176()?;
@@ -52,6 +60,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         beta: flag("--ng-beta").unwrap_or(defaults.beta),
         gate: flag("--ng-gate").unwrap_or(defaults.gate),
         temperature: flag("--ng-temp").unwrap_or(defaults.temperature),
+        max_chars: flag("--ng-chars").map_or(defaults.max_chars, |c| c as usize),
+        max_text_bytes: flag("--ng-max-bytes").map_or(defaults.max_text_bytes, |c| c as usize),
     };
     let mut stage = Disambiguator::from_data(&markers, garbell_lid::WORDS_TSV)?
         .with_sh_policy(policy)

@@ -123,6 +123,8 @@ struct Group {
     words: WordMap,
     suffixes: Vec<(String, usize, u8, f32)>,
     infixes: Vec<(String, u8, f32)>,
+    /// All of `infixes` in one automaton (built after loading): one pass per word.
+    infix_ac: Option<aho_corasick::AhoCorasick>,
     chars: Vec<(char, u8, f32)>,
     /// model label -> member, for labels no language profile claims (`label` lines)
     labels: Vec<(String, u8)>,
@@ -215,6 +217,16 @@ impl Disambiguator {
                     .parse::<f32>()
                     .map_err(|e| err(format!("weight {weight:?}: {e}")))?;
                 d.add_word(g, lang, word, w).map_err(err)?;
+            }
+        }
+        for g in &mut d.groups {
+            if !g.infixes.is_empty() {
+                let ac = aho_corasick::AhoCorasick::new(g.infixes.iter().map(|(s, _, _)| s))
+                    .map_err(|e| DataError::Line {
+                        line: 0,
+                        message: format!("group {:?}: infixes: {e}", g.name),
+                    })?;
+                g.infix_ac = Some(ac);
             }
         }
         Ok(d)
@@ -599,6 +611,7 @@ impl Disambiguator {
             }
         }
         let mut word = String::new();
+        let mut seen: Vec<usize> = Vec::new();
         let mut flush = |word: &mut String| {
             if word.is_empty() {
                 return;
@@ -620,8 +633,16 @@ impl Disambiguator {
                     }
                 }
             }
-            for (sub, m, w) in &g.infixes {
-                if word.contains(sub.as_str()) {
+            if let Some(ac) = &g.infix_ac {
+                // Each infix counts once per word however often it occurs in it.
+                seen.clear();
+                for mat in ac.find_overlapping_iter(word.as_str()) {
+                    seen.push(mat.pattern().as_usize());
+                }
+                seen.sort_unstable();
+                seen.dedup();
+                for &i in seen.iter() {
+                    let (_, m, w) = &g.infixes[i];
                     score[*m as usize] += w;
                 }
             }

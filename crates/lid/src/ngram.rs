@@ -27,27 +27,32 @@ pub static UDHR_NGRAMS_TSV: &str = include_str!("../../../languages/lid/ngrams/u
 const ALPHA: f32 = 0.1;
 /// Vocabulary size assumed by the smoothing (distinct n-grams of a language, order of magnitude).
 const VOCAB: f32 = 20_000.0;
-/// Characters of the text the profiles read (its start): enough for a confident answer, and a
-/// bound on the cost per document.
-pub const MAX_CHARS: usize = 500;
 
-/// Identity hasher for the packed n-gram keys (already unique integers).
+/// Identity hasher for the n-gram fingerprints (already well-mixed integers).
 #[derive(Default)]
-struct Packed(u64);
+struct Fingerprint(u64);
 
-impl Hasher for Packed {
+impl Hasher for Fingerprint {
     fn finish(&self) -> u64 {
-        // Spread the bits (the keys are small integers with structure): a Fibonacci multiply.
-        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        self.0
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.0 = (self.0 << 8) | u64::from(b);
         }
     }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+    fn write_u32(&mut self, n: u32) {
+        // hashbrown takes its 7-bit tag from the top bits and the bucket from the low ones.
+        self.0 = u64::from(n) | (u64::from(n) << 32);
     }
+}
+
+/// The 32-bit fingerprint of a packed n-gram: the table is half the size of one keyed by the
+/// packed 64 bits (the lookups are cache misses: size is speed). Two n-grams sharing a
+/// fingerprint add each other's counts; among the ~150,000 n-grams of the profiles that happens a
+/// few times, and an unseen n-gram hits a profile's fingerprint with probability ~3·10⁻⁵.
+fn fingerprint(packed: u64) -> u32 {
+    (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
 }
 
 /// Errors in the n-gram profile data.
@@ -69,10 +74,12 @@ pub enum NgramError {
 pub struct NgramProfiles {
     /// profile names (`sr`, `sr@latn`)
     langs: Vec<String>,
-    /// the language code of each profile (the name before `@`)
-    codes: Vec<String>,
-    /// packed n-gram -> its range of `entries`
-    index: HashMap<u64, (u32, u32), BuildHasherDefault<Packed>>,
+    /// the distinct language codes of the profiles (the names before `@`), in first-seen order
+    unique: Vec<String>,
+    /// index into `unique` of each profile
+    code_of: Vec<u8>,
+    /// n-gram fingerprint -> its run of `entries` (start << 8 | length)
+    index: HashMap<u32, u32, BuildHasherDefault<Fingerprint>>,
     /// (profile, `ln P(g | L) − ln P(unseen | L)`) for the profiles that saw the n-gram
     entries: Vec<(u8, f32)>,
     /// `ln P(unseen | L)` per profile
@@ -111,15 +118,23 @@ impl NgramProfiles {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
-            let f: Vec<&str> = line.split('\t').collect();
-            let [lang, gram, count] = f[..] else {
+            let mut f = line.split('\t');
+            let (Some(lang), Some(gram), Some(count), None) =
+                (f.next(), f.next(), f.next(), f.next())
+            else {
                 return Err(err(format!("expected 3 fields: {line:?}")));
             };
             let count: f32 = count
                 .parse::<u32>()
                 .map_err(|e| err(format!("count {count:?}: {e}")))?
                 as f32;
-            let li = match langs.iter().position(|l| l == lang) {
+            // Lines come grouped by language: check the last one first.
+            let li = match langs
+                .last()
+                .filter(|l| *l == lang)
+                .map(|_| langs.len() - 1)
+                .or_else(|| langs.iter().position(|l| l == lang))
+            {
                 Some(li) => li,
                 None => {
                     if langs.len() >= 255 {
@@ -134,16 +149,22 @@ impl NgramProfiles {
                 totals[li] = count;
                 continue;
             }
-            let chars: Vec<char> = gram
-                .chars()
-                .map(|c| if c == '_' { ' ' } else { c })
-                .collect();
-            if chars.is_empty() || chars.len() > MAX_N {
+            let mut chars = [' '; MAX_N];
+            let mut len = 0;
+            for c in gram.chars() {
+                if len == MAX_N {
+                    len += 1;
+                    break;
+                }
+                chars[len] = if c == '_' { ' ' } else { c };
+                len += 1;
+            }
+            if len == 0 || len > MAX_N {
                 return Err(err(format!(
                     "n-gram of 1-{MAX_N} characters expected: {gram:?}"
                 )));
             }
-            entries.push((pack(&chars), li, count));
+            entries.push((pack(&chars[..len]), li, count));
         }
         if langs.is_empty() {
             return Err(NgramError::Line {
@@ -164,26 +185,60 @@ impl NgramProfiles {
         }
         let unseen: Vec<f32> = den.iter().map(|d| ALPHA.ln() - d).collect();
         // Sparse rows: each n-gram lists only the profiles that saw it (most see few).
-        entries.sort_by_key(|&(key, li, _)| (key, li));
-        let mut index: HashMap<u64, (u32, u32), BuildHasherDefault<Packed>> = HashMap::default();
-        let mut sparse: Vec<(u8, f32)> = Vec::with_capacity(entries.len());
+        // One u64 per entry, fingerprint | profile | count: a plain integer sort (deterministic,
+        // and it orders the entries of colliding fingerprints too).
+        let mut keyed: Vec<u64> = entries
+            .into_iter()
+            .map(|(key, li, count)| {
+                (u64::from(fingerprint(key)) << 32)
+                    | ((li as u64) << 24)
+                    | (count as u64).min(0xFF_FFFF)
+            })
+            .collect();
+        keyed.sort_unstable();
+        if keyed.len() >= 1 << 24 {
+            return Err(NgramError::Line {
+                line: 0,
+                message: "more than 2^24 n-gram entries".into(),
+            });
+        }
+        let mut index: HashMap<u32, u32, BuildHasherDefault<Fingerprint>> = HashMap::default();
+        index.reserve(keyed.len());
+        let mut sparse: Vec<(u8, f32)> = Vec::with_capacity(keyed.len());
         let mut i = 0;
-        while i < entries.len() {
-            let key = entries[i].0;
+        let fp = |k: u64| (k >> 32) as u32;
+        while i < keyed.len() {
+            let key = fp(keyed[i]);
             let start = sparse.len();
-            while i < entries.len() && entries[i].0 == key {
-                let (_, li, count) = entries[i];
+            // At most 255 entries per fingerprint (one per profile, < 256 profiles).
+            while i < keyed.len() && fp(keyed[i]) == key && sparse.len() - start < 255 {
+                let li = ((keyed[i] >> 24) & 0xFF) as usize;
+                let count = (keyed[i] & 0xFF_FFFF) as f32;
                 sparse.push((li as u8, (count + ALPHA).ln() - den[li] - unseen[li]));
                 i += 1;
             }
-            index.insert(key, (start as u32, sparse.len() as u32));
+            while i < keyed.len() && fp(keyed[i]) == key {
+                i += 1;
+            }
+            index.insert(key, ((start as u32) << 8) | (sparse.len() - start) as u32);
         }
-        let codes = langs
-            .iter()
-            .map(|l| l.split('@').next().unwrap_or(l).to_string())
-            .collect();
+        index.shrink_to_fit();
+        let mut unique: Vec<String> = Vec::new();
+        let mut code_of = Vec::with_capacity(langs.len());
+        for l in &langs {
+            let code = l.split('@').next().unwrap_or(l);
+            let u = match unique.iter().position(|c| c == code) {
+                Some(u) => u,
+                None => {
+                    unique.push(code.to_string());
+                    unique.len() - 1
+                }
+            };
+            code_of.push(u as u8);
+        }
         Ok(NgramProfiles {
-            codes,
+            unique,
+            code_of,
             langs,
             index,
             entries: sparse,
@@ -198,24 +253,18 @@ impl NgramProfiles {
     }
 
     /// Adds `ln P(text | L)` for every language to `out` (resized to the language count and
-    /// zeroed first) over the first [`MAX_CHARS`] characters; returns the number of n-grams.
-    pub fn log_likelihoods(&self, text: &str, out: &mut Vec<f32>) -> usize {
+    /// zeroed first) over the first `max_chars` characters; returns the number of n-grams.
+    pub fn log_likelihoods(&self, text: &str, max_chars: usize, out: &mut Vec<f32>) -> usize {
         let n = self.langs.len();
         out.clear();
         out.resize(n, 0.0);
-        let mut grams = 0usize;
         // The last MAX_N characters of the padded word so far (' ' = word start).
         let mut window: [char; MAX_N] = [' '; MAX_N];
         let mut filled = 0usize; // characters of the padded word seen, capped at MAX_N
         let mut in_word = false;
-        let mut add = |key: u64, out: &mut Vec<f32>| {
-            grams += 1;
-            if let Some(&(a, b)) = self.index.get(&key) {
-                for &(li, delta) in &self.entries[a as usize..b as usize] {
-                    out[li as usize] += delta;
-                }
-            }
-        };
+        // Fingerprints first, lookups after: independent loads the CPU can overlap.
+        let mut keys: Vec<u32> = Vec::with_capacity(max_chars.min(text.len()) * MAX_N + MAX_N);
+        let mut add = |key: u64, _out: &mut Vec<f32>| keys.push(fingerprint(key));
         let mut push =
             |c: char, window: &mut [char; MAX_N], filled: &mut usize, out: &mut Vec<f32>| {
                 window.rotate_left(1);
@@ -229,7 +278,7 @@ impl NgramProfiles {
                     add(pack(&window[MAX_N - len..]), out);
                 }
             };
-        for c in text.chars().take(MAX_CHARS) {
+        for c in text.chars().take(max_chars) {
             if c.is_alphabetic() {
                 if !in_word {
                     in_word = true;
@@ -246,6 +295,15 @@ impl NgramProfiles {
         }
         if in_word {
             push(' ', &mut window, &mut filled, out);
+        }
+        let grams = keys.len();
+        for key in &keys {
+            if let Some(&run) = self.index.get(key) {
+                let (start, len) = ((run >> 8) as usize, (run & 0xFF) as usize);
+                for &(li, delta) in &self.entries[start..start + len] {
+                    out[li as usize] += delta;
+                }
+            }
         }
         // Every n-gram costs each profile its unseen log-probability; seen ones added a delta.
         for (o, u) in out.iter_mut().zip(&self.unseen) {
@@ -265,16 +323,23 @@ pub struct RerankParams {
     /// The combined scores become probabilities by a softmax at this temperature (> 1 keeps
     /// room for the group evidence of the next stage).
     pub temperature: f32,
+    /// Characters of the text the profiles read (its start): a bound on the cost per document.
+    pub max_chars: usize,
+    /// Texts longer than this many bytes are not reranked (lid.176 is strong on long text).
+    pub max_text_bytes: usize,
 }
 
 impl Default for RerankParams {
-    /// β = 0.15, gate 0.9, temperature 4: chosen on the development half of `benches/lid_eval`
-    /// (packages with an even CRC-32), see `docs/lid.md`.
+    /// β = 0.15, gate 0.9, temperature 4, the first 300 characters, texts up to 400 bytes (on
+    /// longer ones the profiles changed nothing measurable): chosen on the development half of
+    /// `benches/lid_eval` (packages with an even CRC-32), see `docs/lid.md`.
     fn default() -> Self {
         RerankParams {
             beta: 0.15,
             gate: 0.9,
             temperature: 4.0,
+            max_chars: 300,
+            max_text_bytes: 400,
         }
     }
 }
@@ -294,44 +359,34 @@ impl NgramProfiles {
         params: RerankParams,
     ) -> Option<Vec<(&'a str, f32)>> {
         let top = predictions.first().map_or(0.0, |p| p.1);
-        if top >= params.gate {
+        if top >= params.gate || text.len() > params.max_text_bytes {
             return None;
         }
         let mut ll = Vec::new();
-        if self.log_likelihoods(text, &mut ll) == 0 {
+        if self.log_likelihoods(text, params.max_chars, &mut ll) == 0 {
             return None;
         }
         let best_ll = ll.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut scored: Vec<(&'a str, f32)> = Vec::with_capacity(self.langs.len() + 2);
-        for (i, (code, l)) in self.codes.iter().zip(&ll).enumerate() {
-            // A language with several profiles (`sr`, `sr@latn`) takes its best one.
-            if self.codes[..i].contains(code) {
-                continue;
-            }
-            let l = self
-                .codes
-                .iter()
-                .zip(&ll)
-                .filter(|(c, _)| *c == code)
-                .map(|(_, l)| *l)
-                .fold(*l, f32::max);
-            let p: f32 = predictions
-                .iter()
-                .filter(|(c, _)| *c == code.as_str())
-                .map(|(_, p)| *p)
-                .sum();
-            scored.push((code.as_str(), (p + EPS).ln() + params.beta * l));
+        // A language with several profiles (`sr`, `sr@latn`) takes its best one.
+        let mut code_ll = vec![f32::NEG_INFINITY; self.unique.len()];
+        for (&u, l) in self.code_of.iter().zip(&ll) {
+            code_ll[u as usize] = code_ll[u as usize].max(*l);
         }
-        // Codes without a profile (`other`): lid.176's probability, the best likelihood.
+        let mut code_p = vec![0.0f32; self.unique.len()];
         let mut others: Vec<(&'a str, f32)> = Vec::new();
         for &(code, p) in predictions {
-            if self.codes.iter().any(|l| l == code) {
-                continue;
+            match self.unique.iter().position(|u| u == code) {
+                Some(u) => code_p[u] += p,
+                // Codes without a profile (`other`): lid.176's probability, the best likelihood.
+                None => match others.iter_mut().find(|(c, _)| *c == code) {
+                    Some(e) => e.1 += p,
+                    None => others.push((code, p)),
+                },
             }
-            match others.iter_mut().find(|(c, _)| *c == code) {
-                Some(e) => e.1 += p,
-                None => others.push((code, p)),
-            }
+        }
+        for ((code, l), p) in self.unique.iter().zip(&code_ll).zip(&code_p) {
+            scored.push((code.as_str(), (p + EPS).ln() + params.beta * l));
         }
         for (code, p) in others {
             scored.push((code, (p + EPS).ln() + params.beta * best_ll));

@@ -12,7 +12,7 @@ fn likelihood_is_the_smoothed_naive_bayes_sum() {
     assert_eq!(p.languages(), ["xa", "xb"]);
     let mut ll = Vec::new();
     // " a " has the n-grams a, " a", "a ", " a " (a lone space does not count).
-    assert_eq!(p.log_likelihoods("a", &mut ll), 4);
+    assert_eq!(p.log_likelihoods("a", 500, &mut ll), 4);
     let (alpha, vocab) = (0.1f64, 20_000f64);
     let den = |total: f64| (total + alpha * vocab).ln();
     let xa = ((3.0 + alpha).ln() - den(10.0)) + 3.0 * (alpha.ln() - den(10.0));
@@ -26,11 +26,11 @@ fn ngrams_are_counted_per_padded_word_case_folded() {
     let p = NgramProfiles::from_tsv(TINY).expect("tiny profiles");
     let mut ll = Vec::new();
     // " ab ": a b | " a" ab "b " | " ab" "ab " | " ab " = 8; " c ": 4.
-    assert_eq!(p.log_likelihoods("ab, c!", &mut ll), 12);
+    assert_eq!(p.log_likelihoods("ab, c!", 500, &mut ll), 12);
     let mut upper = Vec::new();
-    assert_eq!(p.log_likelihoods("AB -- C", &mut upper), 12);
+    assert_eq!(p.log_likelihoods("AB -- C", 500, &mut upper), 12);
     assert_eq!(ll, upper);
-    assert_eq!(p.log_likelihoods("12 + 34 = 46", &mut ll), 0);
+    assert_eq!(p.log_likelihoods("12 + 34 = 46", 500, &mut ll), 0);
 }
 
 #[test]
