@@ -412,7 +412,24 @@ mod tests {
             let (lang, score) = restricted.identify(ca);
             assert_eq!(lang, open.identify(ca).0);
             assert!(score > 0.65);
+            // Luxembourgish, short: the n-gram profiles answer `other` (an `other@` profile fits
+            // best); restricted, the answer must still be a configured language.
+            let lb = "Späichert de Fichier ier Dir de Programm zoumaacht";
+            let (lang, _) = restricted.identify(lb);
+            assert!(langs.get(lang).is_some(), "{lang} for Luxembourgish");
         }
+        let with_profiles = IdentifyLanguage::new(
+            model,
+            &langs,
+            0,
+            Some(Arc::new(Disambiguator::embedded().expect("embedded data"))),
+        );
+        assert_eq!(
+            with_profiles
+                .identify("Späichert de Fichier ier Dir de Programm zoumaacht")
+                .0,
+            "other"
+        );
     }
 
     #[test]
