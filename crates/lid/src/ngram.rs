@@ -309,17 +309,21 @@ impl NgramProfiles {
             push(' ', &mut window, &mut filled, out);
         }
         let grams = keys.len();
+        // Indexed by a u8: no bounds checks in the hot loop.
+        let mut acc = [0.0f32; 256];
         for key in &keys {
             if let Some(&run) = self.index.get(key) {
                 let (start, len) = ((run >> 8) as usize, (run & 0xFF) as usize);
-                for &(li, delta) in &self.entries[start..start + len] {
-                    out[li as usize] += delta;
+                if let Some(run) = self.entries.get(start..start + len) {
+                    for &(li, delta) in run {
+                        acc[usize::from(li)] += delta;
+                    }
                 }
             }
         }
         // Every n-gram costs each profile its unseen log-probability; seen ones added a delta.
-        for (o, u) in out.iter_mut().zip(&self.unseen) {
-            *o += grams as f32 * u;
+        for ((o, u), a) in out.iter_mut().zip(&self.unseen).zip(&acc) {
+            *o += grams as f32 * u + a;
         }
         grams
     }
@@ -414,7 +418,7 @@ impl NgramProfiles {
             s.1 /= total;
         }
         // Best first; ties by code for determinism.
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         scored.truncate(8);
         Some(scored)
     }
