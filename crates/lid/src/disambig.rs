@@ -119,8 +119,6 @@ struct Group {
     lid_weight: f32,
     /// After an n-gram rerank, split the members' mass as lid.176 did (`split NAME lid`).
     lid_split: bool,
-    /// member -> constant added to its score (`bias` lines)
-    bias: Vec<(u8, f32)>,
     /// word -> (member, weight)
     words: WordMap,
     suffixes: Vec<(String, usize, u8, f32)>,
@@ -358,11 +356,6 @@ impl Disambiguator {
                 "ngrams" => self.groups[g].lid_split = false,
                 other => return Err(format!("split is lid or ngrams, not {other:?}")),
             },
-            "bias" => {
-                let m = self.member(g, f[2])?;
-                let w = weight(f.get(3))?;
-                self.groups[g].bias.push((m, w));
-            }
             "lidweight" => {
                 let w = weight(f.get(2))?;
                 if !(0.0..=10.0).contains(&w) {
@@ -524,9 +517,6 @@ impl Disambiguator {
         if !top_is_member {
             score.push(g.lid_weight * (top_p + EPS).ln());
             allowed.push(true);
-        }
-        for &(m, w) in &g.bias {
-            score[m as usize] += w;
         }
         self.evidence(g, text, &mut score);
         let mut best: Option<usize> = None;
