@@ -114,6 +114,24 @@ fn outside_groups_unchanged() {
 fn bad_data_is_an_error() {
     assert!(Disambiguator::from_data("group\tx\ta\tb\nword\tx\tc\tw\t1\n", &[]).is_err());
     assert!(Disambiguator::from_data("group\tx\ta\tb\nword\tx\ta\tw\tone\n", &[]).is_err());
+    assert!(Disambiguator::from_data("group\tx\ta\tb\nsplit\tx\tmaybe\n", &[]).is_err());
+    assert!(Disambiguator::from_data("group\tx\ta\tb\nlidweight\tx\t-1\n", &[]).is_err());
+    assert!(Disambiguator::from_data("group\tx\ta\tb\nsplit\tx\tlid\n", &[]).is_ok());
+}
+
+#[test]
+fn stems_count_in_inflected_forms() {
+    // No jat reflex and no listed word form: only the stems inside inflected words decide —
+    // Croatian sustavskim, naredbama against Serbian sistemskim, podešavanjima — whatever
+    // lid.176's order.
+    // (Without the n-gram profiles, so that only the markers speak.)
+    let d = Disambiguator::embedded()
+        .expect("embedded data")
+        .without_ngrams();
+    let hr = "Otvorite ga sustavskim naredbama.";
+    assert_eq!(d.refine(hr, &[("sr", 0.6), ("hr", 0.3)]).lang, "hr");
+    let sr = "Otvorite ga sistemskim podešavanjima.";
+    assert_eq!(d.refine(sr, &[("hr", 0.6), ("sr", 0.3)]).lang, "sr");
 }
 
 #[test]
