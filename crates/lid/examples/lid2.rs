@@ -1,5 +1,8 @@
 //! lid.176 plus the second stage, over JSONL: `cargo run --release -p garbell-lid --example lid2
-//! -- FILE [--no-refine] [--sh split|keep|merge]`. Prints one JSON line per input line:
+//! -- FILE [--no-refine] [--sh split|keep|merge] [--no-ngrams] [--markers PATH] [--ng-beta B]
+//! [--ng-gate G] [--ng-temp T] [--ng-chars N] [--ng-max-bytes N]` (the `--ng-*` flags override
+//! [`garbell_lid::RerankParams`]; `--markers` replaces the markers file: the tuning harness of
+//! `docs/lid.md`). Prints one JSON line per input line:
 //! `{"id", "lang", "score", "script", "lid"}` (`lid` = lid.176's own answer). Labels map to
 //! garbell's codes as `languages/*.toml` map lid.176's (`__label__xx` → `xx` for the 35 codes,
 //! anything else → `other`). Used by `benches/lid_eval/evaluate.py --tools garbell2`.
@@ -16,45 +19,29 @@ const LANGS: &[&str] = &[
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let refine = !args.iter().any(|a| a == "--no-refine");
-    let policy = match args
-        .iter()
-        .position(|a| a == "--sh")
-        .and_then(|i| args.get(i + 1))
-    {
-        Some(p) if p == "keep" => ShPolicy::Keep,
-        Some(p) if p == "merge" => ShPolicy::Merge,
+    // Flags with a value: `--sh`, `--markers` and the `--ng-*` rerank parameters.
+    let takes_value = |f: &str| f == "--sh" || f == "--markers" || f.starts_with("--ng-");
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+    };
+    let policy = match value("--sh").map(String::as_str) {
+        Some("keep") => ShPolicy::Keep,
+        Some("merge") => ShPolicy::Merge,
         _ => ShPolicy::Split,
     };
     let path = args.iter().enumerate().find_map(|(i, a)| {
-        let after_flag = i > 0
-            && [
-                "--sh",
-                "--markers",
-                "--ng-beta",
-                "--ng-gate",
-                "--ng-temp",
-                "--ng-chars",
-                "--ng-max-bytes",
-            ]
-            .contains(&args[i - 1].as_str());
+        let after_flag = i > 0 && takes_value(&args[i - 1]);
         (!a.starts_with("--") && !after_flag).then_some(a)
     });
     let model = Model::embedded_lid176()?;
     // `--markers PATH`: another markers file (with the embedded word lists), for experiments.
-    let markers = match args
-        .iter()
-        .position(|a| a == "--markers")
-        .and_then(|i| args.get(i + 1))
-    {
+    let markers = match value("--markers") {
         Some(p) => std::fs::read_to_string(p)?,
         None => garbell_lid::MARKERS_TSV.to_string(),
     };
-    let flag = |name: &str| -> Option<f32> {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-    };
+    let flag = |name: &str| -> Option<f32> { value(name).and_then(|v| v.parse().ok()) };
     let defaults = garbell_lid::RerankParams::default();
     let params = garbell_lid::RerankParams {
         beta: flag("--ng-beta").unwrap_or(defaults.beta),

@@ -56,8 +56,7 @@ const EPS: f32 = 0.01;
 /// A label in a group's `extra` list opens the group when a member has at least this
 /// probability in the top-k.
 const EXTRA_MIN_PROB: f32 = 0.10;
-/// Default weight of lid.176's log-probability against the evidence inside a group (a
-/// `lidweight` line sets a group's own).
+/// Weight of lid.176's log-probability against the evidence inside a group.
 const LID_WEIGHT: f32 = 1.0;
 /// The score reported for an answer decided by a `force` line (at least this, lid.176's own
 /// probability of the language when higher): above the default `lid.threshold` of 0.65.
@@ -115,8 +114,6 @@ struct Group {
     output: Vec<String>,
     scripts: Vec<Vec<Script>>,
     extra: Vec<String>,
-    /// Weight of lid.176's log-probability in this group's scores (`lidweight` line).
-    lid_weight: f32,
     /// After an n-gram rerank, split the members' mass as lid.176 did (`split NAME lid`).
     lid_split: bool,
     /// word -> (member, weight)
@@ -337,7 +334,6 @@ impl Disambiguator {
                 output: members.clone(),
                 scripts: vec![Vec::new(); members.len()],
                 members,
-                lid_weight: LID_WEIGHT,
                 ..Group::default()
             });
             return Ok(());
@@ -356,13 +352,6 @@ impl Disambiguator {
                 "ngrams" => self.groups[g].lid_split = false,
                 other => return Err(format!("split is lid or ngrams, not {other:?}")),
             },
-            "lidweight" => {
-                let w = weight(f.get(2))?;
-                if !(0.0..=10.0).contains(&w) {
-                    return Err(format!("lidweight out of 0..=10: {line:?}"));
-                }
-                self.groups[g].lid_weight = w;
-            }
             "output" => {
                 let m = self.member(g, f[2])?;
                 let code = f.get(3).ok_or("missing output code")?;
@@ -504,7 +493,7 @@ impl Disambiguator {
         };
         // Candidate scores: members, then the top label when it is an `extra`.
         let mut score: Vec<f32> = (0..n)
-            .map(|i| g.lid_weight * (member_prob(i) + EPS).ln())
+            .map(|i| LID_WEIGHT * (member_prob(i) + EPS).ln())
             .collect();
         let mut allowed: Vec<bool> = (0..n)
             .map(|i| g.scripts[i].is_empty() || g.scripts[i].contains(&script))
@@ -515,7 +504,7 @@ impl Disambiguator {
             }
         }
         if !top_is_member {
-            score.push(g.lid_weight * (top_p + EPS).ln());
+            score.push(LID_WEIGHT * (top_p + EPS).ln());
             allowed.push(true);
         }
         self.evidence(g, text, &mut score);

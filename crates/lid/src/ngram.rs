@@ -49,8 +49,8 @@ impl Hasher for Fingerprint {
 
 /// The 32-bit fingerprint of a packed n-gram: the table is half the size of one keyed by the
 /// packed 64 bits (the lookups are cache misses: size is speed). Two n-grams sharing a
-/// fingerprint add each other's counts; among the ~150,000 n-grams of the profiles that happens a
-/// few times, and an unseen n-gram hits a profile's fingerprint with probability ~3·10⁻⁵.
+/// fingerprint would add each other's counts; none of the 81,525 distinct n-grams of the embedded
+/// profiles do, and an unseen n-gram hits one of their fingerprints with probability ~2·10⁻⁵.
 fn fingerprint(packed: u64) -> u32 {
     (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
 }
@@ -126,10 +126,9 @@ impl NgramProfiles {
                 continue;
             }
             let tab = |s: &str| s.as_bytes().iter().position(|&b| b == b'\t');
-            let (Some(t1), Some(t2)) = (
-                tab(line),
-                tab(line).and_then(|t1| tab(&line[t1 + 1..]).map(|t| t1 + 1 + t)),
-            ) else {
+            let t1 = tab(line);
+            let t2 = t1.and_then(|t1| tab(&line[t1 + 1..]).map(|t| t1 + 1 + t));
+            let (Some(t1), Some(t2)) = (t1, t2) else {
                 return Err(err(format!("expected 3 fields: {line:?}")));
             };
             let (lang, gram, count) = (&line[..t1], &line[t1 + 1..t2], &line[t2 + 1..]);
@@ -276,37 +275,35 @@ impl NgramProfiles {
         let mut in_word = false;
         // Fingerprints first, lookups after: independent loads the CPU can overlap.
         let mut keys: Vec<u32> = Vec::with_capacity(max_chars.min(text.len()) * MAX_N + MAX_N);
-        let mut add = |key: u64, _out: &mut Vec<f32>| keys.push(fingerprint(key));
-        let mut push =
-            |c: char, window: &mut [char; MAX_N], filled: &mut usize, out: &mut Vec<f32>| {
-                window.rotate_left(1);
-                window[MAX_N - 1] = c;
-                *filled = (*filled + 1).min(MAX_N);
-                // Every n-gram ending at `c`, except a lone space.
-                for len in 1..=*filled {
-                    if len == 1 && c == ' ' {
-                        continue;
-                    }
-                    add(pack(&window[MAX_N - len..]), out);
+        let mut push = |c: char, window: &mut [char; MAX_N], filled: &mut usize| {
+            window.rotate_left(1);
+            window[MAX_N - 1] = c;
+            *filled = (*filled + 1).min(MAX_N);
+            // Every n-gram ending at `c`, except a lone space.
+            for len in 1..=*filled {
+                if len == 1 && c == ' ' {
+                    continue;
                 }
-            };
+                keys.push(fingerprint(pack(&window[MAX_N - len..])));
+            }
+        };
         for c in text.chars().take(max_chars) {
             if c.is_alphabetic() {
                 if !in_word {
                     in_word = true;
                     filled = 0;
-                    push(' ', &mut window, &mut filled, out);
+                    push(' ', &mut window, &mut filled);
                 }
                 for lc in c.to_lowercase() {
-                    push(lc, &mut window, &mut filled, out);
+                    push(lc, &mut window, &mut filled);
                 }
             } else if in_word {
                 in_word = false;
-                push(' ', &mut window, &mut filled, out);
+                push(' ', &mut window, &mut filled);
             }
         }
         if in_word {
-            push(' ', &mut window, &mut filled, out);
+            push(' ', &mut window, &mut filled);
         }
         let grams = keys.len();
         // Indexed by a u8: no bounds checks in the hot loop.
@@ -384,12 +381,13 @@ impl NgramProfiles {
         }
         let best_ll = ll.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut scored: Vec<(&'a str, f32)> = Vec::with_capacity(self.langs.len() + 2);
-        // A language with several profiles (`sr`, `sr@latn`) takes its best one.
-        let mut code_ll = vec![f32::NEG_INFINITY; self.unique.len()];
+        // A language with several profiles (`sr`, `sr@latn`) takes its best one. (Stack arrays
+        // indexed by a u8: no allocation per text.)
+        let mut code_ll = [f32::NEG_INFINITY; 256];
         for (&u, l) in self.code_of.iter().zip(&ll) {
-            code_ll[u as usize] = code_ll[u as usize].max(*l);
+            code_ll[usize::from(u)] = code_ll[usize::from(u)].max(*l);
         }
-        let mut code_p = vec![0.0f32; self.unique.len()];
+        let mut code_p = [0.0f32; 256];
         let mut others: Vec<(&'a str, f32)> = Vec::new();
         for &(code, p) in predictions {
             match self.unique.iter().position(|u| u == code) {
