@@ -349,6 +349,10 @@ fn lid_prints_one_line_per_document_with_ids() {
             "{\"id\": 7, \"text\": \"Dies ist ein deutscher Text über das Wetter in Berlin und München.\"}\n",
             "{\"text\": \"これは日本語の文章です。東京の天気について書いています。\"}\n",
             "not json\n",
+            // escapes in the text, a nested id kept as written, unknown fields skipped
+            "{\"meta\": {\"x\": [1, 2]}, \"id\": {\"k\": [1,\"b\"]}, \"text\": \"Dit is een Nederlandse tekst over het weer in \\u0041msterdam.\\nEn nog een zin.\"}\n",
+            "{\"id\": \"n\", \"text\": 42}\n",
+            "{\"id\": \"t\", \"text\": \"Ceci est un texte en français.\"} trailing\n",
         ),
     )
     .expect("write");
@@ -358,7 +362,9 @@ fn lid_prints_one_line_per_document_with_ids() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("json"))
         .collect();
-    assert_eq!(lines.len(), 3);
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[3]["id"], serde_json::json!({"k": [1, "b"]}));
+    assert_eq!(lines[3]["lang"].as_str(), Some("nl"));
     assert_eq!(
         (lines[0]["id"].as_str(), lines[0]["lang"].as_str()),
         (Some("a"), Some("ca"))
@@ -372,7 +378,11 @@ fn lid_prints_one_line_per_document_with_ids() {
         (true, Some("other"))
     );
     assert!(lines[0]["score"].as_f64().expect("score") > 0.5);
-    assert!(stderr(&o).contains(":4: invalid JSON"), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(":4: invalid JSON"), "{err}");
+    assert!(err.contains(":6: no string field \"text\""), "{err}");
+    assert!(err.contains(":7: invalid JSON"), "{err}");
+    assert!(err.contains("3 lines skipped"), "{err}");
 }
 
 #[test]

@@ -557,10 +557,17 @@ impl Disambiguator {
             }
         };
         for c in text.chars() {
-            if c.is_alphabetic() {
+            if crate::letters::is_letter(c) {
                 in_word = true;
                 if !c.is_ascii() {
-                    let lc = c.to_lowercase().next().unwrap_or(c);
+                    let mut lc = c;
+                    let mut first = true;
+                    crate::letters::lowercase(c, |l| {
+                        if first {
+                            lc = l;
+                            first = false;
+                        }
+                    });
                     for (f, w) in self.forces.iter().zip(hit_in_word.iter_mut()) {
                         *w |= f.letters.contains(&lc);
                     }
@@ -644,8 +651,8 @@ impl Disambiguator {
                 } else {
                     flush(&mut word);
                 }
-            } else if c.is_alphabetic() {
-                word.extend(c.to_lowercase());
+            } else if crate::letters::is_letter(c) {
+                crate::letters::lowercase(c, |l| word.push(l));
             } else if c == '·' && word.ends_with('l') {
                 word.push(c);
             } else {

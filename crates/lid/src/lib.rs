@@ -30,8 +30,10 @@
 mod dict;
 mod disambig;
 pub mod eval;
+mod letters;
 mod model;
 pub mod ngram;
+mod ngram_tsv;
 mod script;
 mod topk;
 

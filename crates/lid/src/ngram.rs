@@ -17,9 +17,6 @@
 //! space on both sides, and every 1- to 4-gram of the padded word except a lone space counts.
 //! Input is not NFC-normalized here (the chain's `normalize` step does that).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 /// The embedded profiles (`languages/lid/ngrams/udhr-ngrams.tsv`).
 pub static UDHR_NGRAMS_TSV: &str = include_str!("../../../languages/lid/ngrams/udhr-ngrams.tsv");
 
@@ -28,32 +25,7 @@ const ALPHA: f32 = 0.1;
 /// Vocabulary size assumed by the smoothing (distinct n-grams of a language, order of magnitude).
 const VOCAB: f32 = 20_000.0;
 
-/// Identity hasher for the n-gram fingerprints (already well-mixed integers).
-#[derive(Default)]
-struct Fingerprint(u64);
-
-impl Hasher for Fingerprint {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        // hashbrown takes its 7-bit tag from the top bits and the bucket from the low ones.
-        self.0 = u64::from(n) | (u64::from(n) << 32);
-    }
-}
-
-/// The 32-bit fingerprint of a packed n-gram: the table is half the size of one keyed by the
-/// packed 64 bits (the lookups are cache misses: size is speed). Two n-grams sharing a
-/// fingerprint would add each other's counts; none of the 81,525 distinct n-grams of the embedded
-/// profiles do, and an unseen n-gram hits one of their fingerprints with probability ~2·10⁻⁵.
-fn fingerprint(packed: u64) -> u32 {
-    (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
-}
+use crate::ngram_tsv::{self, fingerprint, pack, MAX_N};
 
 /// Errors in the n-gram profile data.
 #[derive(Debug, thiserror::Error)]
@@ -78,143 +50,66 @@ pub struct NgramProfiles {
     unique: Vec<String>,
     /// index into `unique` of each profile
     code_of: Vec<u8>,
-    /// n-gram fingerprint -> its run of `entries` (start << 8 | length)
-    index: HashMap<u32, u32, BuildHasherDefault<Fingerprint>>,
+    /// n-gram fingerprint -> its run of `entries` (start << 8 | length): an open-addressing
+    /// table of (fingerprint, run) slots, home slot = the fingerprint's top bits, linear probing,
+    /// run 0 = empty. One cache line per lookup where a `HashMap` touched its control bytes and
+    /// its slot (two misses); load factor ≤ 0.7.
+    index: Vec<(u32, u32)>,
+    /// `32 − log2(index.len())`: the shift that turns a fingerprint into its home slot
+    shift: u32,
     /// (profile, `ln P(g | L) − ln P(unseen | L)`) for the profiles that saw the n-gram
     entries: Vec<(u8, f32)>,
     /// `ln P(unseen | L)` per profile
     unseen: Vec<f32>,
 }
 
-/// Longest n-gram of the profiles.
-const MAX_N: usize = 4;
-
-/// Packs up to four characters into one key, 16 bits each (characters beyond the Basic
-/// Multilingual Plane share the code 0xFFFF): distinct n-grams of BMP letters never collide, and
-/// n-grams of different lengths differ (no character is 0).
-fn pack(chars: &[char]) -> u64 {
-    chars.iter().fold(0u64, |k, &c| {
-        (k << 16) | u64::from(u32::from(c).min(0xFFFF))
-    })
-}
-
 impl NgramProfiles {
     /// The embedded UDHR profiles.
+    ///
+    /// The build script parses `UDHR_NGRAMS_TSV` at compile time (a data error fails the build);
+    /// this only rebuilds the lookup table from the pre-parsed, pre-sorted entries.
     pub fn embedded() -> Result<NgramProfiles, NgramError> {
-        NgramProfiles::from_tsv(UDHR_NGRAMS_TSV)
+        static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/udhr-ngrams.bin"));
+        let parsed = ngram_tsv::decode(BLOB).ok_or_else(|| NgramError::Line {
+            line: 0,
+            message: "the embedded pre-parsed profiles are corrupt".into(),
+        })?;
+        Ok(NgramProfiles::from_parsed(parsed))
     }
 
     /// Reads `lang<TAB>ngram<TAB>count` lines (`_` for a space inside an n-gram) and one
     /// `lang<TAB>#total<TAB>N` line per language; `#` lines are comments.
     pub fn from_tsv(tsv: &str) -> Result<NgramProfiles, NgramError> {
-        let mut langs: Vec<String> = Vec::new();
-        let mut totals: Vec<f32> = Vec::new();
-        let mut entries: Vec<(u64, usize, f32)> = Vec::new();
-        // A hand-rolled splitter: `lines()`/`split()` cost most of the start-up time here.
-        let mut rest = tsv;
-        let mut i = 0usize;
-        while !rest.is_empty() {
-            let (line, next) = match rest.as_bytes().iter().position(|&b| b == b'\n') {
-                Some(p) => (&rest[..p], &rest[p + 1..]),
-                None => (rest, ""),
-            };
-            rest = next;
-            i += 1;
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            let err = |message: String| NgramError::Line { line: i, message };
-            if line.starts_with('#') || line.trim().is_empty() {
-                continue;
-            }
-            let tab = |s: &str| s.as_bytes().iter().position(|&b| b == b'\t');
-            let t1 = tab(line);
-            let t2 = t1.and_then(|t1| tab(&line[t1 + 1..]).map(|t| t1 + 1 + t));
-            let (Some(t1), Some(t2)) = (t1, t2) else {
-                return Err(err(format!("expected 3 fields: {line:?}")));
-            };
-            let (lang, gram, count) = (&line[..t1], &line[t1 + 1..t2], &line[t2 + 1..]);
-            if tab(count).is_some() {
-                return Err(err(format!("expected 3 fields: {line:?}")));
-            }
-            let count: f32 = count
-                .parse::<u32>()
-                .map_err(|e| err(format!("count {count:?}: {e}")))?
-                as f32;
-            // Lines come grouped by language: check the last one first.
-            let li = match langs
-                .last()
-                .filter(|l| *l == lang)
-                .map(|_| langs.len() - 1)
-                .or_else(|| langs.iter().position(|l| l == lang))
-            {
-                Some(li) => li,
-                None => {
-                    if langs.len() >= 255 {
-                        return Err(err("more than 255 languages".into()));
-                    }
-                    langs.push(lang.to_string());
-                    totals.push(0.0);
-                    langs.len() - 1
-                }
-            };
-            if gram == "#total" {
-                totals[li] = count;
-                continue;
-            }
-            let mut chars = [' '; MAX_N];
-            let mut len = 0;
-            for c in gram.chars() {
-                if len == MAX_N {
-                    len += 1;
-                    break;
-                }
-                chars[len] = if c == '_' { ' ' } else { c };
-                len += 1;
-            }
-            if len == 0 || len > MAX_N {
-                return Err(err(format!(
-                    "n-gram of 1-{MAX_N} characters expected: {gram:?}"
-                )));
-            }
-            entries.push((pack(&chars[..len]), li, count));
-        }
-        if langs.is_empty() {
-            return Err(NgramError::Line {
-                line: 0,
-                message: "no profiles".into(),
-            });
-        }
+        let parsed =
+            ngram_tsv::parse(tsv).map_err(|(line, message)| NgramError::Line { line, message })?;
+        Ok(NgramProfiles::from_parsed(parsed))
+    }
+
+    /// Builds the lookup structures from parsed (validated) profiles.
+    fn from_parsed(parsed: ngram_tsv::Parsed) -> NgramProfiles {
+        let ngram_tsv::Parsed {
+            langs,
+            totals,
+            keyed,
+        } = parsed;
         let n = langs.len();
         let mut den = Vec::with_capacity(n);
-        for (l, t) in langs.iter().zip(&totals) {
-            if *t <= 0.0 {
-                return Err(NgramError::Line {
-                    line: 0,
-                    message: format!("language {l:?} has no #total line"),
-                });
-            }
+        for t in &totals {
             den.push((t + ALPHA * VOCAB).ln());
         }
         let unseen: Vec<f32> = den.iter().map(|d| ALPHA.ln() - d).collect();
         // Sparse rows: each n-gram lists only the profiles that saw it (most see few).
-        // One u64 per entry, fingerprint | profile | count: a plain integer sort (deterministic,
-        // and it orders the entries of colliding fingerprints too).
-        let mut keyed: Vec<u64> = entries
-            .into_iter()
-            .map(|(key, li, count)| {
-                (u64::from(fingerprint(key)) << 32)
-                    | ((li as u64) << 24)
-                    | (count as u64).min(0xFF_FFFF)
-            })
-            .collect();
-        keyed.sort_unstable();
-        if keyed.len() >= 1 << 24 {
-            return Err(NgramError::Line {
-                line: 0,
-                message: "more than 2^24 n-gram entries".into(),
-            });
-        }
-        let mut index: HashMap<u32, u32, BuildHasherDefault<Fingerprint>> = HashMap::default();
-        index.reserve(keyed.len());
+        let distinct = keyed
+            .windows(2)
+            .filter(|w| (w[0] >> 32) != (w[1] >> 32))
+            .count()
+            + 1;
+        let bits = (distinct * 10 / 7 + 1)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(4, 31);
+        let shift = 32 - bits;
+        let mut index: Vec<(u32, u32)> = vec![(0, 0); 1 << bits];
         let mut sparse: Vec<(u8, f32)> = Vec::with_capacity(keyed.len());
         let mut i = 0;
         let fp = |k: u64| (k >> 32) as u32;
@@ -231,9 +126,12 @@ impl NgramProfiles {
             while i < keyed.len() && fp(keyed[i]) == key {
                 i += 1;
             }
-            index.insert(key, ((start as u32) << 8) | (sparse.len() - start) as u32);
+            let mut slot = (key >> shift) as usize;
+            while index[slot].1 != 0 {
+                slot = (slot + 1) & (index.len() - 1);
+            }
+            index[slot] = (key, ((start as u32) << 8) | (sparse.len() - start) as u32);
         }
-        index.shrink_to_fit();
         let mut unique: Vec<String> = Vec::new();
         let mut code_of = Vec::with_capacity(langs.len());
         for l in &langs {
@@ -247,14 +145,32 @@ impl NgramProfiles {
             };
             code_of.push(u as u8);
         }
-        Ok(NgramProfiles {
+        NgramProfiles {
             unique,
             code_of,
             langs,
             index,
+            shift,
             entries: sparse,
             unseen,
-        })
+        }
+    }
+
+    /// The run of `entries` of fingerprint `key`, if any profile saw it.
+    #[inline]
+    fn run_of(&self, key: u32) -> Option<u32> {
+        let mask = self.index.len() - 1;
+        let mut slot = (key >> self.shift) as usize;
+        loop {
+            let (k, run) = self.index[slot];
+            if run == 0 {
+                return None;
+            }
+            if k == key {
+                return Some(run);
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 
     /// The profile names (a language code, `@` and a variant for a second profile of one
@@ -288,15 +204,13 @@ impl NgramProfiles {
             }
         };
         for c in text.chars().take(max_chars) {
-            if c.is_alphabetic() {
+            if crate::letters::is_letter(c) {
                 if !in_word {
                     in_word = true;
                     filled = 0;
                     push(' ', &mut window, &mut filled);
                 }
-                for lc in c.to_lowercase() {
-                    push(lc, &mut window, &mut filled);
-                }
+                crate::letters::lowercase(c, |lc| push(lc, &mut window, &mut filled));
             } else if in_word {
                 in_word = false;
                 push(' ', &mut window, &mut filled);
@@ -309,7 +223,7 @@ impl NgramProfiles {
         // Indexed by a u8: no bounds checks in the hot loop.
         let mut acc = [0.0f32; 256];
         for key in &keys {
-            if let Some(&run) = self.index.get(key) {
+            if let Some(run) = self.run_of(*key) {
                 let (start, len) = ((run >> 8) as usize, (run & 0xFF) as usize);
                 if let Some(run) = self.entries.get(start..start + len) {
                     for &(li, delta) in run {

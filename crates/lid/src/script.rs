@@ -39,7 +39,7 @@ impl Script {
     }
 
     fn of(c: char) -> Option<Script> {
-        if !c.is_alphabetic() {
+        if !crate::letters::is_letter(c) {
             return None;
         }
         Some(match c as u32 {

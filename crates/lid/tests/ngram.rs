@@ -120,3 +120,21 @@ fn short_texts_lid176_gets_wrong_are_recovered() {
         assert_eq!(with.refine(text, &preds).lang, want, "{text}");
     }
 }
+
+#[test]
+fn embedded_preparsed_profiles_equal_the_tsv_parsed_at_run_time() {
+    let built = NgramProfiles::embedded().expect("embedded");
+    let parsed = NgramProfiles::from_tsv(garbell_lid::ngram::UDHR_NGRAMS_TSV).expect("tsv");
+    assert_eq!(built.languages(), parsed.languages());
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for text in [
+        "Eg veit ikkje kva du meiner.",
+        "Добар дан, како сте?",
+        "Yr wyf i'n hoffi coffi.",
+        "Ħafna nies jitkellmu bil-Malti.",
+    ] {
+        let n = built.log_likelihoods(text, 300, &mut a);
+        assert_eq!(n, parsed.log_likelihoods(text, 300, &mut b));
+        assert_eq!(a, b, "{text}");
+    }
+}
