@@ -20,7 +20,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let refine = !args.iter().any(|a| a == "--no-refine");
     // Flags with a value: `--sh`, `--markers` and the `--ng-*` rerank parameters.
-    let takes_value = |f: &str| f == "--sh" || f == "--markers" || f.starts_with("--ng-");
+    let takes_value =
+        |f: &str| f == "--sh" || f == "--markers" || f == "--words" || f.starts_with("--ng-");
     let value = |name: &str| {
         args.iter()
             .position(|a| a == name)
@@ -50,7 +51,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         max_chars: flag("--ng-chars").map_or(defaults.max_chars, |c| c as usize),
         max_text_bytes: flag("--ng-max-bytes").map_or(defaults.max_text_bytes, |c| c as usize),
     };
-    let mut stage = Disambiguator::from_data(&markers, garbell_lid::WORDS_TSV)?
+    // `--words A,B,..`: other word lists (replacing the embedded ones), for experiments.
+    let words: Vec<String> = match value("--words") {
+        Some(ps) => ps
+            .split(',')
+            .map(std::fs::read_to_string)
+            .collect::<Result<_, _>>()?,
+        None => garbell_lid::WORDS_TSV.iter().map(|s| s.to_string()).collect(),
+    };
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let mut stage = Disambiguator::from_data(&markers, &words)?
         .with_sh_policy(policy)
         .with_ngrams(garbell_lid::NgramProfiles::embedded()?, params);
     if args.iter().any(|a| a == "--no-ngrams") {

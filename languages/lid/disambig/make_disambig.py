@@ -106,7 +106,7 @@ def licence(work, package, dic):
     return "see debian/copyright"
 
 
-def load(work, dic, mode):
+def load(work, dic, mode, max_len=MAX_LEN):
     base = os.path.join(work, "x", "usr", "share", "hunspell", dic)
     enc = encoding(base + ".aff")
     out = set()
@@ -123,7 +123,7 @@ def load(work, dic, mode):
     for raw in lines:
         w = raw.decode(enc, "replace").strip().split("/")[0].split("\t")[0].strip()
         w = unicodedata.normalize("NFC", w)
-        if 2 <= len(w) <= MAX_LEN and w == w.lower() and WORD.match(w):
+        if 2 <= len(w) <= max_len and w == w.lower() and WORD.match(w):
             out.add(w)
     if mode == "forms":
         proc.wait()
@@ -144,15 +144,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default=os.path.expanduser("~/.cache/garbell/hunspell"))
+    ap.add_argument("--cap", type=int, default=CAP, help="dictionary forms per language")
+    ap.add_argument("--max-len", type=int, default=MAX_LEN, help="longest form selected")
+    ap.add_argument("--group", action="append", help="only these groups (default: all)")
+    ap.add_argument("--out", default=HERE, help="output directory (experiments)")
     args = ap.parse_args()
     packages = {p for g in GROUPS.values() for _, ds in g for p, _, _ in ds} | {"hunspell-tools"}
     versions = fetch(args.work, packages)
     for group, members in GROUPS.items():
+        if args.group and group not in args.group:
+            continue
         forms = {}
         for lang, dics in members:
             forms[lang] = set()
             for _, dic, mode in dics:
-                forms[lang] |= load(args.work, dic, mode)
+                forms[lang] |= load(args.work, dic, mode, args.max_len)
         stops = {lang: stopwords(lang) for lang, _ in members}
         lines = []
         for lang, dics in members:
@@ -161,9 +167,9 @@ def main():
                 if o != lang:
                     others |= forms[o] | stops[o]
             sw = sorted(w for w in stops[lang] - others if len(w) >= 2)
-            words = sorted(forms[lang] - others - set(sw), key=lambda w: (len(w), w))[:CAP]
+            words = sorted(forms[lang] - others - set(sw), key=lambda w: (len(w), w))[:args.cap]
             lines += [f"{lang}\t{w}\t2" for w in sw] + [f"{lang}\t{w}\t1" for w in sorted(words)]
-        path = os.path.join(HERE, f"words-{group}.tsv")
+        path = os.path.join(args.out, f"words-{group}.tsv")
         with open(path + ".tmp", "w", encoding="utf-8") as f:
             f.write(f"# garbell second-stage LID word list, group '{group}'"
                     f" (members: {' '.join(l for l, _ in members)}).\n")
@@ -177,7 +183,7 @@ def main():
                     f.write(f"# {lang}: stopwords languages/stopwords/{lang}.txt"
                             " (stopwords-iso via PyPI stopwordsiso 0.7.1, MIT), weight 2\n")
             f.write(f"# Expanded with hunspell-tools={versions['hunspell-tools']} unmunch."
-                    f" CAP={CAP} shortest forms per language, length 2..{MAX_LEN}.\n")
+                    f" CAP={args.cap} shortest forms per language, length 2..{args.max_len}.\n")
             f.write("# Generator: languages/lid/disambig/make_disambig.py (do not edit by hand)\n")
             for line in lines:
                 f.write(line + "\n")
