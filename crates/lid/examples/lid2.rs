@@ -57,7 +57,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .split(',')
             .map(std::fs::read_to_string)
             .collect::<Result<_, _>>()?,
-        None => garbell_lid::WORDS_TSV.iter().map(|s| s.to_string()).collect(),
+        None => garbell_lid::WORDS_TSV
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
     };
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let mut stage = Disambiguator::from_data(&markers, &words)?

@@ -48,6 +48,8 @@ struct Node {
 
 /// A loaded fastText supervised model. `Send + Sync`: share one across threads.
 pub struct Model {
+    /// Process-unique id: keys this model's entries in the per-thread caches.
+    id: u64,
     dim: usize,
     word_ngrams: usize,
     loss: Loss,
@@ -288,6 +290,92 @@ struct Scratch {
     hashes: Vec<u32>,
     hidden: Vec<f32>,
     out: Vec<f32>,
+    oov: OovCache,
+}
+
+/// Distinguishes models in the per-thread caches (a thread may use several).
+static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Per-thread memo of the character n-gram rows of out-of-vocabulary tokens. An OOV token costs
+/// one FNV hash per character n-gram plus a prune-table lookup for each; text repeats its words
+/// (Zipf), so most tokens are found here instead. The rows are the ones the dictionary gives and
+/// are added in the same order, so predictions are unchanged. Bounded: it is emptied when it
+/// holds `OOV_MAX_WORDS` tokens or `OOV_MAX_ROWS` rows.
+#[derive(Default)]
+struct OovCache {
+    /// the model the entries belong to (0: none yet)
+    model: u64,
+    /// open addressing: entry index + 1, 0 = empty; `2 * OOV_MAX_WORDS` slots
+    slots: Vec<u32>,
+    /// (token hash, token start, token length, rows start, rows length)
+    entries: Vec<(u32, u32, u32, u32, u32)>,
+    bytes: Vec<u8>,
+    rows: Vec<u32>,
+}
+
+const OOV_MAX_WORDS: usize = 1 << 15;
+const OOV_MAX_ROWS: usize = 1 << 21;
+/// Longer tokens (URLs, base64) are rarely repeated: not memoized.
+const OOV_MAX_TOKEN: usize = 64;
+
+impl OovCache {
+    fn reset(&mut self, model: u64) {
+        self.model = model;
+        self.slots.clear();
+        self.slots.resize(2 * OOV_MAX_WORDS, 0);
+        self.entries.clear();
+        self.bytes.clear();
+        self.rows.clear();
+    }
+
+    /// The rows of `tok` (hash `h`), computing and remembering them on a miss.
+    fn rows(
+        &mut self,
+        model: u64,
+        d: &Dictionary,
+        tok: &[u8],
+        h: u32,
+        word: &mut Vec<u8>,
+    ) -> (usize, usize) {
+        if self.model != model || self.slots.is_empty() {
+            self.reset(model);
+        }
+        let mask = self.slots.len() - 1;
+        let mut slot = h as usize & mask;
+        loop {
+            let e = self.slots[slot];
+            if e == 0 {
+                break;
+            }
+            let (eh, ws, wl, rs, rl) = self.entries[(e - 1) as usize];
+            if eh == h && &self.bytes[ws as usize..(ws + wl) as usize] == tok {
+                return (rs as usize, rl as usize);
+            }
+            slot = (slot + 1) & mask;
+        }
+        if self.entries.len() >= OOV_MAX_WORDS || self.rows.len() >= OOV_MAX_ROWS {
+            self.reset(model);
+            slot = h as usize & mask;
+        }
+        word.clear();
+        word.push(b'<');
+        word.extend_from_slice(tok);
+        word.push(b'>');
+        let start = self.rows.len();
+        let rows = &mut self.rows;
+        d.char_ngrams(word, |r| rows.push(r));
+        let len = self.rows.len() - start;
+        self.entries.push((
+            h,
+            self.bytes.len() as u32,
+            tok.len() as u32,
+            start as u32,
+            len as u32,
+        ));
+        self.bytes.extend_from_slice(tok);
+        self.slots[slot] = self.entries.len() as u32;
+        (start, len)
+    }
 }
 
 impl Model {
@@ -439,6 +527,7 @@ impl Model {
             ));
         }
         let mut model = Model {
+            id: NEXT_MODEL_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             dim,
             word_ngrams,
             loss,
@@ -561,7 +650,13 @@ impl Model {
             let s = &mut *s;
             s.hidden.clear();
             s.hidden.resize(self.dim, 0.0);
-            let count = self.hidden(text.as_bytes(), &mut s.word, &mut s.hashes, &mut s.hidden);
+            let count = self.hidden(
+                text.as_bytes(),
+                &mut s.word,
+                &mut s.hashes,
+                &mut s.oov,
+                &mut s.hidden,
+            );
             if count == 0 {
                 return 0;
             }
@@ -621,6 +716,7 @@ impl Model {
         text: &[u8],
         word: &mut Vec<u8>,
         hashes: &mut Vec<u32>,
+        oov: &mut OovCache,
         hidden: &mut [f32],
     ) -> usize {
         let d = &self.dict;
@@ -649,11 +745,16 @@ impl Model {
                         return;
                     }
                     if tok != EOS {
-                        word.clear();
-                        word.push(b'<');
-                        word.extend_from_slice(tok);
-                        word.push(b'>');
-                        d.char_ngrams(word, &mut *add);
+                        if tok.len() <= OOV_MAX_TOKEN {
+                            let (start, len) = oov.rows(self.id, d, tok, h, word);
+                            oov.rows[start..start + len].iter().for_each(|&r| add(r));
+                        } else {
+                            word.clear();
+                            word.push(b'<');
+                            word.extend_from_slice(tok);
+                            word.push(b'>');
+                            d.char_ngrams(word, &mut *add);
+                        }
                     }
                 }
             }

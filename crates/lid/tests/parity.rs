@@ -115,3 +115,34 @@ fn corrupt_models_are_errors_not_panics() {
     bad[0] ^= 0xff;
     assert!(Model::from_bytes(&bad).is_err());
 }
+
+/// The per-thread memo of out-of-vocabulary n-gram rows must not change predictions: not when
+/// two models alternate on one thread (their rows differ), and not when it fills up and is
+/// emptied (more than 32,768 distinct tokens).
+#[test]
+fn oov_row_memo_does_not_change_predictions() {
+    let lid = Model::embedded_lid176().expect("lid.176");
+    let other = Model::load(&data("models/softmax_ngrams.bin")).expect("fixture model");
+    let texts = [
+        "Tämä on suomenkielinen lause kielentunnistusta varten.",
+        "Ovo je rečenica na hrvatskom jeziku za prepoznavanje.",
+        "Aquest és un text en català sobre la història.",
+    ];
+    let fresh = |m: &Model, t: &str| {
+        // A new thread starts with an empty memo: the reference answer.
+        std::thread::scope(|s| s.spawn(|| m.predict(t, 3, 0.0)).join().expect("thread"))
+    };
+    let want: Vec<_> = texts
+        .iter()
+        .map(|t| (fresh(&lid, t), fresh(&other, t)))
+        .collect();
+    for round in 0..3 {
+        for (t, (a, b)) in texts.iter().zip(&want) {
+            assert_eq!(&lid.predict(t, 3, 0.0), a, "round {round}: {t}");
+            assert_eq!(&other.predict(t, 3, 0.0), b, "round {round}: {t}");
+        }
+        // Overflow the memo with distinct made-up tokens.
+        let junk: String = (0..40_000).map(|i| format!("zq{i:x}x ")).collect();
+        lid.predict(&junk, 1, 0.0);
+    }
+}
