@@ -25,7 +25,13 @@ const ALPHA: f32 = 0.1;
 /// Vocabulary size assumed by the smoothing (distinct n-grams of a language, order of magnitude).
 const VOCAB: f32 = 20_000.0;
 
-use crate::ngram_tsv::{self, fingerprint, pack, MAX_N};
+use crate::ngram_tsv::{self, fingerprint, MAX_N};
+use std::cell::RefCell;
+
+thread_local! {
+    /// Per-thread buffer of one text's n-gram fingerprints.
+    static KEYS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Errors in the n-gram profile data.
 #[derive(Debug, thiserror::Error)]
@@ -185,44 +191,56 @@ impl NgramProfiles {
         let n = self.langs.len();
         out.clear();
         out.resize(n, 0.0);
-        // The last MAX_N characters of the padded word so far (' ' = word start).
-        let mut window: [char; MAX_N] = [' '; MAX_N];
+        // The last MAX_N characters of the padded word so far (' ' = word start), packed as
+        // `pack` does: the key of the n-gram of the last `len` characters is its low 16·len bits.
+        let mut window: u64 = 0;
         let mut filled = 0usize; // characters of the padded word seen, capped at MAX_N
         let mut in_word = false;
-        // Fingerprints first, lookups after: independent loads the CPU can overlap.
-        let mut keys: Vec<u32> = Vec::with_capacity(max_chars.min(text.len()) * MAX_N + MAX_N);
-        let mut push = |c: char, window: &mut [char; MAX_N], filled: &mut usize| {
-            window.rotate_left(1);
-            window[MAX_N - 1] = c;
-            *filled = (*filled + 1).min(MAX_N);
-            // Every n-gram ending at `c`, except a lone space.
-            for len in 1..=*filled {
-                if len == 1 && c == ' ' {
-                    continue;
+        // Fingerprints first, lookups after: independent loads the CPU can overlap. The buffer
+        // is reused per thread.
+        KEYS.with(|keys| {
+            let mut keys = keys.borrow_mut();
+            keys.clear();
+            let mut push = |c: char, window: &mut u64, filled: &mut usize| {
+                *window = (*window << 16) | u64::from(u32::from(c).min(0xFFFF));
+                *filled = (*filled + 1).min(MAX_N);
+                // Every n-gram ending at `c`, except a lone space.
+                let first = if c == ' ' { 2 } else { 1 };
+                for len in first..=*filled {
+                    let key = if len == MAX_N {
+                        *window
+                    } else {
+                        *window & ((1u64 << (16 * len)) - 1)
+                    };
+                    keys.push(fingerprint(key));
                 }
-                keys.push(fingerprint(pack(&window[MAX_N - len..])));
-            }
-        };
-        for c in text.chars().take(max_chars) {
-            if crate::letters::is_letter(c) {
-                if !in_word {
-                    in_word = true;
-                    filled = 0;
+            };
+            for c in text.chars().take(max_chars) {
+                if crate::letters::is_letter(c) {
+                    if !in_word {
+                        in_word = true;
+                        filled = 0;
+                        push(' ', &mut window, &mut filled);
+                    }
+                    crate::letters::lowercase(c, |lc| push(lc, &mut window, &mut filled));
+                } else if in_word {
+                    in_word = false;
                     push(' ', &mut window, &mut filled);
                 }
-                crate::letters::lowercase(c, |lc| push(lc, &mut window, &mut filled));
-            } else if in_word {
-                in_word = false;
+            }
+            if in_word {
                 push(' ', &mut window, &mut filled);
             }
-        }
-        if in_word {
-            push(' ', &mut window, &mut filled);
-        }
+            self.accumulate(&keys, out)
+        })
+    }
+
+    /// Adds the likelihoods of the n-grams `keys` (fingerprints) to `out`; returns their count.
+    fn accumulate(&self, keys: &[u32], out: &mut [f32]) -> usize {
         let grams = keys.len();
         // Indexed by a u8: no bounds checks in the hot loop.
         let mut acc = [0.0f32; 256];
-        for key in &keys {
+        for key in keys {
             if let Some(run) = self.run_of(*key) {
                 let (start, len) = ((run >> 8) as usize, (run & 0xFF) as usize);
                 if let Some(run) = self.entries.get(start..start + len) {
