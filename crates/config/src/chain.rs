@@ -203,9 +203,11 @@ pub struct IdentifyLanguageConfig {
     /// Decide within confusable groups (hr/sr/bs/sh, no/nn/da, gl/pt/es/ca/oc, cs/sk, bg/ru/uk)
     /// with the second stage of `docs/lid.md` (word lists and markers in `languages/lid/disambig/`).
     pub second_stage: bool,
-    /// `mode = "lines"`: a line counts for its language only with at least this probability
-    /// (OSCAR uses 0.8); other lines count as unidentified bytes.
-    pub line_min_score: f32,
+    /// `mode = "lines"`: a line counts for its language only with at least this score; other
+    /// lines count as unidentified bytes. Unset: 0.8 with `second_stage = false` (OSCAR's
+    /// threshold on lid.176's raw probabilities), 0.3 with the second stage, whose scores are
+    /// softer (chosen on the dev half of `benches/lid_eval/lines_eval.py`; docs/lid.md).
+    pub line_min_score: Option<f32>,
     /// `mode = "lines"`: a document is flagged multilingual when a second language holds at least
     /// this share of the identified bytes.
     pub multilingual_min_share: f32,
@@ -235,6 +237,14 @@ pub enum SerboCroatian {
     Merge,
 }
 
+impl IdentifyLanguageConfig {
+    /// `line_min_score`, or its default for the `second_stage` setting.
+    pub fn line_min_score(&self) -> f32 {
+        self.line_min_score
+            .unwrap_or(if self.second_stage { 0.3 } else { 0.8 })
+    }
+}
+
 impl Default for IdentifyLanguageConfig {
     fn default() -> Self {
         IdentifyLanguageConfig {
@@ -242,7 +252,7 @@ impl Default for IdentifyLanguageConfig {
             mode: LidMode::Document,
             max_bytes: 0,
             second_stage: true,
-            line_min_score: 0.8,
+            line_min_score: None,
             multilingual_min_share: 0.2,
             serbo_croatian: SerboCroatian::Split,
             restrict_labels: false,
@@ -448,6 +458,28 @@ impl ChainConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_min_score_defaults_follow_the_second_stage_and_an_explicit_value_wins() {
+        let lid = |body: &str| -> IdentifyLanguageConfig {
+            let c = ChainConfig::parse(
+                "t.toml",
+                &format!("name = \"t\"\n[[steps]]\nstep = \"identify_language\"\nmode = \"lines\"\n{body}"),
+            )
+            .expect("chain");
+            match &c.steps[0] {
+                StepConfig::IdentifyLanguage(c) => c.clone(),
+                _ => panic!("not identify_language"),
+            }
+        };
+        assert_eq!(lid("").line_min_score(), 0.3);
+        assert_eq!(lid("second_stage = false\n").line_min_score(), 0.8);
+        assert_eq!(lid("line_min_score = 0.65\n").line_min_score(), 0.65);
+        assert_eq!(
+            lid("second_stage = false\nline_min_score = 0.1\n").line_min_score(),
+            0.1
+        );
+    }
 
     #[test]
     fn step_type_error_named_neither_key_nor_its_line() {

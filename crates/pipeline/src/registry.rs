@@ -119,7 +119,7 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
             Box::new(match c.mode {
                 garbell_config::LidMode::Document => step,
                 garbell_config::LidMode::Lines => {
-                    step.per_line(c.line_min_score, c.multilingual_min_share)
+                    step.per_line(c.line_min_score(), c.multilingual_min_share)
                 }
             })
         }
