@@ -20,8 +20,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let refine = !args.iter().any(|a| a == "--no-refine");
     // Flags with a value: `--sh`, `--markers` and the `--ng-*` rerank parameters.
-    let takes_value =
-        |f: &str| f == "--sh" || f == "--markers" || f == "--words" || f.starts_with("--ng-");
+    let takes_value = |f: &str| {
+        f == "--sh"
+            || f == "--markers"
+            || f == "--words"
+            || f == "--lid-threshold"
+            || f.starts_with("--ng-")
+    };
     let value = |name: &str| {
         args.iter()
             .position(|a| a == name)
@@ -43,6 +48,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => garbell_lid::MARKERS_TSV.to_string(),
     };
     let flag = |name: &str| -> Option<f32> { value(name).and_then(|v| v.parse().ok()) };
+    // `--lid-threshold P`: lid.176's predictions below P are not searched (default 0.01, as
+    // garbell_pipeline's SECOND_STAGE_MIN_PROB; a text with none above it gets the full search).
+    let lid_threshold = flag("--lid-threshold").unwrap_or(0.01);
     let defaults = garbell_lid::RerankParams::default();
     let params = garbell_lid::RerankParams {
         beta: flag("--ng-beta").unwrap_or(defaults.beta),
@@ -103,11 +111,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             eprintln!("line {}: no string field \"text\"", n + 1);
             continue;
         };
-        let preds: Vec<(&str, f32)> = model
-            .predict(text, if refine { 5 } else { 1 }, 0.0)
-            .iter()
-            .map(|p| (lang_of[p.label], p.prob))
-            .collect();
+        let mut raw = model.predict(
+            text,
+            if refine { 5 } else { 1 },
+            if refine { lid_threshold } else { 0.0 },
+        );
+        if raw.is_empty() {
+            raw = model.predict(text, if refine { 5 } else { 1 }, 0.0);
+        }
+        let preds: Vec<(&str, f32)> = raw.iter().map(|p| (lang_of[p.label], p.prob)).collect();
         let lid = preds.first().map_or("other", |p| p.0);
         let (lang, score, script) = if refine {
             let r = stage.refine(text, &preds);

@@ -51,6 +51,10 @@ impl Step for Normalize {
     }
 }
 
+/// lid.176 labels below this probability are not passed to the second stage (it floors
+/// probabilities at ε = 0.01).
+pub const SECOND_STAGE_MIN_PROB: f32 = 0.01;
+
 /// `identify_language` — **What**: runs a fastText model on the text (newlines read as spaces)
 /// and sets `lang` to the configured language its top label means (`other` for any label no
 /// profile claims) and `lang_score` to that label's probability. **Why**: every per-language
@@ -112,15 +116,29 @@ impl IdentifyLanguage {
         self
     }
 
-    /// The top-5 predictions mapped to language codes, restricted to allowed labels when set.
+    /// The top-5 predictions (at least `SECOND_STAGE_MIN_PROB` each, unless restricted) mapped
+    /// to language codes, restricted to allowed labels when set.
     fn top5<'a>(&'a self, text: &str, out: &mut [(&'a str, f32); 5]) -> usize {
         let k = if self.restrict {
             self.lang_of_label.len()
         } else {
             5
         };
+        // Unrestricted, labels under 1 % are not searched for: the second stage floors every
+        // probability at ε = 0.01 anyway (`ln(p + ε)`). Measured on the 27,274 items of
+        // benches/lid_eval: the same answer for every one, and 13 % less CPU on segments
+        // (docs/lid.md). A text whose every label is under 1 % falls back to the full search.
+        let threshold = if self.restrict {
+            0.0
+        } else {
+            SECOND_STAGE_MIN_PROB
+        };
+        let mut preds = self.model.predict(text, k, threshold);
+        if preds.is_empty() && threshold > 0.0 {
+            preds = self.model.predict(text, k, 0.0);
+        }
         let mut n = 0;
-        for p in self.model.predict(text, k, 0.0) {
+        for p in preds {
             let lang = self.lang_of_label[p.label].as_str();
             if self.restrict && lang == LANG_OTHER {
                 continue;
