@@ -65,6 +65,13 @@ pub struct NgramProfiles {
     shift: u32,
     /// (profile, `ln P(g | L) − ln P(unseen | L)`) for the profiles that saw the n-gram
     entries: Vec<(u8, f32)>,
+    /// The same deltas as dense rows of `width` floats (0 for a profile that did not see the
+    /// n-gram) for n-grams at least `DENSE_MIN_RUN` profiles saw: the common 1-3-grams, whose
+    /// sparse runs were most of the additions. Adding +0.0 leaves a float unchanged, so the sums
+    /// are the same; the rows add as vectors. A run entry `row << 8 | 0xFF` points here.
+    dense: Vec<f32>,
+    /// row length of `dense`: the profile count rounded up to a multiple of 8
+    width: usize,
     /// `ln P(unseen | L)` per profile
     unseen: Vec<f32>,
 }
@@ -117,6 +124,8 @@ impl NgramProfiles {
         let shift = 32 - bits;
         let mut index: Vec<(u32, u32)> = vec![(0, 0); 1 << bits];
         let mut sparse: Vec<(u8, f32)> = Vec::with_capacity(keyed.len());
+        let width = n.div_ceil(8) * 8;
+        let mut dense: Vec<f32> = Vec::new();
         let mut i = 0;
         let fp = |k: u64| (k >> 32) as u32;
         while i < keyed.len() {
@@ -132,11 +141,21 @@ impl NgramProfiles {
             while i < keyed.len() && fp(keyed[i]) == key {
                 i += 1;
             }
+            let mut run = ((start as u32) << 8) | (sparse.len() - start) as u32;
+            if sparse.len() - start >= DENSE_MIN_RUN {
+                let row = dense.len() / width;
+                dense.resize(dense.len() + width, 0.0);
+                for &(li, delta) in &sparse[start..] {
+                    dense[row * width + usize::from(li)] += delta;
+                }
+                sparse.truncate(start);
+                run = ((row as u32) << 8) | 0xFF;
+            }
             let mut slot = (key >> shift) as usize;
             while index[slot].1 != 0 {
                 slot = (slot + 1) & (index.len() - 1);
             }
-            index[slot] = (key, ((start as u32) << 8) | (sparse.len() - start) as u32);
+            index[slot] = (key, run);
         }
         let mut unique: Vec<String> = Vec::new();
         let mut code_of = Vec::with_capacity(langs.len());
@@ -158,6 +177,8 @@ impl NgramProfiles {
             index,
             shift,
             entries: sparse,
+            dense,
+            width,
             unseen,
         }
     }
@@ -240,10 +261,21 @@ impl NgramProfiles {
         let grams = keys.len();
         // Indexed by a u8: no bounds checks in the hot loop.
         let mut acc = [0.0f32; 256];
+        let w = self.width;
         for key in keys {
             if let Some(run) = self.run_of(*key) {
                 let (start, len) = ((run >> 8) as usize, (run & 0xFF) as usize);
-                if let Some(run) = self.entries.get(start..start + len) {
+                if len == 0xFF {
+                    if let (Some(row), Some(acc)) =
+                        (self.dense.get(start * w..(start + 1) * w), acc.get_mut(..w))
+                    {
+                        for (a, d) in acc.chunks_exact_mut(8).zip(row.chunks_exact(8)) {
+                            for (a, d) in a.iter_mut().zip(d) {
+                                *a += *d;
+                            }
+                        }
+                    }
+                } else if let Some(run) = self.entries.get(start..start + len) {
                     for &(li, delta) in run {
                         acc[usize::from(li)] += delta;
                     }
@@ -257,6 +289,9 @@ impl NgramProfiles {
         grams
     }
 }
+
+/// n-grams seen by at least this many profiles get a dense row (`NgramProfiles::dense`).
+const DENSE_MIN_RUN: usize = 12;
 
 /// How [`NgramProfiles::rerank`] weighs the profiles against lid.176.
 #[derive(Debug, Clone, Copy, PartialEq)]

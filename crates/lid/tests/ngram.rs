@@ -21,6 +21,45 @@ fn likelihood_is_the_smoothed_naive_bayes_sum() {
     assert!((f64::from(ll[1]) - xb).abs() < 1e-4, "{} vs {xb}", ll[1]);
 }
 
+/// An n-gram many profiles saw is stored as a dense row (12 profiles or more), others as sparse
+/// runs: both must give the naive-Bayes sum, and the same floats as each other.
+#[test]
+fn dense_and_sparse_rows_give_the_same_sums() {
+    // 20 profiles: all saw "a" (dense); only the first three saw "b" (sparse).
+    let mut tsv = String::new();
+    for i in 0..20 {
+        tsv.push_str(&format!(
+            "p{i:02}\t#total\t{}\np{i:02}\ta\t{}\n",
+            100 + i,
+            i + 1
+        ));
+        if i < 3 {
+            tsv.push_str(&format!("p{i:02}\tb\t{}\n", 2 * i + 1));
+        }
+    }
+    let p = NgramProfiles::from_tsv(&tsv).expect("profiles");
+    let mut ll = Vec::new();
+    // "a b": " a " and " b ", 4 n-grams each.
+    assert_eq!(p.log_likelihoods("a b", 500, &mut ll), 8);
+    let (alpha, vocab) = (0.1f64, 20_000f64);
+    for i in 0..20 {
+        let den = (100.0 + i as f64 + alpha * vocab).ln();
+        let unseen = alpha.ln() - den;
+        let a = (i as f64 + 1.0 + alpha).ln() - den;
+        let b = if i < 3 {
+            (2.0 * i as f64 + 1.0 + alpha).ln() - den
+        } else {
+            unseen
+        };
+        let want = a + b + 6.0 * unseen;
+        assert!(
+            (f64::from(ll[i]) - want).abs() < 1e-4,
+            "p{i}: {} vs {want}",
+            ll[i]
+        );
+    }
+}
+
 #[test]
 fn ngrams_are_counted_per_padded_word_case_folded() {
     let p = NgramProfiles::from_tsv(TINY).expect("tiny profiles");
