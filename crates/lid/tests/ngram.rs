@@ -42,7 +42,8 @@ fn dense_and_sparse_rows_give_the_same_sums() {
     // "a b": " a " and " b ", 4 n-grams each.
     assert_eq!(p.log_likelihoods("a b", 500, &mut ll), 8);
     let (alpha, vocab) = (0.1f64, 20_000f64);
-    for i in 0..20 {
+    assert_eq!(ll.len(), 20);
+    for (i, got) in ll.iter().enumerate() {
         let den = (100.0 + i as f64 + alpha * vocab).ln();
         let unseen = alpha.ln() - den;
         let a = (i as f64 + 1.0 + alpha).ln() - den;
