@@ -54,9 +54,8 @@ fn dense_and_sparse_rows_give_the_same_sums() {
         };
         let want = a + b + 6.0 * unseen;
         assert!(
-            (f64::from(ll[i]) - want).abs() < 1e-4,
-            "p{i}: {} vs {want}",
-            ll[i]
+            (f64::from(*got) - want).abs() < 1e-4,
+            "p{i}: {got} vs {want}"
         );
     }
 }
