@@ -313,8 +313,8 @@ struct OovCache {
     rows: Vec<u32>,
 }
 
-const OOV_MAX_WORDS: usize = 1 << 15;
-const OOV_MAX_ROWS: usize = 1 << 21;
+const OOV_MAX_WORDS: usize = 1 << 14;
+const OOV_MAX_ROWS: usize = 1 << 19;
 /// Longer tokens (URLs, base64) are rarely repeated: not memoized.
 const OOV_MAX_TOKEN: usize = 64;
 

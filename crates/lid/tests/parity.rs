@@ -118,7 +118,7 @@ fn corrupt_models_are_errors_not_panics() {
 
 /// The per-thread memo of out-of-vocabulary n-gram rows must not change predictions: not when
 /// two models alternate on one thread (their rows differ), and not when it fills up and is
-/// emptied (more than 32,768 distinct tokens).
+/// emptied (more than 16,384 distinct tokens).
 #[test]
 fn oov_row_memo_does_not_change_predictions() {
     let lid = Model::embedded_lid176().expect("lid.176");
