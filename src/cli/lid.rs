@@ -100,7 +100,7 @@ pub fn lid(a: LidArgs) -> Result<i32> {
         if batch.is_empty() {
             break;
         }
-        let results: Vec<Result<String, String>> = pool.install(|| {
+        let results: Vec<Result<Vec<u8>, String>> = pool.install(|| {
             batch
                 .par_iter()
                 .map(|(n, line)| {
@@ -116,23 +116,25 @@ pub fn lid(a: LidArgs) -> Result<i32> {
                         .text
                         .ok_or_else(|| format!("{name}:{n}: no string field {:?}", a.text_field))?;
                     let (lang, score) = step.identify(&text);
-                    let mut s = String::with_capacity(64);
-                    s.push_str("{\"id\":");
-                    s.push_str(rec.id.map_or("null", |id| id.get()));
-                    s.push_str(",\"lang\":");
-                    s.push_str(&serde_json::to_string(lang).map_err(|e| e.to_string())?);
-                    s.push_str(",\"score\":");
-                    let score = serde_json::Number::from_f64((score as f64 * 1e6).round() / 1e6)
-                        .map_or_else(|| "null".to_string(), |v| v.to_string());
-                    s.push_str(&score);
-                    s.push('}');
+                    // One buffer per line, written in place (no intermediate strings).
+                    let mut s = Vec::with_capacity(64);
+                    s.extend_from_slice(b"{\"id\":");
+                    s.extend_from_slice(rec.id.map_or("null", |id| id.get()).as_bytes());
+                    s.extend_from_slice(b",\"lang\":");
+                    serde_json::to_writer(&mut s, lang).map_err(|e| e.to_string())?;
+                    s.extend_from_slice(b",\"score\":");
+                    match serde_json::Number::from_f64((score as f64 * 1e6).round() / 1e6) {
+                        Some(v) => write!(s, "{v}").map_err(|e| e.to_string())?,
+                        None => s.extend_from_slice(b"null"),
+                    }
+                    s.extend_from_slice(b"}\n");
                     Ok(s)
                 })
                 .collect()
         });
         for r in results {
             match r {
-                Ok(s) => writeln!(out, "{s}")?,
+                Ok(s) => out.write_all(&s)?,
                 Err(e) if e.is_empty() => {}
                 Err(e) => {
                     bad += 1;
@@ -264,18 +266,50 @@ impl<'de> serde::de::Visitor<'de> for LineSeed<'_> {
             text: None,
             id: None,
         };
-        while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == self.0 {
+        while let Some(key) = m.next_key_seed(KeySeed(self.0))? {
+            match key {
                 // A non-string text field is reported as "no string field", as before.
-                let v: TextValue<'de> = m.next_value()?;
-                line.text = v.0;
-            } else if key == "id" {
-                line.id = Some(m.next_value()?);
-            } else {
-                m.next_value::<serde::de::IgnoredAny>()?;
+                Key::Text => line.text = m.next_value::<TextValue<'de>>()?.0,
+                Key::Id => line.id = Some(m.next_value()?),
+                Key::Other => {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                }
             }
         }
         Ok(line)
+    }
+}
+
+/// Which field a key names.
+enum Key {
+    Text,
+    Id,
+    Other,
+}
+
+/// Classifies a key without building it (a `String` per key per line otherwise).
+struct KeySeed<'f>(&'f str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Key;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
+    type Value = Key;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+        Ok(if v == self.0 {
+            Key::Text
+        } else if v == "id" {
+            Key::Id
+        } else {
+            Key::Other
+        })
     }
 }
 

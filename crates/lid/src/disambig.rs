@@ -560,14 +560,7 @@ impl Disambiguator {
             if crate::letters::is_letter(c) {
                 in_word = true;
                 if !c.is_ascii() {
-                    let mut lc = c;
-                    let mut first = true;
-                    crate::letters::lowercase(c, |l| {
-                        if first {
-                            lc = l;
-                            first = false;
-                        }
-                    });
+                    let lc = crate::letters::lowercase_first(c);
                     for (f, w) in self.forces.iter().zip(hit_in_word.iter_mut()) {
                         *w |= f.letters.contains(&lc);
                     }
@@ -594,11 +587,9 @@ impl Disambiguator {
                 if c.is_ascii() {
                     continue; // every letter marker is non-ASCII
                 }
-                let mut lower = c.to_lowercase();
-                let lc = match (lower.next(), lower.next()) {
-                    (Some(l), None) => l,
-                    _ => c,
-                };
+                // (A character whose lowercase is several characters starts with an ASCII one,
+                // which no marker is: comparing `c` alone decides it, as before.)
+                let lc = crate::letters::lowercase_first(c);
                 for &(mc, m, w) in &g.chars {
                     if c == mc || lc == mc {
                         score[m as usize] += w;

@@ -1,6 +1,6 @@
 //! Model loading and prediction.
 
-use crate::dict::{fnv_push, Dictionary, EntryType, EOS, FNV_INIT, LABEL_PREFIX};
+use crate::dict::{bracket, fnv_push, Dictionary, EntryType, EOS, FNV_INIT, LABEL_PREFIX};
 use crate::topk;
 use crate::Error;
 use std::cell::RefCell;
@@ -56,7 +56,7 @@ pub struct Model {
     dict: Dictionary,
     /// Dense input rows (quantized models are expanded once at load time; the expansion is
     /// exact because the reference adds `norm * centroid` element by element). Decoding the
-    /// 8-byte codes per row on the fly instead (0.8 MB of codes against 6.4 MB of floats for
+    /// 8-byte codes per row on the fly instead (0.4 MB of codes against 3.2 MB of floats for
     /// lid.176) was measured slower on this machine: the expanded rows stay in the cache enough.
     input: Vec<f32>,
     output: Output,
@@ -190,61 +190,9 @@ impl Pq {
     }
 }
 
-/// A matrix as stored: dense rows, or product-quantized codes with per-row scales (1 when the
-/// norms are not quantized).
-enum Matrix {
-    Dense {
-        data: Vec<f32>,
-        m: usize,
-        n: usize,
-    },
-    Quant {
-        codes: Vec<u8>,
-        pq: Pq,
-        scale: Vec<f32>,
-        m: usize,
-        n: usize,
-    },
-}
-
-impl Matrix {
-    fn rows(&self) -> usize {
-        match self {
-            Matrix::Dense { m, .. } | Matrix::Quant { m, .. } => *m,
-        }
-    }
-    fn cols(&self) -> usize {
-        match self {
-            Matrix::Dense { n, .. } | Matrix::Quant { n, .. } => *n,
-        }
-    }
-    /// Dense rows, unscaled, and the per-row scales (1 for a dense matrix).
-    fn expand(self) -> (Vec<f32>, Vec<f32>) {
-        match self {
-            Matrix::Dense { data, m, .. } => (data, vec![1.0; m]),
-            Matrix::Quant {
-                codes,
-                pq,
-                scale,
-                m,
-                n,
-            } => {
-                let mut data = vec![0f32; m * n];
-                for t in 0..m {
-                    let code = &codes[pq.nsubq * t..pq.nsubq * (t + 1)];
-                    for (mi, &c) in code.iter().enumerate() {
-                        let cent = pq.centroid(mi, c);
-                        let base = t * n + mi * pq.dsub;
-                        data[base..base + cent.len()].copy_from_slice(cent);
-                    }
-                }
-                (data, scale)
-            }
-        }
-    }
-}
-
-fn load_matrix(r: &mut Reader<'_>, quant: bool) -> Result<Matrix, Error> {
+/// A matrix as stored: dense, or product-quantized codes with optional norm quantization.
+/// Returned as (rows, per-row scale, n); for dense, the scale is 1.
+fn load_matrix(r: &mut Reader<'_>, quant: bool) -> Result<(Vec<f32>, Vec<f32>, usize), Error> {
     if !quant {
         let m = usize_of(r.i64()?, "rows")?;
         let n = usize_of(r.i64()?, "cols")?;
@@ -252,13 +200,13 @@ fn load_matrix(r: &mut Reader<'_>, quant: bool) -> Result<Matrix, Error> {
             m.checked_mul(n)
                 .ok_or_else(|| Error::Format("matrix too large".into()))?,
         )?;
-        return Ok(Matrix::Dense { data, m, n });
+        return Ok((data, vec![1.0; m], n));
     }
     let qnorm = r.u8()? != 0;
     let m = usize_of(r.i64()?, "rows")?;
     let n = usize_of(r.i64()?, "cols")?;
     let codesize = usize_of(r.i32()? as i64, "codesize")?;
-    let codes = r.take(codesize)?.to_vec();
+    let codes = r.take(codesize)?;
     let pq = Pq::load(r)?;
     if pq.nsubq.checked_mul(m) != Some(codesize) || (pq.nsubq - 1) * pq.dsub + pq.lastdsub != n {
         return Err(Error::Format("code size does not match the matrix".into()));
@@ -271,13 +219,17 @@ fn load_matrix(r: &mut Reader<'_>, quant: bool) -> Result<Matrix, Error> {
             *s = npq.centroid(0, c)[0];
         }
     }
-    Ok(Matrix::Quant {
-        codes,
-        pq,
-        scale,
-        m,
-        n,
-    })
+    // Unscaled centroid values per row; callers apply the scale as the reference does.
+    let mut data = vec![0f32; m * n];
+    for t in 0..m {
+        let code = &codes[pq.nsubq * t..pq.nsubq * (t + 1)];
+        for (mi, &c) in code.iter().enumerate() {
+            let cent = pq.centroid(mi, c);
+            let base = t * n + mi * pq.dsub;
+            data[base..base + cent.len()].copy_from_slice(cent);
+        }
+    }
+    Ok((data, scale, n))
 }
 
 thread_local! {
@@ -357,10 +309,7 @@ impl OovCache {
             self.reset(model);
             slot = h as usize & mask;
         }
-        word.clear();
-        word.push(b'<');
-        word.extend_from_slice(tok);
-        word.push(b'>');
+        bracket(word, tok);
         let start = self.rows.len();
         let rows = &mut self.rows;
         d.char_ngrams(word, |r| rows.push(r));
@@ -486,12 +435,11 @@ impl Model {
                 "pruned dictionary with a dense input matrix".into(),
             ));
         }
-        let input = load_matrix(&mut r, quant_input)?;
-        if input.cols() != dim {
+        let (mut input, in_scale, in_n) = load_matrix(&mut r, quant_input)?;
+        if in_n != dim {
             return Err(Error::Format("input matrix width differs from dim".into()));
         }
-        let input_rows = input.rows();
-        let (mut input, in_scale) = input.expand();
+        let input_rows = in_scale.len();
         // Apply the norms: the reference adds `norm * c[n]` per element, so scaling once here is exact.
         for (row, s) in input.chunks_exact_mut(dim).zip(&in_scale) {
             if *s != 1.0 {
@@ -499,11 +447,10 @@ impl Model {
             }
         }
         let qout = r.u8()? != 0;
-        let out = load_matrix(&mut r, quant_input && qout)?;
-        if out.cols() != dim {
+        let (out_rows, out_scale, out_n) = load_matrix(&mut r, quant_input && qout)?;
+        if out_n != dim {
             return Err(Error::Format("output matrix width differs from dim".into()));
         }
-        let (out_rows, out_scale) = out.expand();
         let max_row = nwords
             + if prune_size > 0 {
                 prune_size as usize
@@ -697,9 +644,9 @@ impl Model {
                         }
                         topk::push_bounded(&mut heap, (sc, i), k);
                     }
+                    topk::sort(&mut heap);
                 }
             }
-            topk::sort(&mut heap);
             for (o, (sc, l)) in out.iter_mut().zip(&heap) {
                 *o = Prediction {
                     label: *l,
@@ -749,10 +696,7 @@ impl Model {
                             let (start, len) = oov.rows(self.id, d, tok, h, word);
                             oov.rows[start..start + len].iter().for_each(|&r| add(r));
                         } else {
-                            word.clear();
-                            word.push(b'<');
-                            word.extend_from_slice(tok);
-                            word.push(b'>');
+                            bracket(word, tok);
                             d.char_ngrams(word, &mut *add);
                         }
                     }
@@ -826,7 +770,7 @@ impl Model {
     /// are all distinct the answer cannot depend on the visiting order and is taken as it is;
     /// when two of them tie (quantized models make equal scores), which of the tied labels the
     /// reference keeps and in which order depends on its heap's history, so the search is
-    /// replayed in the reference's order.
+    /// replayed in the reference's order. Leaves `heap` sorted best first.
     fn tree_top_k(&self, k: usize, threshold: f32, heap: &mut Vec<(f32, usize)>, hidden: &[f32]) {
         if self.tree.is_empty() {
             return;
@@ -838,14 +782,11 @@ impl Model {
         if heap.windows(2).any(|w| w[0].0 == w[1].0) {
             heap.clear();
             self.dfs(k, min_score, root, 0.0, heap, hidden, false);
+            topk::sort(heap);
             return;
         }
-        // Distinct scores, best first: the `k` best, pushed back into heap order for the caller.
+        // Distinct scores, best first: the `k` best.
         heap.truncate(k);
-        let best = std::mem::take(heap);
-        for e in best {
-            topk::push_bounded(heap, e, k);
-        }
     }
 
     /// `best_first`: visit the more probable child first (else the reference's left, right).
