@@ -13,6 +13,9 @@ Tools (each answer mapped to garbell's 35 codes, anything else -> "other"):
   langid     langid.py (pip `langid`), full 97-language model; nb -> no, bs -> other
   pycld2     pycld2.detect (pip `pycld2`), top-1 language code; nb/no -> no, nn -> nn,
              bs and sr-ME (Montenegrin) -> other, un/xx -> other
+  heliport   HPLT's heliport (pip `heliport`: HeLI-OTS n-gram models, Rust), top-1 without
+             confidence thresholds; ISO 639-3 answers mapped to the 35 codes; it answers
+             `hbs` for all of Serbo-Croatian (-> sh)
   garbell2   crates/lid/examples/lid2: lid.176 top-5 + garbell_lid::Disambiguator (the
              second stage for confusable groups); `garbell2-merge` with --sh merge
   lid176     the same binary with --no-refine (lid.176 top-1 alone, same harness: the
@@ -31,7 +34,7 @@ Usage:
   python3 benches/lid_eval/evaluate.py ~/.cache/garbell/lid_eval/docs.jsonl \
       [--tools garbell,fasttext,langid,pycld2] [--garbell target/release/garbell] \
       [--model languages/lid/lid.176.ftz] [--json out.json] [--install]
-`--install` pip-installs langid, pycld2 and fasttext-predict.
+`--install` pip-installs langid, pycld2, heliport and fasttext-predict.
 """
 from __future__ import annotations
 
@@ -185,6 +188,28 @@ def run_pycld2(texts, args):
     return [("other" if r in ("un", "xx", "error") else map_iso(r)) for r in raw], dt, raw
 
 
+# ISO 639-3 codes of the 35 languages (heliport answers in 639-3); others map to "other".
+ISO3 = {"bul": "bg", "cat": "ca", "ces": "cs", "cym": "cy", "dan": "da", "deu": "de",
+        "ell": "el", "eng": "en", "spa": "es", "est": "et", "ekk": "et", "eus": "eu",
+        "fin": "fi", "fra": "fr", "gle": "ga", "glg": "gl", "hrv": "hr", "hun": "hu",
+        "ita": "it", "lit": "lt", "lav": "lv", "lvs": "lv", "mlt": "mt", "nld": "nl",
+        "nno": "nn", "nob": "no", "nor": "no", "oci": "oc", "pol": "pl", "por": "pt",
+        "ron": "ro", "rus": "ru", "hbs": "sh", "slk": "sk", "slv": "sl", "srp": "sr",
+        "swe": "sv", "ukr": "uk"}
+
+
+def run_heliport(texts, args):
+    """HPLT's heliport (pip `heliport`, HeLI-OTS models), top-1 without its confidence
+    thresholds, one text per call (one thread, like the other Python tools)."""
+    import heliport
+    ident = heliport.Identifier()
+    ident.identify("warm up", ignore_confidence=True)
+    t0 = time.perf_counter()
+    raw = [ident.identify(t, ignore_confidence=True) for t in texts]
+    dt = time.perf_counter() - t0
+    return [ISO3.get(r.split("_")[0], map_iso(r)) for r in raw], dt, raw
+
+
 TOOLS = {"garbell2": run_lid2,
          "lid176": lambda t, a: run_lid2(t, a, ("--no-refine",)),
          "garbell2-merge": lambda t, a: run_lid2(t, a, ("--sh", "merge")),
@@ -193,7 +218,7 @@ TOOLS = {"garbell2": run_lid2,
          "garbell-lid176": lambda t, a: run_garbell(t, a, ("--first-stage-only",)),
          "garbell-no-ngrams": lambda t, a: run_garbell(t, a, ("--no-ngrams",)),
          "fasttext": run_fasttext, "langid": run_langid,
-         "pycld2": run_pycld2}
+         "pycld2": run_pycld2, "heliport": run_heliport}
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -249,14 +274,14 @@ def main():
     ap.add_argument("--skip-empty", action="store_true",
                     help="leave languages with no items out of the macro-F1")
     ap.add_argument("--install", action="store_true",
-                    help="pip install langid pycld2 fasttext-predict first")
+                    help="pip install langid pycld2 heliport fasttext-predict first")
     ap.add_argument("--split", choices=["all", "dev", "test"], default="all",
                     help="dev = items whose source package has an even CRC-32 (the half that "
                          "garbell's parameters and markers were chosen on), test = the other "
                          "half")
     args = ap.parse_args()
     if args.install:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "langid", "pycld2",
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "langid", "pycld2", "heliport",
                         "fasttext-predict"], check=True)
 
     report = {}

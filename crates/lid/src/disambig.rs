@@ -417,7 +417,19 @@ impl Disambiguator {
     /// assert_eq!(r.lang, "nn");
     /// ```
     pub fn refine<'a>(&'a self, text: &str, predictions: &[(&'a str, f32)]) -> Refined<'a> {
-        let script = dominant_script(text);
+        // One pass for the script and for a `force` letter (every one is non-ASCII): the word
+        // count of `forced` runs only when one occurs.
+        let mut force_letter = false;
+        let script = if self.forces.is_empty() {
+            dominant_script(text)
+        } else {
+            crate::script::dominant_script_with(text, |c| {
+                if !force_letter {
+                    let lc = crate::letters::lowercase_first(c);
+                    force_letter = self.forces.iter().any(|f| f.letters.contains(&lc));
+                }
+            })
+        };
         let original = predictions;
         let reranked = self
             .ngrams
@@ -439,7 +451,7 @@ impl Disambiguator {
                 .map(|(_, p)| *p)
                 .sum()
         };
-        if let Some(f) = self.forced(text) {
+        if let Some(f) = force_letter.then(|| self.forced(text)).flatten() {
             return Refined {
                 lang: &f.lang,
                 score: prob(&f.lang).clamp(FORCED_SCORE, 1.0),
@@ -581,14 +593,37 @@ impl Disambiguator {
     }
 
     /// Adds the weights of the text's words, endings and letters to each member's score.
+    ///
+    /// One pass over the text adds the letter markers and writes the lowercased words into one
+    /// buffer (separated by spaces); the infix automaton then runs once over that buffer, not
+    /// once per word; last, each word adds its whole-word, ending and infix weights, word by
+    /// word. The sums are made in the order of the earlier per-word version (letters first,
+    /// then per word: word, endings, infixes by pattern), so the floats — and the answers —
+    /// are the same.
     fn evidence(&self, g: &Group, text: &str, score: &mut [f32]) {
-        if !g.chars.is_empty() {
-            for c in text.chars() {
-                if c.is_ascii() {
-                    continue; // every letter marker is non-ASCII
+        let mut buf = String::with_capacity(text.len() + 1);
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        let mut start = 0usize;
+        let mut flush = |buf: &mut String, start: &mut usize| {
+            if buf.len() > *start {
+                spans.push((*start, buf.len()));
+                buf.push(' ');
+                *start = buf.len();
+            }
+        };
+        for c in text.chars() {
+            if c.is_ascii() {
+                // (Every letter marker is non-ASCII.)
+                if c.is_ascii_alphabetic() {
+                    buf.push(c.to_ascii_lowercase());
+                } else {
+                    flush(&mut buf, &mut start);
                 }
+                continue;
+            }
+            if !g.chars.is_empty() {
                 // (A character whose lowercase is several characters starts with an ASCII one,
-                // which no marker is: comparing `c` alone decides it, as before.)
+                // which no marker is: comparing `c` alone decides it.)
                 let lc = crate::letters::lowercase_first(c);
                 for &(mc, m, w) in &g.chars {
                     if c == mc || lc == mc {
@@ -596,16 +631,36 @@ impl Disambiguator {
                     }
                 }
             }
-        }
-        let mut word = String::new();
-        let mut seen: Vec<usize> = Vec::new();
-        let mut flush = |word: &mut String| {
-            if word.is_empty() {
-                return;
+            if crate::letters::is_letter(c) {
+                crate::letters::lowercase(c, |l| buf.push(l));
+            } else if c == '·' && buf.len() > start && buf.ends_with('l') {
+                buf.push(c);
+            } else {
+                flush(&mut buf, &mut start);
             }
-            if let Some(hits) = g.words.get(word.as_str()) {
-                for &(m, w) in hits {
-                    score[m as usize] += w;
+        }
+        flush(&mut buf, &mut start);
+        // (word, infix) pairs, each once however often the infix occurs in the word.
+        let mut infix_hits: Vec<(usize, usize)> = Vec::new();
+        if let Some(ac) = &g.infix_ac {
+            for mat in ac.find_overlapping_iter(buf.as_str()) {
+                let w = spans.partition_point(|&(_, e)| e <= mat.start());
+                if spans
+                    .get(w)
+                    .is_some_and(|&(a, e)| a <= mat.start() && mat.end() <= e)
+                {
+                    infix_hits.push((w, mat.pattern().as_usize()));
+                }
+            }
+            infix_hits.sort_unstable();
+            infix_hits.dedup();
+        }
+        let mut hits = infix_hits.iter().peekable();
+        for (wi, &(a, e)) in spans.iter().enumerate() {
+            let word = &buf[a..e];
+            if let Some(ws) = g.words.get(word) {
+                for &(m, w) in ws {
+                    score[usize::from(m)] += w;
                 }
             }
             if !g.suffixes.is_empty() {
@@ -616,40 +671,14 @@ impl Disambiguator {
                         && suf.as_bytes().last().copied() == last
                         && word.ends_with(suf.as_str())
                     {
-                        score[*m as usize] += w;
+                        score[usize::from(*m)] += w;
                     }
                 }
             }
-            if let Some(ac) = &g.infix_ac {
-                // Each infix counts once per word however often it occurs in it.
-                seen.clear();
-                for mat in ac.find_overlapping_iter(word.as_str()) {
-                    seen.push(mat.pattern().as_usize());
-                }
-                seen.sort_unstable();
-                seen.dedup();
-                for &i in seen.iter() {
-                    let (_, m, w) = &g.infixes[i];
-                    score[*m as usize] += w;
-                }
-            }
-            word.clear();
-        };
-        for c in text.chars() {
-            if c.is_ascii() {
-                if c.is_ascii_alphabetic() {
-                    word.push(c.to_ascii_lowercase());
-                } else {
-                    flush(&mut word);
-                }
-            } else if crate::letters::is_letter(c) {
-                crate::letters::lowercase(c, |l| word.push(l));
-            } else if c == '·' && word.ends_with('l') {
-                word.push(c);
-            } else {
-                flush(&mut word);
+            while let Some(&(_, i)) = hits.next_if(|&&(w, _)| w == wi) {
+                let (_, m, w) = &g.infixes[i];
+                score[usize::from(*m)] += w;
             }
         }
-        flush(&mut word);
     }
 }

@@ -61,8 +61,20 @@ impl Script {
 /// assert_eq!(dominant_script("Dobar dan, kako ste?"), Script::Latin);
 /// ```
 pub fn dominant_script(text: &str) -> Script {
+    dominant_script_with(text, |_| {})
+}
+
+/// [`dominant_script`], calling `non_ascii` with every non-ASCII character on the way: one
+/// pass over the text for the callers that look for particular letters too.
+pub(crate) fn dominant_script_with(text: &str, mut non_ascii: impl FnMut(char)) -> Script {
     let mut counts = [0usize; 4];
     for c in text.chars() {
+        if c.is_ascii() {
+            // The ASCII letters are Latin (`Script::of`), without the table lookup.
+            counts[0] += usize::from(c.is_ascii_alphabetic());
+            continue;
+        }
+        non_ascii(c);
         match Script::of(c) {
             Some(Script::Latin) => counts[0] += 1,
             Some(Script::Cyrillic) => counts[1] += 1,

@@ -172,3 +172,17 @@ fn bad_force_and_infix_lines_are_errors() {
     let d = Disambiguator::from_data("group\tx\ta\tb\ninfix\tx\tb\tzz\t5\n", &[]).expect("data");
     assert_eq!(d.refine("fizzy buzz", &[("a", 0.9), ("b", 0.05)]).lang, "b");
 }
+
+#[test]
+fn an_infix_counts_once_per_word_and_in_every_word() {
+    // `zz` (1 for b) against the word `plain` (1.5 for a), lid.176 even between them.
+    let data = "group\tx\ta\tb\ninfix\tx\tb\tzz\t1\nword\tx\ta\tplain\t1.5\n";
+    let d = Disambiguator::from_data(data, &[]).expect("data");
+    let even = [("a", 0.45), ("b", 0.45)];
+    // Three overlapping `zz` in one word: once, so 1 < 1.5.
+    assert_eq!(d.refine("fizzzz plain", &even).lang, "a");
+    // `zz` in two words: twice, so 2 > 1.5.
+    assert_eq!(d.refine("fizz plain buzz", &even).lang, "b");
+    // Words are split on non-letters, so `z-z` holds no `zz`.
+    assert_eq!(d.refine("z-z plain", &even).lang, "a");
+}
