@@ -13,9 +13,13 @@ the same top label on every document; the default (second stage on) is timed too
 Text kinds (`--kind`): `mixed` (default) — ~1 KB documents of random sample paragraphs, so most
 mix languages; `short` — single sample paragraphs of 40-200 characters (where the n-gram
 profiles rerank: lid.176 is uncertain on short text); `--set FILE` — the `text` of a JSONL file
-(e.g. ~/.cache/garbell/lid_eval/docs.jsonl or segments.jsonl), cycled to N.
+(e.g. ~/.cache/garbell/lid_eval/docs.jsonl or segments.jsonl), cycled to N; with
+`--concat CHARS`, consecutive texts of the same `lang` are joined (newline-separated) into
+documents of at least CHARS characters first — web-page-length documents without repeating a
+text (give N = the number printed, or less, to avoid cycling).
 
-Run: cargo build --release && python3 benches/lid_throughput.py [--kind mixed|short] [--set FILE] [N ...]
+Run: cargo build --release && python3 benches/lid_throughput.py [--kind mixed|short]
+     [--set FILE [--concat CHARS]] [N ...]
 """
 import argparse
 import gzip
@@ -65,8 +69,20 @@ def short_docs(n, paras, rng):
     return [{"id": i, "text": rng.choice(pool)} for i in range(n)]
 
 
-def set_docs(n, path):
-    texts = [json.loads(l)["text"] for l in open(path, encoding="utf-8") if l.strip()]
+def set_docs(n, path, concat=0):
+    rows = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+    texts = [r["text"] for r in rows]
+    if concat:
+        texts, cur, lang = [], "", None
+        for r in sorted(rows, key=lambda r: r.get("lang", "")):
+            if r.get("lang") != lang:
+                cur, lang = "", r.get("lang")
+            cur += r["text"] + "\n"
+            if len(cur) >= concat:
+                texts.append(cur)
+                cur = ""
+        print(f"--concat {concat}: {len(texts)} documents, "
+              f"{sum(map(len, texts)) / max(len(texts), 1):,.0f} characters on average")
     return [{"id": i, "text": texts[i % len(texts)]} for i in range(n)]
 
 
@@ -75,6 +91,8 @@ def main():
     ap.add_argument("sizes", nargs="*", type=int, default=[1000, 20000])
     ap.add_argument("--kind", choices=["mixed", "short"], default="mixed")
     ap.add_argument("--set", help="JSONL file whose `text` fields are the documents")
+    ap.add_argument("--concat", type=int, default=0,
+                    help="with --set: join texts of one `lang` into documents of >= CHARS")
     a = ap.parse_args()
     sizes = a.sizes
     import fasttext
@@ -85,7 +103,7 @@ def main():
     print(f"{'docs':>7} {'python fastText docs/s':>22} {'garbell -j1 docs/s':>19} {'ratio':>6} {'garbell -j2 docs/s':>19} {'j2/j1':>6} {'+2nd stage -j1':>15} {'ratio':>6}")
     for n in sizes:
         if a.set:
-            docs = set_docs(n, a.set)
+            docs = set_docs(n, a.set, a.concat)
         elif a.kind == "short":
             docs = short_docs(n, paras, rng)
         else:

@@ -141,6 +141,9 @@ struct Force {
 pub struct Disambiguator {
     groups: Vec<Group>,
     forces: Vec<Force>,
+    /// Bit `i`: the character of letter-table slot `i` (`letters::slot`) lowercases to a
+    /// `force` letter. Built after loading; characters outside the table take the slow test.
+    force_slots: Vec<u64>,
     sh_policy: ShPolicy,
     /// Character n-gram profiles that rerank uncertain lid.176 answers before the groups.
     ngrams: Option<(NgramProfiles, RerankParams)>,
@@ -178,6 +181,7 @@ impl Disambiguator {
         let mut d = Disambiguator {
             groups: Vec::new(),
             forces: Vec::new(),
+            force_slots: Vec::new(),
             sh_policy: ShPolicy::default(),
             ngrams: None,
         };
@@ -224,6 +228,14 @@ impl Disambiguator {
                         message: format!("group {:?}: infixes: {e}", g.name),
                     })?;
                 g.infix_ac = Some(ac);
+            }
+        }
+        if !d.forces.is_empty() {
+            d.force_slots = vec![0u64; crate::letters::SLOTS.div_ceil(64)];
+            for i in 0..crate::letters::SLOTS {
+                if crate::letters::char_of_slot(i).is_some_and(|c| d.is_force_letter(c)) {
+                    d.force_slots[i / 64] |= 1 << (i % 64);
+                }
             }
         }
         Ok(d)
@@ -424,10 +436,11 @@ impl Disambiguator {
             dominant_script(text)
         } else {
             crate::script::dominant_script_with(text, |c| {
-                if !force_letter {
-                    let lc = crate::letters::lowercase_first(c);
-                    force_letter = self.forces.iter().any(|f| f.letters.contains(&lc));
-                }
+                force_letter = force_letter
+                    || match crate::letters::slot(u32::from(c)) {
+                        Some(i) => self.force_slots[i / 64] >> (i % 64) & 1 != 0,
+                        None => self.is_force_letter(c),
+                    };
             })
         };
         let original = predictions;
@@ -553,6 +566,12 @@ impl Disambiguator {
 
     /// The first `force` line whose strings occur in at least one word and at least its share
     /// of the words of `text`.
+    /// Whether `c` lowercases to a letter of some `force` line.
+    fn is_force_letter(&self, c: char) -> bool {
+        let lc = crate::letters::lowercase_first(c);
+        self.forces.iter().any(|f| f.letters.contains(&lc))
+    }
+
     fn forced(&self, text: &str) -> Option<&Force> {
         if self.forces.is_empty() || text.is_ascii() {
             return None; // every `force` letter is non-ASCII (checked at load)

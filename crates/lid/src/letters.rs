@@ -17,9 +17,22 @@ const TABLE_END: u32 = 0x600;
 const EXTRA_START: u32 = 0x1E00;
 const EXTRA_END: u32 = 0x20D0;
 
+/// The number of table slots ([`slot`] answers below it).
+pub(crate) const SLOTS: usize = (TABLE_END + (EXTRA_END - EXTRA_START)) as usize;
+
+/// The character of table slot `i` (`i < SLOTS`; the inverse of [`slot`]).
+pub(crate) fn char_of_slot(i: usize) -> Option<char> {
+    let i = u32::try_from(i).ok()?;
+    if i < TABLE_END {
+        char::from_u32(i)
+    } else {
+        char::from_u32(i - TABLE_END + EXTRA_START)
+    }
+}
+
 /// The table index of `u`, if the table answers for it.
 #[inline]
-fn slot(u: u32) -> Option<usize> {
+pub(crate) fn slot(u: u32) -> Option<usize> {
     if u < TABLE_END {
         Some(u as usize)
     } else if (EXTRA_START..EXTRA_END).contains(&u) {
@@ -106,6 +119,14 @@ mod tests {
             lowercase(c, |l| got.push(l));
             assert_eq!(got, c.to_lowercase().collect::<Vec<_>>(), "{u:#x}");
             assert_eq!(Some(lowercase_first(c)), c.to_lowercase().next(), "{u:#x}");
+            if let Some(i) = slot(u) {
+                assert_eq!(char_of_slot(i), Some(c), "{u:#x}");
+            }
         }
+        assert_eq!(
+            char_of_slot(SLOTS - 1).and_then(|c| slot(u32::from(c))),
+            Some(SLOTS - 1)
+        );
+        assert_eq!(slot(EXTRA_END), None);
     }
 }

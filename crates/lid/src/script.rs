@@ -38,6 +38,7 @@ impl Script {
         }
     }
 
+    #[inline]
     fn of(c: char) -> Option<Script> {
         if !crate::letters::is_letter(c) {
             return None;

@@ -1,6 +1,6 @@
 //! Second stage: one case per confusable group, sentences written for these tests.
 
-use garbell_lid::{dominant_script, Disambiguator, Script, ShPolicy};
+use garbell_lid::{dominant_script, Disambiguator, Script, ShPolicy, MARKERS_TSV, WORDS_TSV};
 
 fn refine(text: &str, preds: &[(&'static str, f32)]) -> String {
     let d = Disambiguator::embedded().expect("embedded data");
@@ -162,6 +162,13 @@ fn maltese_letters_force_maltese() {
     let en = "The bus from the airport stops in Ħamrun and then goes on to the capital, where \
               most visitors get off near the city gate and walk to the harbour.";
     assert_eq!(d.refine(en, &[("en", 0.9)]).lang, "en");
+    // Without the n-gram profiles the letters alone decide, in either case.
+    let d = Disambiguator::from_data(MARKERS_TSV, WORDS_TSV).expect("embedded data");
+    assert_eq!(d.refine(mt, &[("en", 0.3), ("hu", 0.2)]).lang, "mt");
+    let upper = "IL-FAJL HUWA KORROTT U MA JISTAX JINFETAĦ.";
+    assert_eq!(d.refine(upper, &[("en", 0.3), ("hu", 0.2)]).lang, "mt");
+    let plain = "Il-fajl huwa korrott u ma jistax jinfetah.";
+    assert_ne!(d.refine(plain, &[("en", 0.3), ("hu", 0.2)]).lang, "mt");
 }
 
 #[test]
