@@ -41,6 +41,24 @@ impl Hasher for Fnv {
 
 type WordMap = HashMap<Box<str>, Vec<(u8, f32)>, BuildHasherDefault<Fnv>>;
 
+/// The group evidence's buffers, reused per thread (no allocation per text once grown).
+#[derive(Default)]
+struct Scratch {
+    /// The text's lowercased words, each followed by a space.
+    buf: String,
+    /// (start, end) of each word in `buf`.
+    spans: Vec<(usize, usize)>,
+    /// (word, infix pattern) pairs found.
+    infix_hits: Vec<(usize, usize)>,
+}
+
+/// Buffers grown past this (bytes of text) are released after use.
+const SCRATCH_MAX_BYTES: usize = 1 << 20;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// The embedded group definitions and hand-written markers.
 pub static MARKERS_TSV: &str = include_str!("../../../languages/lid/disambig/markers.tsv");
 /// The embedded generated word lists (`make_disambig.py`), one per group.
@@ -564,18 +582,16 @@ impl Disambiguator {
         }
     }
 
-    /// The first `force` line whose strings occur in at least one word and at least its share
-    /// of the words of `text`.
     /// Whether `c` lowercases to a letter of some `force` line.
     fn is_force_letter(&self, c: char) -> bool {
         let lc = crate::letters::lowercase_first(c);
         self.forces.iter().any(|f| f.letters.contains(&lc))
     }
 
+    /// The first `force` line whose strings occur in at least one word and at least its share
+    /// of the words of `text`. `refine` calls it only when its script pass met a `force`
+    /// letter, so the text is known to hold one.
     fn forced(&self, text: &str) -> Option<&Force> {
-        if self.forces.is_empty() || text.is_ascii() {
-            return None; // every `force` letter is non-ASCII (checked at load)
-        }
         let mut words = 0usize;
         let mut hits = vec![0usize; self.forces.len()];
         let mut hit_in_word = vec![false; self.forces.len()];
@@ -620,8 +636,34 @@ impl Disambiguator {
     /// then per word: word, endings, infixes by pattern), so the floats — and the answers —
     /// are the same.
     fn evidence(&self, g: &Group, text: &str, score: &mut [f32]) {
-        let mut buf = String::with_capacity(text.len() + 1);
-        let mut spans: Vec<(usize, usize)> = Vec::new();
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let Scratch {
+                buf,
+                spans,
+                infix_hits,
+            } = &mut *scratch;
+            buf.clear();
+            spans.clear();
+            infix_hits.clear();
+            Self::evidence_into(g, text, score, buf, spans, infix_hits);
+            // A huge document does not keep its buffer for the rest of the run.
+            if buf.capacity() > SCRATCH_MAX_BYTES {
+                *buf = String::new();
+                *spans = Vec::new();
+            }
+        });
+    }
+
+    /// [`Self::evidence`] with its buffers (cleared) passed in.
+    fn evidence_into(
+        g: &Group,
+        text: &str,
+        score: &mut [f32],
+        buf: &mut String,
+        spans: &mut Vec<(usize, usize)>,
+        infix_hits: &mut Vec<(usize, usize)>,
+    ) {
         let mut start = 0usize;
         let mut flush = |buf: &mut String, start: &mut usize| {
             if buf.len() > *start {
@@ -636,7 +678,7 @@ impl Disambiguator {
                 if c.is_ascii_alphabetic() {
                     buf.push(c.to_ascii_lowercase());
                 } else {
-                    flush(&mut buf, &mut start);
+                    flush(buf, &mut start);
                 }
                 continue;
             }
@@ -655,12 +697,11 @@ impl Disambiguator {
             } else if c == '·' && buf.len() > start && buf.ends_with('l') {
                 buf.push(c);
             } else {
-                flush(&mut buf, &mut start);
+                flush(buf, &mut start);
             }
         }
-        flush(&mut buf, &mut start);
+        flush(buf, &mut start);
         // (word, infix) pairs, each once however often the infix occurs in the word.
-        let mut infix_hits: Vec<(usize, usize)> = Vec::new();
         if let Some(ac) = &g.infix_ac {
             for mat in ac.find_overlapping_iter(buf.as_str()) {
                 let w = spans.partition_point(|&(_, e)| e <= mat.start());

@@ -193,3 +193,17 @@ fn an_infix_counts_once_per_word_and_in_every_word() {
     // Words are split on non-letters, so `z-z` holds no `zz`.
     assert_eq!(d.refine("z-z plain", &even).lang, "a");
 }
+
+#[test]
+fn the_embedded_markers_have_no_repeated_line() {
+    // A repeated word keeps its largest weight and a repeated infix counts twice: either way a
+    // second line is a mistake in the data.
+    let mut seen = std::collections::HashSet::new();
+    for line in MARKERS_TSV.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() >= 4 && matches!(f[0], "word" | "infix" | "suffix" | "char") {
+            assert!(seen.insert(f[..4].to_vec()), "repeated marker: {line:?}");
+        }
+    }
+    assert!(seen.len() > 1000, "{}", seen.len());
+}
