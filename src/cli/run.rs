@@ -68,7 +68,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
     let (name, chain) = super::load_chain(&chain_spec)?;
     chain.validate(&name, &langs)?;
     let inputs =
-        garbell_io::list_inputs_for(&inputs, chain.source.format).context("listing inputs")?;
+        super::list_run_inputs(&inputs, chain.source.format, &output).context("listing inputs")?;
     anyhow::ensure!(!inputs.is_empty(), "no input files found");
     let slice = task_slice(a.task_index, a.task_count)?;
     let threads = a

@@ -16,6 +16,7 @@
 //! | --- | --- |
 //! | a directory named `vendor`, `node_modules`, `third_party`, `third-party`, `bower_components`, `Pods`, `.git`, `.hg`, `.svn` | not entered: one skip `code_vendored_dir` for the directory |
 //! | a symbolic link | skipped `code_symlink` |
+//! | a FIFO, socket or device (never opened: a FIFO would block the run) | skipped `code_special_file` |
 //! | a file whose name and extension are in neither table of `languages/code/extensions.toml` | skipped `code_unknown_language` |
 //! | a file larger than `max_record_bytes` | error `record_too_large` |
 //! | a NUL byte in the first 8 KiB | skipped `code_binary` |
@@ -169,6 +170,8 @@ enum Entry {
     Dir(PathBuf),
     File(PathBuf),
     Symlink,
+    /// A FIFO, socket or device: never opened.
+    Special,
     Vendored,
 }
 
@@ -204,6 +207,10 @@ impl Iterator for CodeRecords {
                     self.index += 1;
                     return Some(Ok(Record::Skipped("code_vendored_dir")));
                 }
+                Entry::Special => {
+                    self.index += 1;
+                    return Some(Ok(Record::Skipped("code_special_file")));
+                }
                 Entry::File(path) => {
                     self.index += 1;
                     return Some(self.read_file(&path, index));
@@ -227,6 +234,8 @@ impl CodeRecords {
             let name = e.file_name();
             let entry = if ty.is_symlink() {
                 Entry::Symlink
+            } else if crate::input::is_special(ty) {
+                Entry::Special
             } else if ty.is_dir() {
                 if VENDORED_DIRS.iter().any(|v| name == *v) {
                     Entry::Vendored
