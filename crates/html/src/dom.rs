@@ -3,10 +3,7 @@
 //! range between its open and close events, so later passes walk or skip subtrees by index,
 //! never by recursion.
 
-use crate::plain::{
-    char_ref, raw_text_end, skip_markup_declaration, tag_end, tag_name, QuoteCache, HEAD_CONTENT,
-    RAW_DROPPED,
-};
+use crate::plain::{char_ref, tokenize, Token, HEAD_CONTENT};
 use memchr::memchr;
 
 /// Deepest nesting kept as nodes; deeper elements add their text to the deepest node.
@@ -355,8 +352,7 @@ fn hint_flags(kind: Kind, name: &str, a: &Attrs) -> u16 {
 /// Builds the tree. Linear in the input: every tag is read once, end tags search at most
 /// [`END_TAG_SEARCH`] open elements, and nothing recurses.
 pub(crate) fn parse(html: &str) -> Dom {
-    let b = html.as_bytes();
-    let n = b.len();
+    let n = html.len();
     let mut dom = Dom {
         nodes: Vec::with_capacity(n / 64 + 4),
         events: Vec::with_capacity(n / 16 + 4),
@@ -374,53 +370,13 @@ pub(crate) fn parse(html: &str) -> Dom {
     });
     dom.events.push(Ev::Open(0));
     let mut stack: Vec<u32> = vec![0];
-    let mut quotes = QuoteCache::default();
-    let mut i = 0;
-    while i < n {
-        let lt = memchr(b'<', &b[i..]).map_or(n, |j| i + j);
-        if lt > i {
-            push_text(&mut dom, &html[i..lt]);
+    tokenize(html, |token| match token {
+        Token::Text(t) => push_text(&mut dom, t),
+        Token::End(name) => end_tag(&mut dom, &mut stack, name),
+        Token::Start(name, attrs, self_closing) => {
+            start_tag(&mut dom, &mut stack, name, attrs, self_closing)
         }
-        i = lt;
-        if i >= n {
-            break;
-        }
-        let rest = &b[i + 1..];
-        match rest.first() {
-            Some(b'!') => i = skip_markup_declaration(b, i),
-            Some(b'?') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
-            Some(b'/') if rest.get(1).is_some_and(u8::is_ascii_alphabetic) => {
-                let (name, name_end) = tag_name(b, i + 2);
-                let (end, _) = tag_end(b, name_end, &mut quotes);
-                i = end;
-                end_tag(&mut dom, &mut stack, name.as_str());
-            }
-            Some(b'/') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
-            Some(c) if c.is_ascii_alphabetic() => {
-                let (name, name_end) = tag_name(b, i + 1);
-                let (end, self_closing) = tag_end(b, name_end, &mut quotes);
-                let attr_end = if end > name_end && b[end - 1] == b'>' {
-                    end - 1
-                } else {
-                    end
-                };
-                let attrs = &b[name_end..attr_end.max(name_end)];
-                i = end;
-                let name = name.as_str();
-                if RAW_DROPPED.contains(&name) {
-                    if !self_closing || name == "script" || name == "style" {
-                        i = raw_text_end(b, i, name, &mut quotes);
-                    }
-                    continue;
-                }
-                start_tag(&mut dom, &mut stack, name, attrs, self_closing);
-            }
-            _ => {
-                push_text(&mut dom, "<");
-                i += 1;
-            }
-        }
-    }
+    });
     while stack.len() > 1 {
         pop(&mut dom, &mut stack);
     }
