@@ -10,6 +10,9 @@
 //!   `title`, `nav`, `header`, `footer`, `aside`, `form`, `iframe`, `select`, `button`,
 //!   `textarea`, `object`, `canvas`, `audio`, `video`, plus comments, CDATA sections, doctypes
 //!   and processing instructions;
+//! - drops hidden elements with their content: the `hidden` attribute (but
+//!   `hidden="until-found"`), `aria-hidden="true"`, an inline `display:none` or
+//!   `visibility:hidden`;
 //! - ends a line at block elements (`p`, `div`, `h1`–`h6`, `li`, `br`, `tr`, `table`, `section`,
 //!   `article`, `blockquote`, `pre`, `ul`, `ol`, `dl`, `dt`, `dd`, `hr`, ...) and puts a space
 //!   between table cells;
@@ -105,14 +108,25 @@ pub fn plain_text(html: &str) -> String {
     };
     // (index in DROPPED, depth) of the dropped element we are in.
     let mut skip: Option<(usize, u32)> = None;
+    // (name, depth) of the hidden element we are in.
+    let mut hidden: Option<(String, u32)> = None;
     let mut pre_depth = 0u32;
     tokenize(html, |token| match token {
         Token::Text(t) => {
-            if skip.is_none() {
+            if skip.is_none() && hidden.is_none() {
                 out.text(t, pre_depth > 0);
             }
         }
         Token::End(name) => {
+            if let Some((hname, depth)) = &mut hidden {
+                if hname == name {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        hidden = None;
+                    }
+                }
+                return;
+            }
             if let Some((id, depth)) = skip {
                 if DROPPED[id] == name {
                     skip = if depth <= 1 {
@@ -128,7 +142,13 @@ pub fn plain_text(html: &str) -> String {
             }
             layout(&mut out, name);
         }
-        Token::Start(name, _, self_closing) => {
+        Token::Start(name, attrs, self_closing) => {
+            if let Some((hname, depth)) = &mut hidden {
+                if hname == name && !self_closing {
+                    *depth += 1;
+                }
+                return;
+            }
             if let Some((id, depth)) = skip {
                 let leaves_head = DROPPED[id] == "head" && !HEAD_CONTENT.contains(&name);
                 if !leaves_head {
@@ -145,6 +165,14 @@ pub fn plain_text(html: &str) -> String {
                 }
                 return;
             }
+            // Hidden elements (`hidden`, `aria-hidden="true"`, inline `display:none` or
+            // `visibility:hidden`) are dropped with their content and take no room.
+            if may_hide(attrs) && crate::dom::hidden(attrs) != crate::dom::Hidden::No {
+                if !self_closing && !crate::dom::is_void(name) {
+                    hidden = Some((name.to_string(), 1));
+                }
+                return;
+            }
             if name == "pre" {
                 pre_depth += 1;
             }
@@ -152,6 +180,13 @@ pub fn plain_text(html: &str) -> String {
         }
     });
     out.finish()
+}
+
+/// A fast pre-check for [`crate::dom::hidden`]: attributes that hide hold `hidden` or `none`.
+fn may_hide(attrs: &[u8]) -> bool {
+    attrs
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"idde") || w.eq_ignore_ascii_case(b"none"))
 }
 
 /// What the tokenizer reports, in document order.
