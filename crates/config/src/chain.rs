@@ -117,6 +117,8 @@ pub enum StepConfig {
     FilterUrlBlocklist(garbell_quality::UrlBlocklistConfig),
     /// Code rules (Codex, The Stack, StarCoder) with per programming language thresholds.
     FilterCodeQuality(garbell_quality::CodeQualityConfig),
+    /// Code documents' `lang` = `code-<programming language>` (from `meta` or detected).
+    LabelCodeLanguage(garbell_io::code::CodeLanguageConfig),
 }
 
 impl StepConfig {
@@ -133,6 +135,7 @@ impl StepConfig {
             StepConfig::AnnotateOscar(_) => "annotate_oscar",
             StepConfig::FilterUrlBlocklist(_) => "filter_url_blocklist",
             StepConfig::FilterCodeQuality(_) => "filter_code_quality",
+            StepConfig::LabelCodeLanguage(_) => "label_code_language",
         }
     }
 }
@@ -440,7 +443,7 @@ impl ChainConfig {
                 // Paths only: the lists themselves are read once, when the chain is built.
                 StepConfig::FilterUrlBlocklist(c) => check(i, c.check())?,
                 StepConfig::FilterCodeQuality(c) => check(i, c.build().map(drop))?,
-                StepConfig::Normalize(_) => {}
+                StepConfig::Normalize(_) | StepConfig::LabelCodeLanguage(_) => {}
             }
         }
         if self.source.max_record_bytes == 0 {
