@@ -118,7 +118,7 @@ def check(d, out):
     counts = {name: len(ids) for name, ids in seen.items()}
     import duckdb
 
-    total = duckdb.sql(f"select count(*) from read_parquet('{out}/shards/*.parquet')").fetchone()[0]
+    total = duckdb.sql(f"select count(*) from read_parquet('{out}/shards/*.parquet')").fetchall()[0][0]
     assert total == t.num_rows == sum(counts.values()), (total, t.num_rows, counts)
     print(json.dumps(counts, sort_keys=True))
 

@@ -46,9 +46,7 @@
 //! | `decompress_error` | the gzip/zstd stream is corrupt or truncated | the input ends |
 //! | `read_error` | reading a plain file failed | the input ends |
 
-use crate::reader::{
-    decompressor, io_error, open_input, utf8_lossy_counted, ByteReader, LineEnd, OpenedInput,
-};
+use crate::reader::{open_stream, utf8_lossy_counted, ByteReader, LineEnd, OpenedStream};
 use crate::{Error, Record, RecordResult, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
 use serde_json::Value;
@@ -105,25 +103,22 @@ pub(crate) fn sniff(file: &mut File) -> std::io::Result<Compression> {
 /// (xz, lz4, UTF-16 or UTF-32 text, a Parquet file named `.jsonl`); everything wrong inside the
 /// file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
-    let OpenedInput {
-        file,
-        magic,
-        input,
-        file_name,
-    } = open_input(path, config)?;
-    let io_err = io_error(path);
+    let opened = open_stream(path, config)?;
     let unsupported = |reason: &str| Error::Unsupported {
         path: path.display().to_string(),
         reason: reason.to_string(),
     };
-    let (reader, compressed): (Box<dyn Read + Send>, bool) =
-        match decompressor(file, &magic).map_err(&io_err)? {
-            Ok(decompressed) => (decompressed, true),
-            Err(file) => match unsupported_magic(&magic) {
-                Some(reason) => return Err(unsupported(reason)),
-                None => (Box::new(file), false),
-            },
-        };
+    if let Some(reason) = unsupported_magic(&opened.magic).filter(|_| !opened.compressed) {
+        return Err(unsupported(reason));
+    }
+    let read_error_kind = opened.read_error_kind();
+    let OpenedStream {
+        reader,
+        compressed,
+        input,
+        file_name,
+        ..
+    } = opened;
     let mut reader = ByteReader::new(reader, 0);
     if compressed {
         // The decompressed text's own first bytes: a compressed UTF-16 file is refused too.
@@ -144,11 +139,7 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
             url: config.url_field.clone(),
         },
         max_line: usize::try_from(config.max_record_bytes).unwrap_or(usize::MAX),
-        read_error_kind: if compressed {
-            "decompress_error"
-        } else {
-            "read_error"
-        },
+        read_error_kind,
         index: 0,
         pending: None,
         done: false,

@@ -1,18 +1,21 @@
 //! Source adapters: each turns one input file into a stream of [`Record`]s. A record that cannot
 //! be read is a [`RecordError`] (counted, reported with file and offset, skipped); a file that
-//! cannot be opened at all is an [`Error`].
+//! cannot be opened at all, or cannot be read at all for a reason that is not damage (an
+//! unsupported codec, compression or encoding: [`Error::Unsupported`]), is an [`Error`].
 //!
 //! Formats are chosen by [`SourceConfig`] (`format = "auto"` picks by file extension);
 //! compression is detected from the file's first bytes.
 //!
-//! - [`jsonl`]: JSON Lines, plain, gzip or zstd;
+//! - [`jsonl`]: JSON Lines, plain, gzip, zstd or bzip2;
 //! - [`warc`]: WARC and WET, plain, gzip (one record per member or not) or zstd, with HTTP
 //!   bodies decoded and HTML turned into text by [`html::html_to_text`];
 //! - [`mediawiki`]: MediaWiki XML dumps (plain, bzip2 single or multistream), wikitext turned
 //!   into text by [`wikitext::wikitext_to_text`];
-//! - [`parquet`]: Parquet files (Hugging Face exports, The Stack), columns mapped to fields;
+//! - [`parquet`]: Parquet files of any codec (Hugging Face exports, The Stack), columns mapped to
+//!   fields;
 //! - [`code`]: a directory of source code, one document per file with its language;
-//! - [`input::list_inputs`]: expands files, directories and globs into a sorted list of inputs.
+//! - [`input::list_inputs_with`]: expands files, directories and globs into a sorted list of
+//!   inputs, leaving out (and reporting) special files, link loops and the output directory.
 //!
 //! Sources never panic on input data and always end, whatever the bytes: corrupt gzip members,
 //! truncated files, garbage and oversized records become [`RecordError`]s with a stable `kind`

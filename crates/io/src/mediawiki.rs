@@ -50,7 +50,7 @@
 //! Every error ends the input except an oversized page: XML cannot be resynchronised safely.
 //! Dumps are split into many files (and multistream indexes), so one bad file loses little.
 
-use crate::reader::{decompressor, io_error, open_input, utf8_lossy_counted, OpenedInput};
+use crate::reader::{open_stream, utf8_lossy_counted, OpenedStream};
 use crate::wikitext::{wikitext_to_text, Namespaces};
 use crate::{Error, Record, RecordResult, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
@@ -107,17 +107,14 @@ pub fn lang_from_dbname(dbname: &str) -> Option<String> {
 /// Fails only when the file cannot be opened or the configuration is invalid; everything wrong
 /// inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
-    let OpenedInput {
-        file,
-        magic,
+    let opened = open_stream(path, config)?;
+    let read_error_kind = opened.read_error_kind();
+    let OpenedStream {
+        reader,
         input,
         file_name,
-    } = open_input(path, config)?;
-    let (reader, read_error_kind): (Box<dyn Read + Send>, _) =
-        match decompressor(file, &magic).map_err(io_error(path))? {
-            Ok(decompressed) => (decompressed, "decompress_error"),
-            Err(file) => (Box::new(file), "read_error"),
-        };
+        ..
+    } = opened;
     let max = usize::try_from(config.max_record_bytes).unwrap_or(usize::MAX);
     let guard = MarkupGuard {
         inner: reader,

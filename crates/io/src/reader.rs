@@ -20,6 +20,48 @@ pub(crate) struct OpenedInput {
     pub(crate) file_name: String,
 }
 
+/// An input opened as a stream of bytes, decompressed when its first bytes say so.
+pub(crate) struct OpenedStream {
+    /// The (decompressed) content.
+    pub(crate) reader: Box<dyn Read + Send>,
+    /// Whether `reader` decompresses (its errors are then `decompress_error`).
+    pub(crate) compressed: bool,
+    /// The file's first bytes (before decompression).
+    pub(crate) magic: Vec<u8>,
+    /// The path as written in origins and errors.
+    pub(crate) input: Arc<str>,
+    /// The file name, for default ids.
+    pub(crate) file_name: String,
+}
+
+impl OpenedStream {
+    /// The record error kind of a failed read: `decompress_error` or `read_error`.
+    pub(crate) fn read_error_kind(&self) -> &'static str {
+        if self.compressed {
+            "decompress_error"
+        } else {
+            "read_error"
+        }
+    }
+}
+
+/// [`open_input`], then [`decompressor`]: the content of a plain, gzip, zstd or bzip2 file.
+pub(crate) fn open_stream(path: &Path, config: &SourceConfig) -> Result<OpenedStream, Error> {
+    let opened = open_input(path, config)?;
+    let (reader, compressed): (Box<dyn Read + Send>, bool) =
+        match decompressor(opened.file, &opened.magic).map_err(io_error(path))? {
+            Ok(decompressed) => (decompressed, true),
+            Err(file) => (Box::new(file), false),
+        };
+    Ok(OpenedStream {
+        reader,
+        compressed,
+        magic: opened.magic,
+        input: opened.input,
+        file_name: opened.file_name,
+    })
+}
+
 /// A streaming decompressor for a file by its first bytes: gzip (`1f 8b`, every member), zstd
 /// (`28 b5 2f fd`) or bzip2 (`BZh1`..`BZh9`, single or multistream); `None` when the magic is
 /// none of them (the caller reads the file as it is).

@@ -299,4 +299,60 @@ mod written {
             out.errors[0].message
         );
     }
+
+    #[test]
+    fn an_unimplemented_encoding_is_an_unsupported_input_not_damage() {
+        // A PLAIN data page relabelled BIT_PACKED (deprecated; arrow-rs does not decode data
+        // pages in it): the footer and the page are intact, the decoder says "NYI". Thrift
+        // compact encoding of the page header: ... field 5 `data_page_header` (0x2c), its field
+        // 1 `num_values` (0x15, varint), field 2 `encoding` (0x15, 0 = PLAIN -> 8 = zigzag(4)).
+        let dir = tempfile::tempdir().unwrap();
+        let batch = RecordBatch::try_from_iter([(
+            "text",
+            Arc::new(StringArray::from(vec!["Bon dia", "Bona nit"])) as ArrayRef,
+        )])
+        .unwrap();
+        let path = dir.path().join("bit_packed.parquet");
+        let props = WriterProperties::builder()
+            .set_dictionary_enabled(false)
+            .set_compression(Compression::UNCOMPRESSED)
+            .build();
+        let mut w = ArrowWriter::try_new(
+            std::fs::File::create(&path).unwrap(),
+            batch.schema(),
+            Some(props),
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let meta = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+            .unwrap()
+            .metadata()
+            .clone();
+        let start = meta.row_group(0).column(0).data_page_offset() as usize;
+        let mut bytes = std::fs::read(&path).unwrap();
+        // num_values = 2: zigzag 4.
+        let needle = [0x2c, 0x15, 0x04, 0x15, 0x00];
+        let at = start
+            + bytes[start..]
+                .windows(needle.len())
+                .position(|w| w == needle)
+                .expect("the data page header");
+        bytes[at + 4] = 0x08;
+        std::fs::write(&path, &bytes).unwrap();
+        let out = common::collect(open_source(&path, &SourceConfig::default()).unwrap());
+        assert!(out.docs.is_empty());
+        assert_eq!(
+            out.error_kinds(),
+            [garbell_io::UNSUPPORTED],
+            "{:?}",
+            out.errors
+        );
+        let job = garbell_io::Error::from_record(&out.errors[0]).expect("a job-level error");
+        let m = job.to_string();
+        assert!(
+            m.contains("bit_packed.parquet: cannot be read") && m.contains("BIT_PACKED"),
+            "{m}"
+        );
+    }
 }
