@@ -46,6 +46,7 @@
 use garbell_core::{Document, RecordError};
 use std::path::Path;
 
+pub mod arc;
 pub mod code;
 mod decode;
 pub mod html;
