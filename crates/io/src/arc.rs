@@ -55,7 +55,7 @@
 
 use crate::decode::{self, Headers};
 use crate::reader::{ByteReader, LineEnd};
-use crate::warc::{skip_blank, Blank, RawRecord, Step};
+use crate::warc::{RawRecord, Step};
 use std::io::{self, Read};
 
 /// The name of this source, written to [`garbell_core::Document::source`].
@@ -169,19 +169,14 @@ fn skip_to_header_line<R: Read>(r: &mut ByteReader<R>, limit: u64) -> io::Result
     }
 }
 
-/// Reads the next ARC record from a decompressed stream; the counterpart of the WARC reader's
-/// framing, with the same contract (see [`Step`]).
+/// Reads the next ARC record from a decompressed stream, blank lines already skipped; the
+/// counterpart of the WARC reader's framing, with the same contract (see [`Step`]).
 pub(crate) fn next_record<R: Read>(
     r: &mut ByteReader<R>,
     max: u64,
     scan_limit: u64,
     skip_large: bool,
 ) -> io::Result<Step> {
-    match skip_blank(r, scan_limit)? {
-        Blank::Eof => return Ok(Step::End),
-        Blank::Limit => return Ok(Step::ScanLimit { offset: r.pos() }),
-        Blank::More => {}
-    }
     let offset = r.pos();
     let invalid = |r: &mut ByteReader<R>, message: String| -> io::Result<Step> {
         Ok(match skip_to_header_line(r, scan_limit)? {

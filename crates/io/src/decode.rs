@@ -178,16 +178,7 @@ pub(crate) fn html_encoding(
     declared: Option<&'static Encoding>,
     url: Option<&str>,
 ) -> (&'static Encoding, CharsetSource) {
-    if let Some((enc, _)) = Encoding::for_bom(body) {
-        return (enc, CharsetSource::Bom);
-    }
-    if let Some(enc) = declared {
-        return (enc, CharsetSource::Header);
-    }
-    if let Some(enc) = meta_charset(body) {
-        return (enc, CharsetSource::Meta);
-    }
-    (detect(body, url), CharsetSource::Detected)
+    body_encoding(body, declared, url, true)
 }
 
 /// The encoding of a plain-text body: byte-order mark, else the declared one, else detection.
@@ -196,13 +187,24 @@ pub(crate) fn text_encoding(
     declared: Option<&'static Encoding>,
     url: Option<&str>,
 ) -> (&'static Encoding, CharsetSource) {
+    body_encoding(body, declared, url, false)
+}
+
+fn body_encoding(
+    body: &[u8],
+    declared: Option<&'static Encoding>,
+    url: Option<&str>,
+    prescan: bool,
+) -> (&'static Encoding, CharsetSource) {
     if let Some((enc, _)) = Encoding::for_bom(body) {
-        return (enc, CharsetSource::Bom);
+        (enc, CharsetSource::Bom)
+    } else if let Some(enc) = declared {
+        (enc, CharsetSource::Header)
+    } else if let Some(enc) = meta_charset(body).filter(|_| prescan) {
+        (enc, CharsetSource::Meta)
+    } else {
+        (detect(body, url), CharsetSource::Detected)
     }
-    if let Some(enc) = declared {
-        return (enc, CharsetSource::Header);
-    }
-    (detect(body, url), CharsetSource::Detected)
 }
 
 /// Detects the encoding of undeclared bytes: UTF-8 when they are UTF-8 (see [`is_utf8`]),

@@ -233,7 +233,7 @@ pub(crate) enum Step {
 }
 
 /// Result of skipping blank lines.
-pub(crate) enum Blank {
+enum Blank {
     /// More non-blank data follows.
     More,
     /// The stream ended.
@@ -243,7 +243,7 @@ pub(crate) enum Blank {
 }
 
 /// Skips blank lines (`\r\n` between records), reading at most `limit` bytes.
-pub(crate) fn skip_blank<R: Read>(r: &mut ByteReader<R>, limit: u64) -> io::Result<Blank> {
+fn skip_blank<R: Read>(r: &mut ByteReader<R>, limit: u64) -> io::Result<Blank> {
     let start = r.pos();
     loop {
         if r.pos() - start > limit {
@@ -304,24 +304,24 @@ fn next_record<R: Read>(
     scan_limit: u64,
     skip_large: bool,
 ) -> io::Result<Step> {
+    match skip_blank(r, scan_limit)? {
+        Blank::Eof => return Ok(Step::End),
+        Blank::Limit => return Ok(Step::ScanLimit { offset: r.pos() }),
+        Blank::More => {}
+    }
     match container {
         Container::Warc => next_warc_record(r, max, scan_limit, skip_large),
         Container::Arc => crate::arc::next_record(r, max, scan_limit, skip_large),
     }
 }
 
-/// [`next_record`] for WARC.
+/// [`next_record`] for WARC, blank lines already skipped.
 fn next_warc_record<R: Read>(
     r: &mut ByteReader<R>,
     max: u64,
     scan_limit: u64,
     skip_large: bool,
 ) -> io::Result<Step> {
-    match skip_blank(r, scan_limit)? {
-        Blank::Eof => return Ok(Step::End),
-        Blank::Limit => return Ok(Step::ScanLimit { offset: r.pos() }),
-        Blank::More => {}
-    }
     let offset = r.pos();
     let invalid = |r: &mut ByteReader<R>, message: String| -> io::Result<Step> {
         Ok(match skip_to_warc_line(r, scan_limit)? {
