@@ -102,6 +102,26 @@ fn shown_alternatives(dom: &Dom) -> Vec<bool> {
     shown
 }
 
+/// `aria-hidden` elements holding more than half of the page's text: a page wrapper made inert
+/// while a dialog is open (as some pages are captured), not decoration. They are kept.
+fn inert_wrappers(dom: &Dom) -> Vec<bool> {
+    let n = dom.nodes.len();
+    if !dom.nodes.iter().any(|d| d.flags & flag::ARIA_HIDDEN != 0) {
+        return vec![false; n];
+    }
+    let mut size = vec![0u64; n];
+    for_each_text(dom, |cur, t| {
+        size[cur] += t.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
+    });
+    for id in (1..n).rev() {
+        let p = dom.nodes[id].parent as usize;
+        size[p] += size[id];
+    }
+    (0..n)
+        .map(|id| dom.nodes[id].flags & flag::ARIA_HIDDEN != 0 && size[id] * 2 > size[0])
+        .collect()
+}
+
 /// Calls `f(node, text)` for every text event, with the innermost open node.
 fn for_each_text(dom: &Dom, mut f: impl FnMut(usize, &[u8])) {
     let mut cur = 0usize;
@@ -120,6 +140,7 @@ fn measure(dom: &Dom, opts: &Options) -> Measures {
     let mut excluded = vec![false; n];
     let mut in_link = vec![false; n];
     let shown = shown_alternatives(dom);
+    let inert = inert_wrappers(dom);
     for id in 1..n {
         let node = &dom.nodes[id];
         let p = node.parent as usize;
@@ -127,7 +148,7 @@ fn measure(dom: &Dom, opts: &Options) -> Measures {
         let strong = node.flags & flag::CONTENT_STRONG != 0 && node.kind != Kind::Boiler;
         excluded[id] = excluded[p]
             || (excluded_by_itself(node, opts) && !strong)
-            || (is_hidden(node) && !shown[id]);
+            || (is_hidden(node) && !shown[id] && !inert[id]);
         in_link[id] = in_link[p] || node.kind == Kind::Link;
     }
     let mut clean = vec![0u32; n];

@@ -10,9 +10,8 @@
 //!   `title`, `nav`, `header`, `footer`, `aside`, `form`, `iframe`, `select`, `button`,
 //!   `textarea`, `object`, `canvas`, `audio`, `video`, plus comments, CDATA sections, doctypes
 //!   and processing instructions;
-//! - drops hidden elements with their content: the `hidden` attribute (but
-//!   `hidden="until-found"`), `aria-hidden="true"`, an inline `display:none` or
-//!   `visibility:hidden`;
+//! - drops elements that are not rendered, with their content: the `hidden` attribute (but
+//!   `hidden="until-found"`), an inline `display:none` or `visibility:hidden`;
 //! - ends a line at block elements (`p`, `div`, `h1`–`h6`, `li`, `br`, `tr`, `table`, `section`,
 //!   `article`, `blockquote`, `pre`, `ul`, `ol`, `dl`, `dt`, `dd`, `hr`, ...) and puts a space
 //!   between table cells;
@@ -165,9 +164,11 @@ pub fn plain_text(html: &str) -> String {
                 }
                 return;
             }
-            // Hidden elements (`hidden`, `aria-hidden="true"`, inline `display:none` or
-            // `visibility:hidden`) are dropped with their content and take no room.
-            if may_hide(attrs) && crate::dom::hidden(attrs) != crate::dom::Hidden::No {
+            // Elements not rendered (`hidden`, inline `display:none` or `visibility:hidden`)
+            // are dropped with their content and take no room. `aria-hidden` content is
+            // shown, so it stays (without a tree, a page wrapper made `aria-hidden` by an
+            // open dialog could not be told from decoration).
+            if may_hide(attrs) && crate::dom::hidden(attrs) == crate::dom::Hidden::Rendering {
                 if !self_closing && !crate::dom::is_void(name) {
                     hidden = Some((name.to_string(), 1));
                 }

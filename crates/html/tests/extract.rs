@@ -260,7 +260,20 @@ fn hidden_content_is_dropped_and_never_glued() {
         "Visible text of a long enough paragraph for the page, with Wörter and an icon and found \
          text."
     );
-    assert_eq!(plain_text(html), text);
+    // The plain mode keeps `aria-hidden` content (shown on the page).
+    assert_eq!(
+        plain_text(html),
+        "Visible text of a long enough paragraph for the page, with Wörter and an icon★ and \
+         found text.\nDuplicated for screen readers"
+    );
+    // A page wrapper made `aria-hidden` by an open dialog is not decoration: kept.
+    let html = "<body><div id=\"page\" aria-hidden=\"true\"><main><p>The article text of the \
+        page, long enough to be most of it.</p></main></div><div role=\"dialog\"><p>Accept \
+        cookies?</p></div></body>";
+    assert_eq!(
+        extract_text(html),
+        "The article text of the page, long enough to be most of it."
+    );
     // A hidden main container goes too; a single hidden child is not a switch.
     let html = "<body><main hidden><p>Hidden main</p></main><p>Shown text here.</p>\
         <p><span><span hidden>alone</span></span>after</p></body>";

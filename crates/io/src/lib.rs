@@ -8,7 +8,8 @@
 //!
 //! - [`jsonl`]: JSON Lines, plain, gzip, zstd or bzip2;
 //! - [`warc`]: WARC and WET, plain, gzip (one record per member or not) or zstd, with HTTP
-//!   bodies decoded and HTML turned into text by [`html::html_to_text`];
+//!   bodies decoded and HTML turned into text by [`html::html_to_text`]; Internet Archive ARC
+//!   files ([`arc`]) through the same reader;
 //! - [`mediawiki`]: MediaWiki XML dumps (plain, bzip2 single or multistream), wikitext turned
 //!   into text by [`wikitext::wikitext_to_text`];
 //! - [`parquet`]: Parquet files of any codec (Hugging Face exports, The Stack), columns mapped to
@@ -49,6 +50,7 @@
 use garbell_core::{Document, RecordError};
 use std::path::Path;
 
+pub mod arc;
 pub mod code;
 mod decode;
 pub mod html;
