@@ -3,7 +3,8 @@
 //! extensionless bash script, shell, JavaScript, TOML), balanced together with
 //! `filters/mixes/salamandra.toml`. The plan must give es/ca/gl/eu 2×, en 0.5×, every
 //! `code-<language>` bucket 0.5× (one bucket per programming language) and all else 1× their
-//! natural tokens; the written shards, read back by pyarrow, must hold exactly that.
+//! natural tokens; the written shards, read back by pyarrow, must hold exactly that. A The
+//! Stack-style Parquet file (`lang` column) goes through the same code chain into the same mix.
 mod common;
 use common::*;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ const CHECK: &str = r#"
 import json, sys, glob, collections
 import pyarrow.parquet as pq
 
-plan_path, multi, code, out = sys.argv[1:5]
+plan_path, multi, code, stack, out = sys.argv[1:6]
 plan = json.load(open(plan_path))["plan"]
 
 def rows(d):
@@ -41,7 +42,7 @@ def rows(d):
         yield from zip(*(t.column(c).to_pylist() for c in ["id", "text", "lang", "source"]))
 
 inputs = collections.defaultdict(dict)
-for d in (multi, code):
+for d in (multi, code, stack):
     for i, text, lang, source in rows(d):
         assert i not in inputs[(lang, source)], f"duplicate input id {i}"
         inputs[(lang, source)][i] = len(text)
@@ -121,9 +122,49 @@ fn salamandra_mix_of_multilingual_and_code_runs() {
         "{code_langs:?}"
     );
 
+    // The Stack-style Parquet through the same chain: `lang` column -> code-<language>.
+    let chain = std::fs::read_to_string(repo("filters/chains/code.toml")).expect("code chain");
+    let chain = chain.replace(
+        "[source]\nformat = \"code_tree\"",
+        "[source]\nformat = \"parquet\"\ntext_field = \"content\"\nid_field = \"hexsha\"\nurl_field = \"\"",
+    );
+    assert!(
+        chain.contains("\"parquet\""),
+        "the code chain's [source] was replaced"
+    );
+    let stack_chain = tmp.path().join("stack.toml");
+    std::fs::write(&stack_chain, chain).expect("write chain");
+    let stack_out = tmp.path().join("stack-out");
+    let stack = repo("crates/io/tests/data/stack.parquet");
+    let o = garbell(&[
+        "run",
+        "--chain",
+        &s(&stack_chain),
+        "-o",
+        &s(&stack_out),
+        &s(&stack),
+    ]);
+    assert_success(&o);
+    let stack_stats = read_json(&stack_out.join("stats.json"));
+    let stack_langs: Vec<String> = stack_stats["written_by_lang"]
+        .as_object()
+        .expect("by lang")
+        .keys()
+        .cloned()
+        .collect();
+    assert!(
+        stack_langs.iter().any(|l| l == "code-rust")
+            && stack_langs.iter().any(|l| l == "code-python"),
+        "{stack_langs:?}"
+    );
+
     let bal = tmp.path().join("balanced");
     let mix = repo("filters/mixes/salamandra.toml");
-    let (multi_shards, code_shards) = (multi.join("dedup/shards"), code_out.join("dedup/shards"));
+    let (multi_shards, code_shards, stack_shards) = (
+        multi.join("dedup/shards"),
+        code_out.join("dedup/shards"),
+        stack_out.join("dedup/shards"),
+    );
     let o = garbell(&[
         "balance",
         "--mix",
@@ -132,6 +173,7 @@ fn salamandra_mix_of_multilingual_and_code_runs() {
         &s(&bal),
         &s(&multi_shards),
         &s(&code_shards),
+        &s(&stack_shards),
     ]);
     assert_success(&o);
     let table = String::from_utf8_lossy(&o.stdout);
@@ -149,13 +191,24 @@ fn salamandra_mix_of_multilingual_and_code_runs() {
     }
     let plan = read_json(&bal.join("plan.json"));
     let buckets = plan["plan"]["buckets"].as_array().expect("buckets");
-    let code_buckets: Vec<&str> = buckets
+    let mut code_buckets: Vec<(String, String)> = buckets
         .iter()
-        .filter_map(|b| b["lang"].as_str())
-        .filter(|l| l.starts_with("code-"))
+        .filter(|b| b["lang"].as_str().is_some_and(|l| l.starts_with("code-")))
+        .map(|b| (b["lang"].to_string(), b["source"].to_string()))
         .collect();
-    // One bucket per programming language: exactly the languages the code run wrote.
-    assert_eq!(code_buckets, code_langs);
+    code_buckets.sort();
+    // One bucket per programming language and source: exactly the languages the runs wrote.
+    let mut want: Vec<(String, String)> = code_langs
+        .iter()
+        .map(|l| (format!("{l:?}"), "\"code\"".to_string()))
+        .chain(
+            stack_langs
+                .iter()
+                .map(|l| (format!("{l:?}"), "\"parquet\"".to_string())),
+        )
+        .collect();
+    want.sort();
+    assert_eq!(code_buckets, want);
     for l in ["es", "ca", "gl", "eu", "en", "fr", "de"] {
         assert!(
             buckets.iter().any(|b| b["lang"] == l),
@@ -168,6 +221,7 @@ fn salamandra_mix_of_multilingual_and_code_runs() {
             &bal.join("plan.json"),
             &multi_shards,
             &code_shards,
+            &stack_shards,
             &bal.join("shards"),
         ],
         &["pyarrow"],

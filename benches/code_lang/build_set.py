@@ -156,7 +156,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--no-fetch", action="store_true")
-    ap.add_argument("--per-group", type=int, default=300)
+    ap.add_argument("--per-group", type=int, default=500)
     ap.add_argument("--detector", default=None, help="path of the code_lang example binary")
     a = ap.parse_args()
     if not a.no_fetch:
