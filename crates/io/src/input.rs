@@ -159,8 +159,6 @@ pub enum SkipReason {
     /// A symbolic link that leads back to a directory it is inside of (followed, it would
     /// never end), or a link to itself.
     SymlinkLoop,
-    /// A symbolic link to nothing.
-    BrokenSymlink,
     /// A directory already listed through another path (two links to one directory).
     AlreadyListed,
     /// The run's own output directory (or something under it): its shards, markers and JSON
@@ -169,15 +167,14 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
-    /// A stable name (`fifo`, `socket`, `device`, `symlink_loop`, `broken_symlink`,
-    /// `already_listed`, `output_directory`).
+    /// A stable name (`fifo`, `socket`, `device`, `symlink_loop`, `already_listed`,
+    /// `output_directory`).
     pub fn name(self) -> &'static str {
         match self {
             SkipReason::Fifo => "fifo",
             SkipReason::Socket => "socket",
             SkipReason::Device => "device",
             SkipReason::SymlinkLoop => "symlink_loop",
-            SkipReason::BrokenSymlink => "broken_symlink",
             SkipReason::AlreadyListed => "already_listed",
             SkipReason::OutputDirectory => "output_directory",
         }
@@ -190,7 +187,6 @@ impl SkipReason {
             SkipReason::Socket => "a socket, not opened",
             SkipReason::Device => "a device, not opened",
             SkipReason::SymlinkLoop => "a symbolic link loop, not followed",
-            SkipReason::BrokenSymlink => "a symbolic link to nothing",
             SkipReason::AlreadyListed => "a directory already listed through another path",
             SkipReason::OutputDirectory => "the output directory of this run",
         }
@@ -212,8 +208,9 @@ pub struct InputListing {
     /// The inputs, sorted and de-duplicated.
     pub files: Vec<PathBuf>,
     /// What was left out, sorted by path: special files (FIFOs, sockets, devices — never
-    /// opened), symbolic-link loops, broken links, directories reached twice, the output
-    /// directory.
+    /// opened), symbolic-link loops, directories reached twice, the output directory. A link
+    /// to nothing is not left out: it is listed, and reading it fails naming the path (a
+    /// missing input is an error, never a silent gap in the corpus).
     pub skipped: Vec<SkippedInput>,
 }
 
@@ -258,8 +255,9 @@ pub fn list_inputs_for(paths: &[PathBuf], format: SourceFormat) -> Result<Vec<Pa
 }
 
 /// Lists inputs as [`list_inputs_for`] does, leaving out `options.exclude`, and reports what
-/// was left out: special files (never opened), symbolic-link loops (never followed), broken
-/// links, directories reached twice and excluded paths.
+/// was left out: special files (never opened), symbolic-link loops (never followed),
+/// directories reached twice and excluded paths. Links to nothing are listed (their task
+/// fails naming the path).
 pub fn list_inputs_with(paths: &[PathBuf], options: &ListOptions) -> Result<InputListing, Error> {
     let mut lister = Lister {
         exclude: options
@@ -379,7 +377,8 @@ impl Lister {
             }
             Err(e) => {
                 if std::fs::symlink_metadata(p).is_ok() {
-                    self.skip(p, SkipReason::BrokenSymlink);
+                    // A link to nothing: listed, so that reading it fails naming the path.
+                    self.listing.files.push(p.to_path_buf());
                     return Ok(());
                 }
                 return Err(Error::Io {
@@ -448,8 +447,10 @@ impl Lister {
                             continue;
                         }
                         Err(_) => {
+                            // A link to nothing with an input's name: listed, so that
+                            // reading it fails naming the path (never a silent gap).
                             if SourceFormat::detect(&path).is_some() {
-                                self.skip(&path, SkipReason::BrokenSymlink);
+                                self.listing.files.push(path);
                             }
                             continue;
                         }
