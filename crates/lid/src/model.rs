@@ -445,7 +445,7 @@ impl Model {
         if version == 11 {
             maxn = 0; // old supervised models did not use character n-grams
         }
-        if bucket < 0 || (bucket == 0 && maxn > 0) {
+        if bucket < 0 || (bucket == 0 && (maxn > 0 || word_ngrams > 1)) {
             return Err(Error::Format(format!("invalid bucket count {bucket}")));
         }
 
@@ -480,7 +480,14 @@ impl Model {
             r.fits(n, 8, "pruned dictionary")?;
             let mut v = Vec::with_capacity(n);
             for _ in 0..prune_size {
-                v.push((r.i32()?, r.i32()?));
+                let (from, to) = (r.i32()?, r.i32()?);
+                // A kept bucket maps to one of the `prune_size` rows after the words.
+                if to < 0 || to as i64 >= prune_size {
+                    return Err(Error::Format(format!(
+                        "prune index entry {from} -> {to} outside the {prune_size} kept rows"
+                    )));
+                }
+                v.push((from, to));
             }
             Some(v)
         } else {
