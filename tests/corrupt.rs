@@ -576,7 +576,13 @@ fn tamper_run() -> tempfile::TempDir {
 
 /// Applies `tamper` to the run in `dir`, checks that `manifest verify` exits 1 with a line
 /// holding `kind` and `file`, then puts the saved files back and checks that it passes again.
-fn assert_verify_reports(dir: &Path, restore: &[&str], tamper: impl FnOnce(&Path), kind: &str, file: &str) {
+fn assert_verify_reports(
+    dir: &Path,
+    restore: &[&str],
+    tamper: impl FnOnce(&Path),
+    kind: &str,
+    file: &str,
+) {
     let saved: Vec<(PathBuf, Option<Vec<u8>>)> = restore
         .iter()
         .map(|f| (dir.join(f), std::fs::read(dir.join(f)).ok()))
@@ -584,7 +590,12 @@ fn assert_verify_reports(dir: &Path, restore: &[&str], tamper: impl FnOnce(&Path
     tamper(dir);
     let o = garbell(&["manifest", "verify", s(dir)]);
     let report = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert_eq!(o.status.code(), Some(1), "{kind} {file}: {report}{}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{kind} {file}: {report}{}",
+        stderr(&o)
+    );
     assert!(
         report
             .lines()
@@ -623,9 +634,17 @@ fn verify_reports_every_tampering_case_naming_the_file() {
         "dedup/completions/apply-part-00001.json",
         "dedup/duplicates.bin",
     ] {
-        assert!(listed.contains(&f), "{f} not in the manifest's files: {listed:?}");
+        assert!(
+            listed.contains(&f),
+            "{f} not in the manifest's files: {listed:?}"
+        );
     }
-    assert!(std::fs::metadata(d.join("errors.jsonl")).expect("errors").len() > 0);
+    assert!(
+        std::fs::metadata(d.join("errors.jsonl"))
+            .expect("errors")
+            .len()
+            > 0
+    );
 
     // An edited stats.json: one count changed, same length.
     assert_verify_reports(
@@ -667,7 +686,10 @@ fn verify_reports_every_tampering_case_naming_the_file() {
         "errors.jsonl",
     );
     // A deleted completion marker, of the run and of the dedup.
-    for marker in ["completions/part-00001.json", "dedup/completions/cluster.json"] {
+    for marker in [
+        "completions/part-00001.json",
+        "dedup/completions/cluster.json",
+    ] {
         assert_verify_reports(
             d,
             &[marker],
@@ -679,7 +701,10 @@ fn verify_reports_every_tampering_case_naming_the_file() {
     // An extra shard under shards/ and under dedup/shards/.
     for (from, extra) in [
         ("shards/part-00000.parquet", "shards/part-00002.parquet"),
-        ("dedup/shards/part-00000.parquet", "dedup/shards/part-00007.parquet"),
+        (
+            "dedup/shards/part-00000.parquet",
+            "dedup/shards/part-00007.parquet",
+        ),
     ] {
         assert_verify_reports(
             d,
@@ -714,10 +739,9 @@ fn model_malformed_files_exit_1_with_a_clear_message() {
     for (i, b) in garbage.iter_mut().enumerate() {
         *b = (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3];
     }
-    let lid = std::fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("languages/lid/lid.176.ftz"),
-    )
-    .expect("lid.176");
+    let lid =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("languages/lid/lid.176.ftz"))
+            .expect("lid.176");
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("huge-dictionary.bin", huge),
         ("garbage.bin", garbage),
@@ -734,7 +758,10 @@ fn model_malformed_files_exit_1_with_a_clear_message() {
             e.contains("invalid fastText model") && e.contains(name),
             "{name}: {e}"
         );
-        assert!(!e.contains("panicked") && !e.contains("memory allocation"), "{e}");
+        assert!(
+            !e.contains("panicked") && !e.contains("memory allocation"),
+            "{e}"
+        );
     }
 }
 
@@ -761,7 +788,9 @@ fn cli_closed_stdout_ends_every_printing_command_quietly() {
     let docs = run.path().join("docs.jsonl");
     let mut lines = String::new();
     for i in 0..20_000 {
-        lines.push_str(&format!("{{\"id\": {i}, \"text\": \"Bon dia a tothom, com anem avui?\"}}\n"));
+        lines.push_str(&format!(
+            "{{\"id\": {i}, \"text\": \"Bon dia a tothom, com anem avui?\"}}\n"
+        ));
     }
     std::fs::write(&docs, lines).expect("write");
     let pipeline = run.path().join("pipeline.toml");
@@ -791,11 +820,38 @@ fn cli_closed_stdout_ends_every_printing_command_quietly() {
         vec!["lid", s(&docs)],
         vec!["stats", d],
         vec!["stats", "--json", d],
-        vec!["tune", "--chain", "quickstart", "--lang", "en", "--profile-dir", s(profiles.path()), "--json", d],
-        vec!["tune", "--chain", "quickstart", "--lang", "en", "--profile-dir", s(profiles.path()), d],
+        vec![
+            "tune",
+            "--chain",
+            "quickstart",
+            "--lang",
+            "en",
+            "--profile-dir",
+            s(profiles.path()),
+            "--json",
+            d,
+        ],
+        vec![
+            "tune",
+            "--chain",
+            "quickstart",
+            "--lang",
+            "en",
+            "--profile-dir",
+            s(profiles.path()),
+            d,
+        ],
         vec!["config", "resolve", "--chain", "web"],
         vec!["manifest", "diff", d, s(other.path())],
-        vec!["balance", "--dry-run", "--mix", s(&mix), "-o", s(plan.path()), s(&dedup_shards)],
+        vec![
+            "balance",
+            "--dry-run",
+            "--mix",
+            s(&mix),
+            "-o",
+            s(plan.path()),
+            s(&dedup_shards),
+        ],
         vec!["slurm", "submit", "--dry-run", s(&pipeline)],
         vec!["--help"],
     ];
@@ -803,7 +859,10 @@ fn cli_closed_stdout_ends_every_printing_command_quietly() {
         let (code, e) = with_closed_stdout(&args);
         assert!(!e.contains("panicked"), "{args:?}: {e}");
         assert!(!e.contains("Broken pipe"), "{args:?}: {e}");
-        assert!(matches!(code, Some(0) | None), "{args:?}: exit {code:?}: {e}");
+        assert!(
+            matches!(code, Some(0) | None),
+            "{args:?}: exit {code:?}: {e}"
+        );
     }
 }
 
@@ -821,9 +880,16 @@ fn cli_os_errors_are_said_once_and_output_files_are_named() {
     let o = garbell(&["run", "-o", s(&file), s(&input)]);
     let e = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{e}");
-    assert!(e.contains("a-file") && e.contains("must be a directory"), "{e}");
+    assert!(
+        e.contains("a-file") && e.contains("must be a directory"),
+        "{e}"
+    );
     assert!(!e.contains("File exists"), "{e}");
-    assert_eq!(std::fs::read(&file).expect("read"), b"x", "the file is untouched");
+    assert_eq!(
+        std::fs::read(&file).expect("read"),
+        b"x",
+        "the file is untouched"
+    );
 }
 
 /// README's exit-status section: a job-level error after some inputs completed leaves their

@@ -419,7 +419,12 @@ fn stale_dedup_inputs(dir: &Path, truncated: bool) {
     };
     let mut a = Vec::new();
     for i in 0..400 {
-        writeln!(a, "{}", serde_json::json!({"id": format!("a{i}"), "text": doc(i)})).expect("w");
+        writeln!(
+            a,
+            "{}",
+            serde_json::json!({"id": format!("a{i}"), "text": doc(i)})
+        )
+        .expect("w");
     }
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&a).expect("gzip");
@@ -430,7 +435,12 @@ fn stale_dedup_inputs(dir: &Path, truncated: bool) {
     std::fs::write(dir.join("a.jsonl.gz"), gz).expect("write a");
     let mut b = Vec::new();
     for i in 0..150 {
-        writeln!(b, "{}", serde_json::json!({"id": format!("b{i}"), "text": doc(i * 3)})).expect("w");
+        writeln!(
+            b,
+            "{}",
+            serde_json::json!({"id": format!("b{i}"), "text": doc(i * 3)})
+        )
+        .expect("w");
     }
     std::fs::write(dir.join("b.jsonl"), b).expect("write b");
 }
@@ -490,9 +500,16 @@ fn changed_input_reruns_dedup_to_the_bytes_of_a_fresh_run() {
     );
     let fresh = tempdir();
     assert_success(&garbell_in(&["run"], inputs.path(), fresh.path()));
-    assert!(dedup_rows(fresh.path()) > before, "the complete file adds documents");
+    assert!(
+        dedup_rows(fresh.path()) > before,
+        "the complete file adds documents"
+    );
     assert_same_files(out.path(), fresh.path(), "rerun after a changed input");
-    assert_success(&garbell(&["manifest", "verify", out.path().to_str().expect("utf8")]));
+    assert_success(&garbell(&[
+        "manifest",
+        "verify",
+        out.path().to_str().expect("utf8"),
+    ]));
 }
 
 #[test]
@@ -532,7 +549,11 @@ fn changed_input_with_task_slices_and_dedup_stages_matches_a_fresh_run() {
     sliced(out.path());
     let fresh = tempdir();
     assert_success(&garbell_in(&["run"], inputs.path(), fresh.path()));
-    assert_same_files(out.path(), fresh.path(), "task slices after a changed input");
+    assert_same_files(
+        out.path(),
+        fresh.path(),
+        "task slices after a changed input",
+    );
 }
 
 #[test]
@@ -546,7 +567,11 @@ fn removed_input_leaves_no_stale_shard_or_dedup_run() {
     let fresh = tempdir();
     assert_success(&garbell_in(&["run"], inputs.path(), fresh.path()));
     assert_same_files(out.path(), fresh.path(), "rerun after removing an input");
-    assert_success(&garbell(&["manifest", "verify", out.path().to_str().expect("utf8")]));
+    assert_success(&garbell(&[
+        "manifest",
+        "verify",
+        out.path().to_str().expect("utf8"),
+    ]));
 }
 
 #[test]

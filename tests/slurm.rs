@@ -342,7 +342,10 @@ fn injected_script_values_are_refused_at_load_with_file_and_key() {
         ("mem = \"1G\\necho INJECTED\"\n", "run.mem"),
         ("time = \"01:00:00; echo INJECTED\"\n", "run.time"),
         ("partition = \"cpu$(echo INJECTED)\"\n", "run.partition"),
-        ("extra = [\"--account=x\\necho INJECTED\"]\n", "run.extra[0]"),
+        (
+            "extra = [\"--account=x\\necho INJECTED\"]\n",
+            "run.extra[0]",
+        ),
         ("extra = [\"--comment=`echo INJECTED`\"]\n", "run.extra[0]"),
         ("extra = [\"echo\"]\n", "run.extra[0]"),
         ("mem = \"lots\"\n", "run.mem"),
@@ -352,7 +355,10 @@ fn injected_script_values_are_refused_at_load_with_file_and_key() {
         let out = String::from_utf8_lossy(&o.stdout);
         let e = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{line}: {e}");
-        assert!(e.contains("pipeline.toml") && e.contains(key), "{line}: {e}");
+        assert!(
+            e.contains("pipeline.toml") && e.contains(key),
+            "{line}: {e}"
+        );
         assert!(!out.contains("INJECTED"), "{line}: {out}");
     }
     let o = dry_run(&format!("{base}[merge]\nmem = \"2G\\nrm -rf /\"\n"));
@@ -390,7 +396,10 @@ fn status_lists_stages_in_dependency_order_and_marks_cancelled_ones() {
     .expect("write");
     let s = status(&p);
     let stages = s.as_array().expect("stages");
-    let names: Vec<&str> = stages.iter().map(|st| st["stage"].as_str().expect("name")).collect();
+    let names: Vec<&str> = stages
+        .iter()
+        .map(|st| st["stage"].as_str().expect("name"))
+        .collect();
     assert_eq!(
         names,
         [
@@ -413,5 +422,8 @@ fn status_lists_stages_in_dependency_order_and_marks_cancelled_ones() {
     let text = String::from_utf8_lossy(&human.stdout);
     let pos = |n: &str| text.find(n).unwrap_or_else(|| panic!("{n} in {text}"));
     assert!(pos("dedup-signatures") < pos("dedup-filter") && pos("dedup-filter") < pos("merge"));
-    assert!(text.contains("cancelled: an earlier stage failed"), "{text}");
+    assert!(
+        text.contains("cancelled: an earlier stage failed"),
+        "{text}"
+    );
 }

@@ -94,7 +94,11 @@ fn validate(file: &Path, p: &PipelineConfig) -> Result<()> {
     };
     let no_control = |key: &str, v: &str| -> Result<()> {
         if v.chars().any(char::is_control) {
-            return Err(bad(key, v, "control characters (newline, tab, ...) are not allowed"));
+            return Err(bad(
+                key,
+                v,
+                "control characters (newline, tab, ...) are not allowed",
+            ));
         }
         Ok(())
     };
@@ -117,7 +121,11 @@ fn validate(file: &Path, p: &PipelineConfig) -> Result<()> {
         return Err(bad("name", &p.name, "empty"));
     }
     no_control("output", &p.output)?;
-    if let Some(c) = p.output.chars().find(|c| c.is_whitespace() || "'\"\\%".contains(*c)) {
+    if let Some(c) = p
+        .output
+        .chars()
+        .find(|c| c.is_whitespace() || "'\"\\%".contains(*c))
+    {
         return Err(bad(
             "output",
             &p.output,
@@ -184,9 +192,7 @@ fn valid_time(t: &str) -> bool {
         None => (None, t),
     };
     let parts: Vec<&str> = rest.split(':').collect();
-    days.is_none_or(num)
-        && parts.iter().all(|p| num(p))
-        && (1..=3).contains(&parts.len())
+    days.is_none_or(num) && parts.iter().all(|p| num(p)) && (1..=3).contains(&parts.len())
 }
 
 /// A Slurm `--mem` value: digits with an optional unit K, M, G or T.
@@ -252,8 +258,12 @@ impl Plan {
     /// Every input of task `k` has a current marker (same configuration, same input content).
     fn task_done(&self, k: usize) -> Result<bool> {
         for i in self.task_inputs(k) {
-            if !garbell_pipeline::runner::task_is_current(&self.out, &self.hash, i, &self.inputs[i])?
-            {
+            if !garbell_pipeline::runner::task_is_current(
+                &self.out,
+                &self.hash,
+                i,
+                &self.inputs[i],
+            )? {
                 return Ok(false);
             }
         }
@@ -732,9 +742,8 @@ struct Failure {
 
 /// Is job `id` (or one of its array tasks) in the queue?
 fn in_queue(q: &BTreeMap<String, String>, id: &str) -> bool {
-    q.keys().any(|k| {
-        k == id || k.strip_prefix(id).is_some_and(|r| r.starts_with('_'))
-    })
+    q.keys()
+        .any(|k| k == id || k.strip_prefix(id).is_some_and(|r| r.starts_with('_')))
 }
 
 fn status(pipeline: &Path, json: bool) -> Result<i32> {

@@ -345,7 +345,10 @@ pub fn verify(dir: &Path) -> Result<Verification, Error> {
     let mut names = std::collections::BTreeSet::new();
     for &(rel, bytes, blake3) in &listed {
         let path = dir.join(rel);
-        if let Some(parent) = Path::new(rel).parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(parent) = Path::new(rel)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
             dirs.insert(dir.join(parent));
         }
         names.insert(path.clone());
@@ -380,7 +383,8 @@ pub fn verify(dir: &Path) -> Result<Verification, Error> {
         }
     }
     extra.sort();
-    v.problems.extend(extra.into_iter().map(Problem::Unexpected));
+    v.problems
+        .extend(extra.into_iter().map(Problem::Unexpected));
     Ok(v)
 }
 

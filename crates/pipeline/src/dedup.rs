@@ -287,9 +287,12 @@ impl<'a> DedupJob<'a> {
             n_docs += t.shard.rows;
         }
         let rows: Vec<String> = tasks.iter().map(|t| t.shard.rows.to_string()).collect();
-        let shards_digest = digest(tasks.iter().zip(&rows).flat_map(|(t, r)| {
-            [t.shard.path.as_str(), r.as_str(), t.shard.blake3.as_str()]
-        }));
+        let shards_digest = digest(
+            tasks
+                .iter()
+                .zip(&rows)
+                .flat_map(|(t, r)| [t.shard.path.as_str(), r.as_str(), t.shard.blake3.as_str()]),
+        );
         // Units of shards a previous run had beyond this run's inputs: no longer part of it
         // (their runs would otherwise join the bands).
         let n = tasks.len();
@@ -676,7 +679,9 @@ impl<'a> DedupJob<'a> {
         slice: Option<(usize, usize)>,
     ) -> Result<StageReport, Error> {
         let Some(cluster) = self.clustered() else {
-            return self.require("cluster", vec!["clusters".into()]).map(|_| StageReport::default());
+            return self
+                .require("cluster", vec!["clusters".into()])
+                .map(|_| StageReport::default());
         };
         let units = selected(self.tasks.len(), slice);
         let pending: Vec<usize> = units
@@ -694,7 +699,12 @@ impl<'a> DedupJob<'a> {
             };
             pool.install(|| {
                 pending.par_iter().try_for_each(|&i| {
-                    self.filter_one(i, &clusters, lines.as_ref(), &self.apply_inputs(i, &cluster))
+                    self.filter_one(
+                        i,
+                        &clusters,
+                        lines.as_ref(),
+                        &self.apply_inputs(i, &cluster),
+                    )
                 })
             })?;
         }
@@ -832,7 +842,11 @@ pub fn run_dedup(
 /// again first), or with another configuration. (Input contents are hashed by the run tasks
 /// themselves; here only sizes, so that every array task of a dedup stage does not read every
 /// input.)
-pub fn completed_tasks(out: &Path, inputs: &[PathBuf], hash: &str) -> Result<Vec<TaskReport>, Error> {
+pub fn completed_tasks(
+    out: &Path,
+    inputs: &[PathBuf],
+    hash: &str,
+) -> Result<Vec<TaskReport>, Error> {
     let mut tasks = Vec::with_capacity(inputs.len());
     let mut missing = Vec::new();
     for (i, input) in inputs.iter().enumerate() {

@@ -335,7 +335,9 @@ pub(crate) fn remove_beyond(dir: &Path, prefix: &str, suffix: &str, n: usize) ->
 /// with configuration `hash` for this `input`, whose content (size and blake3) is unchanged, and
 /// its shard is there at the recorded size. What `garbell slurm` uses to decide what to submit.
 pub fn task_is_current(out: &Path, hash: &str, index: usize, input: &Path) -> Result<bool, Error> {
-    let marker = out.join("completions").join(format!("part-{index:05}.json"));
+    let marker = out
+        .join("completions")
+        .join(format!("part-{index:05}.json"));
     Ok(completed(&marker, hash, index, input, out)?.is_some())
 }
 
