@@ -105,7 +105,7 @@ pub fn main() -> Result<i32> {
         Command::Slurm(c) => slurm::slurm(c),
         Command::Dedup(c) => dedup::dedup(c),
         Command::Manifest(ManifestCommand::Verify { dir }) => {
-            let v = garbell_manifest::verify(&dir)?;
+            let v = garbell_manifest::verify_report(&dir)?;
             for p in &v.problems {
                 println!("{p}");
             }

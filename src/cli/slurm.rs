@@ -255,7 +255,8 @@ impl Plan {
         (0..self.inputs.len()).filter(move |i| i % self.p.run.tasks == k)
     }
 
-    /// Every input of task `k` has a current marker (same configuration, same input content).
+    /// Every input of task `k` has a current marker (same configuration, same input path and
+    /// size; the contents are compared by the tasks and the merge, not here).
     fn task_done(&self, k: usize) -> Result<bool> {
         for i in self.task_inputs(k) {
             if !garbell_pipeline::runner::task_is_current(
@@ -263,6 +264,7 @@ impl Plan {
                 &self.hash,
                 i,
                 &self.inputs[i],
+                false,
             )? {
                 return Ok(false);
             }

@@ -4,7 +4,8 @@
 //! byte-identical for the same inputs and configuration whatever the thread count — and
 //! `run.json`, the environment facts (threads, timings) kept apart because they vary.
 //!
-//! - [`verify`] checks every output listed in a manifest against the files on disk;
+//! - [`verify`] / [`verify_report`] check a manifest against its own digest, every file it
+//!   lists against the disk, and the directories of those files for unlisted files;
 //! - [`diff`] says what changed between two runs: configuration keys, inputs, counts.
 //!
 //! Format versioning: [`FORMAT_VERSION`] is bumped when a field changes meaning or is removed;
@@ -310,10 +311,16 @@ pub struct Verification {
     pub self_checked: bool,
 }
 
+/// [`verify_report`] as (files checked, problems): the problems include the manifest's own
+/// digest and unexpected files.
+pub fn verify(dir: &Path) -> Result<(usize, Vec<Problem>), Error> {
+    verify_report(dir).map(|v| (v.checked, v.problems))
+}
+
 /// Checks the manifest in `dir` against itself (`manifest_blake3`), every file it lists
 /// (`outputs` and `files`: present, same size, same blake3), and the directories those files
 /// are in (below `dir`, not `dir` itself) for files it does not list.
-pub fn verify(dir: &Path) -> Result<Verification, Error> {
+pub fn verify_report(dir: &Path) -> Result<Verification, Error> {
     let path = dir.join(MANIFEST_FILE);
     let m = Manifest::load(dir)?;
     let mut v = Verification::default();
@@ -578,12 +585,12 @@ mod tests {
                 ("c", b"third"),
             ],
         );
-        let v = verify(d.path()).expect("ok");
+        let v = verify_report(d.path()).expect("ok");
         assert_eq!((v.checked, v.problems.len(), v.self_checked), (3, 0, true));
         std::fs::write(d.path().join("a"), b"hello World").expect("flip");
         std::fs::write(d.path().join("b"), b"second").expect("truncate");
         std::fs::remove_file(d.path().join("c")).expect("rm");
-        let p = verify(d.path()).expect("ok").problems;
+        let p = verify_report(d.path()).expect("ok").problems;
         assert!(
             matches!(&p[0], Problem::Hash(x) if x.ends_with("a")),
             "{p:?}"
@@ -612,9 +619,9 @@ mod tests {
         manifest(d.path(), &[("shards/a", b"one"), ("top", b"two")]);
         // Files beside the run directory's top-level files are not the manifest's business.
         std::fs::write(d.path().join("run.json"), b"{}").expect("write");
-        assert!(verify(d.path()).expect("ok").problems.is_empty());
+        assert!(verify_report(d.path()).expect("ok").problems.is_empty());
         std::fs::write(d.path().join("shards/b"), b"extra").expect("write");
-        let p = verify(d.path()).expect("ok").problems;
+        let p = verify_report(d.path()).expect("ok").problems;
         assert_eq!(p, vec![Problem::Unexpected(d.path().join("shards/b"))]);
         std::fs::remove_file(d.path().join("shards/b")).expect("rm");
         // One count edited by hand: the JSON still parses, the digest no longer matches.
@@ -623,12 +630,12 @@ mod tests {
         let edited = text.replacen("\"written\": 0", "\"written\": 7", 1);
         assert_ne!(text, edited);
         std::fs::write(&path, edited).expect("write");
-        let p = verify(d.path()).expect("ok").problems;
+        let p = verify_report(d.path()).expect("ok").problems;
         assert_eq!(p, vec![Problem::ManifestAltered(path.clone())]);
         // Reformatting (key order, spacing) is not an alteration.
         let v: serde_json::Value = serde_json::from_str(&text).expect("json");
         std::fs::write(&path, serde_json::to_string(&v).expect("json")).expect("write");
-        assert!(verify(d.path()).expect("ok").problems.is_empty());
+        assert!(verify_report(d.path()).expect("ok").problems.is_empty());
     }
 
     #[test]
@@ -640,10 +647,10 @@ mod tests {
             serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
         v.as_object_mut().expect("object").remove("manifest_blake3");
         std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
-        let r = verify(d.path()).expect("ok");
+        let r = verify_report(d.path()).expect("ok");
         assert!(!r.self_checked && r.problems.is_empty(), "{r:?}");
         std::fs::write(d.path().join("a"), b"y").expect("write");
-        assert_eq!(verify(d.path()).expect("ok").problems.len(), 1);
+        assert_eq!(verify_report(d.path()).expect("ok").problems.len(), 1);
     }
 
     #[test]
