@@ -90,7 +90,7 @@ pub fn dedup(c: DedupCommand) -> Result<i32> {
     anyhow::ensure!(!inputs.is_empty(), "no input files found");
     let (_, hash) = garbell_pipeline::runner::resolved_config(&chain, &langs);
     let out = &common.output;
-    let tasks = completed_tasks(out, inputs.len(), &hash)?;
+    let tasks = completed_tasks(out, &inputs, &hash)?;
     let job = DedupJob::new(&chain.dedup, &chain.output, &tasks, out, &hash)?;
     let threads = common
         .threads

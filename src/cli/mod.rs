@@ -58,8 +58,10 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ManifestCommand {
-    /// Check every output listed in <DIR>/manifest.json (exists, size, blake3). Exit status 1
-    /// and the list of problems when anything is missing or altered.
+    /// Check <DIR>/manifest.json against its own digest, every file it lists (exists, size,
+    /// blake3), and the directories holding them for files it does not list. Exit status 1 and
+    /// one line per problem (missing, size differs, content differs, unexpected, manifest
+    /// altered) when anything does not match.
     Verify {
         /// Run directory.
         dir: PathBuf,
@@ -103,20 +105,35 @@ pub fn main() -> Result<i32> {
         Command::Slurm(c) => slurm::slurm(c),
         Command::Dedup(c) => dedup::dedup(c),
         Command::Manifest(ManifestCommand::Verify { dir }) => {
-            let (n, problems) = garbell_manifest::verify(&dir)?;
-            for p in &problems {
+            let v = garbell_manifest::verify_report(&dir)?;
+            for p in &v.problems {
                 println!("{p}");
             }
-            if problems.is_empty() {
+            let manifest = dir.join("manifest.json");
+            if !v.self_checked {
                 eprintln!(
-                    "garbell: {n} outputs match {}",
-                    dir.join("manifest.json").display()
+                    "garbell: warning: {} has no manifest_blake3 (written by an older garbell): its own content is not checked",
+                    manifest.display()
+                );
+            }
+            if v.problems.is_empty() {
+                eprintln!(
+                    "garbell: {} files match {}{}",
+                    v.checked,
+                    manifest.display(),
+                    if v.self_checked {
+                        " (manifest content digest checked, no unexpected files)"
+                    } else {
+                        ""
+                    }
                 );
                 Ok(0)
             } else {
                 eprintln!(
-                    "garbell: {} of {n} outputs do not match the manifest",
-                    problems.len()
+                    "garbell: {} problem(s) against {} ({} files listed)",
+                    v.problems.len(),
+                    manifest.display(),
+                    v.checked
                 );
                 Ok(1)
             }

@@ -257,5 +257,7 @@ pub(crate) fn task_slice(
         count > 0 && index < count,
         "task index {index} is not below the task count {count}"
     );
-    Ok((count > 1).then_some((index, count)))
+    // A count of 1 is task mode too (shards and markers, no merged outputs), as documented:
+    // a one-task Slurm array must not merge before `--merge` runs.
+    Ok(Some((index, count)))
 }
