@@ -110,7 +110,7 @@ pub fn false_accept_bound(k: usize, t: f64, j: f64) -> f64 {
 
 /// Replaces `out` with the `k` smallest distinct values of `hashes` (which it reorders),
 /// ascending.
-pub(crate) fn bottom_k(hashes: &mut Vec<u64>, k: usize, out: &mut Vec<u64>) {
+pub(crate) fn bottom_k(hashes: &mut [u64], k: usize, out: &mut Vec<u64>) {
     out.clear();
     if hashes.is_empty() || k == 0 {
         return;
