@@ -35,6 +35,9 @@ pub struct RunArgs {
     /// Process nothing: merge every task's completion marker into stats, errors and manifest.
     #[arg(long, conflicts_with = "task_index")]
     merge: bool,
+    /// Near-duplicate method replacing the chain's (see `garbell dedup --help`).
+    #[arg(long, value_enum)]
+    near_dups: Option<super::dedup::NearDups>,
     /// Inputs: files or directories (read recursively, in sorted order).
     inputs: Vec<PathBuf>,
 }
@@ -125,7 +128,8 @@ pub fn run(a: RunArgs) -> Result<i32> {
         })
     });
     let langs = super::load_languages(a.languages.as_deref())?;
-    let (name, chain) = super::load_chain(&chain_spec)?;
+    let (name, mut chain) = super::load_chain(&chain_spec)?;
+    super::dedup::select_near_dups(&mut chain, a.near_dups);
     chain.validate(&name, &langs)?;
     let inputs =
         super::list_run_inputs(&inputs, chain.source.format, &output).context("listing inputs")?;

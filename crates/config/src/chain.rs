@@ -43,8 +43,8 @@ pub struct ChainConfig {
     /// Shard writer settings.
     #[serde(default)]
     pub output: ShardConfig,
-    /// Corpus-wide deduplication after the chain (off unless `[dedup.exact]` or
-    /// `[dedup.minhash]` is present).
+    /// Corpus-wide deduplication after the chain (off unless `[dedup.exact]`,
+    /// `[dedup.minhash]`, `[dedup.simhash]` or `[dedup.lines]` is present).
     #[serde(default)]
     pub dedup: DedupConfig,
 }
@@ -53,13 +53,18 @@ pub struct ChainConfig {
 /// Exact and MinHash keys feed one clustering, so a document that is an exact copy of one
 /// document and a near copy of another lands in one cluster; the survivor of each cluster is the
 /// document that comes first in input order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DedupConfig {
     /// Exact duplicates (of normalized text by default, or raw text, or URL).
     pub exact: Option<garbell_dedup::ExactConfig>,
-    /// Near duplicates by MinHash LSH (FineWeb's 5-gram shingles, 14 bands × 8 rows by default).
+    /// Near duplicates by MinHash LSH: verified candidates from word 2-grams, 20 bands × 5 rows
+    /// by default; `preset = "fineweb"` for FineWeb's 5-grams, 14 × 8, unverified.
     pub minhash: Option<garbell_dedup::MinHashConfig>,
+    /// Near duplicates by SimHash (fingerprints within `max_distance` bits, candidates from
+    /// Manku et al.'s block tables, every pair checked by its Hamming distance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simhash: Option<garbell_dedup::SimHashConfig>,
     /// Memory for buffered bucket records per worker, in MiB, before they spill to sorted run
     /// files on disk.
     pub memory_mib: usize,
@@ -78,6 +83,7 @@ impl Default for DedupConfig {
         DedupConfig {
             exact: None,
             minhash: None,
+            simhash: None,
             memory_mib: 256,
             survivor: garbell_dedup::Survivor::First,
             lines: None,
@@ -86,9 +92,24 @@ impl Default for DedupConfig {
 }
 
 impl DedupConfig {
+    /// Replaces the near-duplicate method (`garbell run --near-dups`): `"minhash"` (the
+    /// default verified MinHash), `"fineweb"` (FineWeb's MinHash), `"simhash"` (SimHash with its
+    /// defaults) or anything else for none. Exact and line dedup are left as they are.
+    pub fn select_near_dups(&mut self, method: &str) {
+        (self.minhash, self.simhash) = match method {
+            "minhash" => (Some(garbell_dedup::MinHashConfig::default()), None),
+            "fineweb" => (Some(garbell_dedup::MinHashConfig::fineweb()), None),
+            "simhash" => (None, Some(garbell_dedup::SimHashConfig::default())),
+            _ => (None, None),
+        };
+    }
+
     /// True when any deduplication is configured.
     pub fn enabled(&self) -> bool {
-        self.exact.is_some() || self.minhash.is_some() || self.lines.is_some()
+        self.exact.is_some()
+            || self.minhash.is_some()
+            || self.simhash.is_some()
+            || self.lines.is_some()
     }
 }
 
@@ -401,9 +422,9 @@ impl ChainConfig {
             path: path.to_string(),
             message,
         };
-        if self.steps.is_empty() {
+        if self.steps.is_empty() && !self.dedup.enabled() {
             return Err(invalid(
-                "key `steps` is empty: a chain needs at least one step".into(),
+                "key `steps` is empty: a chain needs at least one step or a [dedup] table".into(),
             ));
         }
         let mut have_lid = false;

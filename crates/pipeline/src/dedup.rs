@@ -12,6 +12,7 @@
 //! ```text
 //! <out>/dedup/buckets/band-NNNN/part-XXXXX-NNNNNN.run   sorted (band key, doc) runs, per shard
 //! <out>/dedup/scores/part-XXXXX.f32                     survivor scores (survivor = highest_signal)
+//! <out>/dedup/sketches/{minhash,simhash}/part-XXXXX.sk  per-document verification records
 //! <out>/dedup/pairs/band-NNNN.pairs                     candidate pairs of one band
 //! <out>/dedup/duplicates.bin                            the clusters (garbell-dedup format)
 //! <out>/dedup/shards/part-XXXXX.parquet                 the deduplicated shards (final corpus)
@@ -43,9 +44,10 @@ use crate::Error;
 use garbell_config::DedupConfig;
 use garbell_core::{Outcome, StepStats};
 use garbell_dedup::{
-    band_pairs, cluster_pair_files, fan_in_for_memory, line_duplicates, BucketWriter, ClusterStats,
-    Clusters, Decision, ExactHasher, LineDuplicates, LineHasher, LineStats, MinHasher, PairStats,
-    Scratch, Signature, Survivor,
+    band_pairs, cluster_checked_pair_files, fan_in_for_memory, line_duplicates, BucketWriter,
+    ClusterStats, Clusters, Decision, ExactHasher, LineDuplicates, LineHasher, LineStats,
+    MinHasher, PairCheck, PairStats, Scratch, Signature, SimHasher, SketchStore, SketchWriter,
+    Survivor,
 };
 use garbell_manifest::Output;
 use garbell_shard::{ShardConfig, ShardReader, ShardWriter};
@@ -226,6 +228,8 @@ pub struct DedupJob<'a> {
     n_docs: u64,
     exact: Option<ExactHasher>,
     minhash: Option<MinHasher>,
+    simhash: Option<SimHasher>,
+    sketches: PathBuf,
     lines: Option<LineHasher>,
     lines_dir: PathBuf,
     bands: usize,
@@ -269,6 +273,24 @@ impl<'a> DedupJob<'a> {
             .map(|c| c.build())
             .transpose()
             .map_err(dedup_err)?;
+        let simhash = cfg
+            .simhash
+            .as_ref()
+            .map(|c| c.build())
+            .transpose()
+            .map_err(dedup_err)?;
+        let sketches = root.join("sketches");
+        if minhash
+            .as_ref()
+            .is_some_and(|m| m.config().verify.is_some())
+        {
+            let d = sketches.join("minhash");
+            std::fs::create_dir_all(&d).map_err(|e| io_err(&d, e))?;
+        }
+        if simhash.is_some() {
+            let d = sketches.join("simhash");
+            std::fs::create_dir_all(&d).map_err(|e| io_err(&d, e))?;
+        }
         let lines = cfg
             .lines
             .as_ref()
@@ -279,7 +301,9 @@ impl<'a> DedupJob<'a> {
         if lines.is_some() {
             std::fs::create_dir_all(&lines_dir).map_err(|e| io_err(&lines_dir, e))?;
         }
-        let bands = usize::from(exact.is_some()) + minhash.as_ref().map_or(0, |m| m.config().bands);
+        let bands = usize::from(exact.is_some())
+            + minhash.as_ref().map_or(0, |m| m.config().bands)
+            + simhash.as_ref().map_or(0, |s| s.tables());
         let mut offsets = Vec::with_capacity(tasks.len());
         let mut n_docs = 0u64;
         for t in tasks {
@@ -319,6 +343,8 @@ impl<'a> DedupJob<'a> {
             n_docs,
             exact,
             minhash,
+            simhash,
+            sketches,
             lines,
             lines_dir,
             bands,
@@ -397,7 +423,8 @@ impl<'a> DedupJob<'a> {
         self.tasks.len()
     }
 
-    /// Number of bands (units of the `buckets` stage): one for exact keys, plus MinHash's.
+    /// Number of bands (units of the `buckets` stage): one for exact keys, plus MinHash's, plus
+    /// SimHash's tables.
     pub fn band_count(&self) -> usize {
         self.bands
     }
@@ -464,6 +491,7 @@ impl<'a> DedupJob<'a> {
         remove_temps(&self.scores, &tag)?;
         remove_runs(&self.buckets, &tag)?;
         remove_runs(&self.lines_dir, &tag)?;
+        let mut sketches = self.sketch_writers(i)?;
         let mut writer = BucketWriter::create(&self.buckets, &tag, self.bands.max(1), memory)
             .map_err(dedup_err)?;
         let mut line_writer = match &self.lines {
@@ -479,7 +507,9 @@ impl<'a> DedupJob<'a> {
         };
         let mut scores = Vec::new();
         let exact_bands = usize::from(self.exact.is_some());
+        let simhash_bands = exact_bands + self.minhash.as_ref().map_or(0, |m| m.config().bands);
         let (mut scratch, mut sig, mut buf) = (Scratch::new(), Signature::default(), String::new());
+        let mut sketch = Vec::new();
         let reader = ShardReader::open(&self.out.join(&self.tasks[i].shard.path))?;
         let mut docs = 0u64;
         for (row, doc) in reader.enumerate() {
@@ -491,9 +521,23 @@ impl<'a> DedupJob<'a> {
                 }
             }
             if let Some(m) = &self.minhash {
-                m.sign_into(&doc.text, &mut scratch, &mut sig);
+                m.sign_with_sketch(&doc.text, &mut scratch, &mut sig, &mut sketch);
                 for (b, k) in m.band_keys(&sig).enumerate() {
                     writer.push(exact_bands + b, k, idx).map_err(dedup_err)?;
+                }
+                if let Some(w) = sketches.minhash.as_mut() {
+                    w.push(&sketch).map_err(dedup_err)?;
+                }
+            }
+            if let Some(s) = &self.simhash {
+                let fp = s.fingerprint_into(&doc.text, &mut scratch);
+                if let Some(fp) = fp {
+                    for (b, k) in s.band_keys(fp).enumerate() {
+                        writer.push(simhash_bands + b, k, idx).map_err(dedup_err)?;
+                    }
+                }
+                if let Some(w) = sketches.simhash.as_mut() {
+                    w.push(fp.as_slice()).map_err(dedup_err)?;
                 }
             }
             if let (Some(l), Some(w)) = (&self.lines, line_writer.as_mut()) {
@@ -510,6 +554,7 @@ impl<'a> DedupJob<'a> {
             docs += 1;
         }
         writer.finish().map_err(dedup_err)?;
+        sketches.finish()?;
         if let Some(w) = line_writer {
             w.finish().map_err(dedup_err)?;
         }
@@ -609,8 +654,10 @@ impl<'a> DedupJob<'a> {
             Survivor::First => None,
             Survivor::HighestSignal(_) => Some(self.read_scores()?),
         };
+        let (files, mut checkers) = self.checked_pair_files(files)?;
         let (clusters, stats) =
-            cluster_pair_files(&files, self.n_docs, scores).map_err(dedup_err)?;
+            cluster_checked_pair_files(&files, &mut checkers, self.n_docs, scores)
+                .map_err(dedup_err)?;
         let lines = match &self.lines {
             None => None,
             Some(_) => {
@@ -814,6 +861,114 @@ impl<'a> DedupJob<'a> {
             clusters: cluster.stats,
             files: self.published_files(),
         })
+    }
+}
+
+// Verification records (the clustering/verification part of the dedup stages): stage 1 writes
+// one record per document of each shard for every method that verifies its candidate pairs
+// (MinHash with `verify`: bottom-k sketch; SimHash: fingerprint); stage 3 reads them back by
+// positioned reads to check each pair before it joins a cluster (`garbell_dedup::verify`).
+
+/// The verification writers of one shard.
+struct ShardSketches {
+    minhash: Option<SketchWriter>,
+    simhash: Option<SketchWriter>,
+}
+
+impl ShardSketches {
+    fn finish(self) -> Result<(), Error> {
+        for w in [self.minhash, self.simhash].into_iter().flatten() {
+            w.finish().map_err(dedup_err)?;
+        }
+        Ok(())
+    }
+}
+
+impl DedupJob<'_> {
+    fn sketch_file(&self, method: &str, i: usize) -> PathBuf {
+        self.sketches.join(method).join(format!("part-{i:05}.sk"))
+    }
+
+    /// The sketch width of MinHash verification, when configured.
+    fn minhash_sketch(&self) -> Option<(usize, f64)> {
+        let v = self.minhash.as_ref()?.config().verify.as_ref()?;
+        Some((v.sketch_size, v.threshold))
+    }
+
+    fn sketch_writers(&self, i: usize) -> Result<ShardSketches, Error> {
+        let tag = format!("part-{i:05}");
+        let open = |method: &str, width: usize| -> Result<SketchWriter, Error> {
+            let dir = self.sketches.join(method);
+            remove_temps(&dir, &tag)?;
+            SketchWriter::create(&self.sketch_file(method, i), width).map_err(dedup_err)
+        };
+        Ok(ShardSketches {
+            minhash: self
+                .minhash_sketch()
+                .map(|(k, _)| open("minhash", k))
+                .transpose()?,
+            simhash: self
+                .simhash
+                .as_ref()
+                .map(|_| open("simhash", 1))
+                .transpose()?,
+        })
+    }
+
+    fn sketch_store(&self, method: &str, width: usize) -> Result<SketchStore, Error> {
+        let paths: Vec<PathBuf> = (0..self.tasks.len())
+            .map(|i| self.sketch_file(method, i))
+            .collect();
+        let docs: Vec<u64> = self.tasks.iter().map(|t| t.shard.rows).collect();
+        SketchStore::open(&paths, &docs, width).map_err(dedup_err)
+    }
+
+    /// Each band's pair file with the index of its check: 0 none (exact keys, unverified
+    /// MinHash), 1 MinHash sketches, 2 SimHash fingerprints.
+    #[allow(clippy::type_complexity)]
+    fn checked_pair_files(
+        &self,
+        files: Vec<(PathBuf, PairStats)>,
+    ) -> Result<(Vec<(PathBuf, PairStats, usize)>, Vec<PairCheck>), Error> {
+        let mut checkers = vec![PairCheck::None];
+        let exact_bands = usize::from(self.exact.is_some());
+        let minhash_bands = self.minhash.as_ref().map_or(0, |m| m.config().bands);
+        let minhash_check = match self.minhash_sketch() {
+            Some((k, threshold)) => {
+                checkers.push(PairCheck::Jaccard {
+                    store: self.sketch_store("minhash", k)?,
+                    k,
+                    threshold,
+                });
+                checkers.len() - 1
+            }
+            None => 0,
+        };
+        let simhash_check = match &self.simhash {
+            Some(s) => {
+                checkers.push(PairCheck::Hamming {
+                    store: self.sketch_store("simhash", 1)?,
+                    max_distance: s.config().max_distance,
+                });
+                checkers.len() - 1
+            }
+            None => 0,
+        };
+        let files = files
+            .into_iter()
+            .enumerate()
+            .map(|(b, (p, st))| {
+                let check = if b < exact_bands {
+                    0
+                } else if b < exact_bands + minhash_bands {
+                    minhash_check
+                } else {
+                    simhash_check
+                };
+                (p, st, check)
+            })
+            .collect();
+        Ok((files, checkers))
     }
 }
 
