@@ -135,7 +135,13 @@ pub fn resolve(
                 params.insert(
                     "threshold".into(),
                     Resolved {
-                        value: serde_json::json!(profile.lid.threshold),
+                        // The f32 as written (0.65, not 0.6499999761581421).
+                        value: profile
+                            .lid
+                            .threshold
+                            .to_string()
+                            .parse::<f64>()
+                            .map_or(serde_json::Value::Null, serde_json::Value::from),
                         from: Source::Profile,
                     },
                 );
@@ -173,6 +179,7 @@ mod tests {
         assert_eq!(en[2].params["min_doc_words"].value, serde_json::json!(50));
         let fl = &r[1].params["threshold"];
         assert_eq!(fl.from, Source::Profile);
+        assert_eq!(fl.value, serde_json::json!(0.65));
         assert!(resolve(&chain, text, &langs, "xx", &[]).is_err());
     }
 }
