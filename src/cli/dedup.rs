@@ -85,7 +85,7 @@ pub fn dedup(c: DedupCommand) -> Result<i32> {
         chain.dedup.enabled(),
         "{name} has no [dedup.exact], [dedup.minhash] or [dedup.lines] table: nothing to deduplicate"
     );
-    let inputs = garbell_io::list_inputs_for(&common.inputs, chain.source.format)
+    let inputs = super::list_run_inputs(&common.inputs, chain.source.format, &common.output)
         .context("listing inputs")?;
     anyhow::ensure!(!inputs.is_empty(), "no input files found");
     let (_, hash) = garbell_pipeline::runner::resolved_config(&chain, &langs);

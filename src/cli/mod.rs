@@ -186,6 +186,44 @@ pub fn main() -> Result<i32> {
 }
 
 /// Language profiles from a directory, or the embedded ones.
+/// Lists the inputs of a run writing to `output` (left out of the listing, with everything
+/// under it), reports what was skipped on stderr and returns the files.
+pub(crate) fn list_run_inputs(
+    inputs: &[std::path::PathBuf],
+    format: garbell_io::SourceFormat,
+    output: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>> {
+    let listing = garbell_io::list_inputs_with(
+        inputs,
+        &garbell_io::ListOptions {
+            format,
+            exclude: vec![output.to_path_buf()],
+        },
+    )?;
+    report_skipped_inputs(&listing.skipped);
+    Ok(listing.files)
+}
+
+/// Prints the inputs a listing left out (special files, link loops, the output directory), at
+/// most 20 by name, then how many in all.
+pub(crate) fn report_skipped_inputs(skipped: &[garbell_io::SkippedInput]) {
+    const SHOWN: usize = 20;
+    for s in skipped.iter().take(SHOWN) {
+        eprintln!(
+            "garbell: input skipped ({}): {}: {}",
+            s.reason.name(),
+            s.path.display(),
+            s.reason.describe()
+        );
+    }
+    if skipped.len() > SHOWN {
+        eprintln!(
+            "garbell: ... and {} more inputs skipped",
+            skipped.len() - SHOWN
+        );
+    }
+}
+
 pub(crate) fn load_languages(dir: Option<&std::path::Path>) -> Result<garbell_config::Languages> {
     Ok(match dir {
         Some(d) => garbell_config::Languages::load_dir(d)?,

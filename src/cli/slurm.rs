@@ -82,7 +82,7 @@ impl Plan {
         let (name, chain) = super::load_chain(&p.run.chain)?;
         chain.validate(&name, &langs)?;
         let inputs: Vec<PathBuf> = p.run.inputs.iter().map(PathBuf::from).collect();
-        let inputs = garbell_io::list_inputs_for(&inputs, chain.source.format)
+        let inputs = super::list_run_inputs(&inputs, chain.source.format, &out)
             .context("listing the pipeline's inputs")?;
         anyhow::ensure!(
             !inputs.is_empty(),

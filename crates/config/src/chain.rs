@@ -112,6 +112,8 @@ macro_rules! step_config {
             FilterUrlBlocklist(garbell_quality::UrlBlocklistConfig),
             /// Code rules (Codex, The Stack, StarCoder) with per programming language thresholds.
             FilterCodeQuality(garbell_quality::CodeQualityConfig),
+            /// Code documents' `lang` = `code-<programming language>` (from `meta` or detected).
+            LabelCodeLanguage(garbell_io::code::CodeLanguageConfig),
         }
 
         impl StepConfig {
@@ -133,6 +135,7 @@ macro_rules! step_config {
                     $( StepConfig::$variant(Default::default()), )*
                     StepConfig::FilterUrlBlocklist(Default::default()),
                     StepConfig::FilterCodeQuality(Default::default()),
+                    StepConfig::LabelCodeLanguage(Default::default()),
                 ]
             }
         }
@@ -153,6 +156,7 @@ impl StepConfig {
             StepConfig::FilterLanguage(_) => "filter_language",
             StepConfig::FilterUrlBlocklist(_) => "filter_url_blocklist",
             StepConfig::FilterCodeQuality(_) => "filter_code_quality",
+            StepConfig::LabelCodeLanguage(_) => "label_code_language",
             // Signal filters answered above.
             _ => "",
         }

@@ -95,6 +95,17 @@ pub enum Error {
     /// A configuration value is invalid.
     #[error("invalid source configuration: {0}")]
     Config(String),
+    /// The input cannot be read at all for a reason that is not damage: a compression codec,
+    /// a format or a feature of the format that garbell does not read (a Parquet file
+    /// compressed with LZO, an xz-compressed JSONL file, UTF-16 text). Never counted as record
+    /// errors: a run that would read nothing from the input must not end as if it had worked.
+    #[error("{path}: cannot be read: {reason}")]
+    Unsupported {
+        /// The input path.
+        path: String,
+        /// What is not supported, and what to do about it when there is something.
+        reason: String,
+    },
     /// The input's schema does not fit the configuration (a Parquet file without the configured
     /// text column, or with a text column that holds no strings), or the file is not in the
     /// format it claims.
@@ -107,7 +118,28 @@ pub enum Error {
     },
 }
 
-pub use input::{list_inputs_for, open_source, HtmlMode, SourceConfig, SourceFormat};
+impl Error {
+    /// The job-level error a record error stands for, when it is of kind [`UNSUPPORTED`]: a
+    /// source that finds out only while reading that its input cannot be read at all for a
+    /// reason that is not damage (see [`Error::Unsupported`]) yields such a record error, and
+    /// the runner stops the job with this error instead of counting it.
+    pub fn from_record(e: &RecordError) -> Option<Error> {
+        (e.kind == UNSUPPORTED).then(|| Error::Unsupported {
+            path: e.input.clone(),
+            reason: e.message.clone(),
+        })
+    }
+}
+
+/// [`RecordError::kind`] of an input that cannot be read at all for a reason that is not
+/// damage, found while reading (an unimplemented feature of the format): not a record error to
+/// count but a job-level [`Error::Unsupported`] ([`Error::from_record`]).
+pub const UNSUPPORTED: &str = "unsupported_input";
+
+pub use input::{
+    list_inputs_for, list_inputs_with, open_source, HtmlMode, InputListing, ListOptions,
+    SkipReason, SkippedInput, SourceConfig, SourceFormat,
+};
 
 /// Convenience: opens `path` with `config` and returns its records.
 pub fn read(path: &Path, config: &SourceConfig) -> Result<Records, Error> {

@@ -134,6 +134,7 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
         }
         StepConfig::FilterUrlBlocklist(c) => Box::new(c.build()?),
         StepConfig::FilterCodeQuality(c) => Box::new(c.build()?),
+        StepConfig::LabelCodeLanguage(c) => Box::new(c.build()),
         StepConfig::FilterLanguage(c) => Box::new(crate::steps::FilterLanguage::new(
             &ctx.languages,
             &c.languages,

@@ -337,6 +337,10 @@ fn process_input(
                 *stats.skipped.entry(reason.to_string()).or_default() += 1
             }
             Err(e) => {
+                // An input that cannot be read at all (not damage) stops the job.
+                if let Some(fatal) = garbell_io::Error::from_record(&e) {
+                    return Err(fatal.into());
+                }
                 *stats.read_errors.entry(e.kind.to_string()).or_default() += 1;
                 if errors.len() < MAX_ERRORS_LISTED_PER_INPUT {
                     errors.push(ErrorLine::from(e));

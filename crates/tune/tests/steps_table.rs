@@ -44,6 +44,7 @@ fn every_step_is_reachable_from_each_consumer() {
         "annotate_oscar",
         "filter_url_blocklist",
         "filter_code_quality",
+        "label_code_language",
     ] {
         assert!(names.contains(&n), "{n} is not in the table: {names:?}");
     }
