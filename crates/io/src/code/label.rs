@@ -164,12 +164,7 @@ mod tests {
     }
 
     fn doc(id: &str, text: &str, meta: &[(&str, &str)]) -> Document {
-        let mut d = Document::new(
-            id,
-            text,
-            "parquet",
-            Origin::new("x", 0, 0),
-        );
+        let mut d = Document::new(id, text, "parquet", Origin::new("x", 0, 0));
         for (k, v) in meta {
             d.meta.insert((*k).into(), Value::from(*v));
         }
