@@ -85,6 +85,7 @@ fn killed_runs_resume_to_byte_identical_outputs() {
         .success());
     let full = t.elapsed();
 
+    let mut resumed_total = 0;
     for frac in [0.1, 0.35, 0.6, 0.85] {
         let out = tempdir();
         let mut child = run_cmd(inputs.path(), out.path(), "2")
@@ -107,22 +108,57 @@ fn killed_runs_resume_to_byte_identical_outputs() {
                 }
             }
         }
+        // Tasks completed before the kill (marker published) must be resumed, not redone: the
+        // rerun counts them and leaves their shards untouched.
+        let done = completed_shards(out.path());
         assert!(run_cmd(inputs.path(), out.path(), "2")
             .status()
             .expect("runs")
             .success());
+        assert_eq!(completed_shards(out.path()).len(), 12);
+        let run = read_json(&out.path().join("run.json"));
+        assert_eq!(run["tasks_resumed"], done.len(), "killed at {frac}");
+        for (shard, mtime) in &done {
+            assert_eq!(modified(shard), *mtime, "{} was rewritten", shard.display());
+        }
+        resumed_total += done.len();
         assert!(
             !list_files(out.path()).iter().any(|f| f.contains(".tmp-")),
             "temporary files remain: {:?}",
             list_files(out.path())
         );
         assert_same_outputs(reference.path(), out.path());
-        let run = read_json(&out.path().join("run.json"));
-        eprintln!(
-            "killed at {frac}: {} of 12 tasks resumed",
-            run["tasks_resumed"]
-        );
+        eprintln!("killed at {frac}: {} of 12 tasks resumed", done.len());
     }
+    assert!(
+        resumed_total > 0,
+        "no kill left a completed task: nothing was resumed"
+    );
+}
+
+fn modified(p: &Path) -> std::time::SystemTime {
+    std::fs::metadata(p)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The shards whose completion marker is published, with their modification times.
+fn completed_shards(out: &Path) -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
+    let Ok(rd) = std::fs::read_dir(out.join("completions")) else {
+        return Vec::new();
+    };
+    let mut v: Vec<_> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let stem = p.file_stem().expect("name").to_string_lossy().into_owned();
+            let shard = out.join("shards").join(format!("{stem}.parquet"));
+            let m = modified(&shard);
+            (shard, m)
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 #[test]
@@ -262,9 +298,10 @@ fn mount_tmpfs(dir: &Path, size: &str, extra: &str) -> Option<Unmount> {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        let msg = "cannot mount a tmpfs here (needs root): disk-full/read-only test skipped";
-        assert!(std::env::var_os("CI").is_none(), "{msg}");
-        eprintln!("SKIPPED: {msg}");
+        skip_unless_ci(
+            "disk-full/read-only",
+            "cannot mount a tmpfs here (needs root)",
+        );
         return None;
     }
     Some(Unmount(dir.to_path_buf()))

@@ -36,12 +36,13 @@ impl Slurm {
             .output()
             .expect("bash runs");
         if !o.status.success() {
-            let msg = format!(
-                "cannot start a local Slurm: {}",
-                String::from_utf8_lossy(&o.stderr)
+            common::skip_unless_ci(
+                "slurm",
+                &format!(
+                    "cannot start a local Slurm: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                ),
             );
-            assert!(std::env::var_os("CI").is_none(), "{msg}");
-            eprintln!("SKIPPED: {msg}");
             return None;
         }
         Some(Slurm)
