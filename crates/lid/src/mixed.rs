@@ -215,6 +215,25 @@ pub fn pieces(text: &str) -> (Vec<Piece>, usize) {
     (out, all_tokens)
 }
 
+/// (running words in running-text lines, tokens) of `text`: the counts of [`pieces`] without
+/// building them.
+fn running_counts(text: &str) -> (usize, usize) {
+    let (mut words, mut all_tokens) = (0usize, 0usize);
+    for line in text.split('\n') {
+        let (mut toks, mut unquoted, mut running) = (0usize, 0usize, 0usize);
+        tokens(line, |_, quoted, w| {
+            toks += 1;
+            unquoted += usize::from(!quoted);
+            running += usize::from(w.is_some());
+        });
+        all_tokens += toks;
+        if running > 0 && (running as f32) >= MIN_LINE_SHARE * unquoted as f32 {
+            words += running;
+        }
+    }
+    (words, all_tokens)
+}
+
 /// Without a rival language in lid.176's answer, the vote runs only when fewer than this share
 /// of the document's tokens (with a letter) are running words in running-text lines.
 pub const MAX_RUNNING_SHARE: f32 = 0.8;
@@ -249,11 +268,15 @@ where
     L: PartialEq + Clone,
     F: FnMut(&str) -> (L, f32),
 {
+    if !contested {
+        // Counted first without building the pieces: most documents stop here.
+        let (words, tokens) = running_counts(text);
+        if words as f32 >= MAX_RUNNING_SHARE * tokens as f32 {
+            return None;
+        }
+    }
     let (pieces, tokens) = pieces(text);
     let words: usize = pieces.iter().map(|p| p.words).sum();
-    if !contested && words as f32 >= MAX_RUNNING_SHARE * tokens as f32 {
-        return None;
-    }
     let voting = pieces.iter().filter(|p| p.words >= MIN_PIECE_WORDS).count();
     if voting == 0 || (voting < 2 && tokens == words) {
         return None;
@@ -325,6 +348,19 @@ mod tests {
         assert_eq!((p[0].words, tokens), (10, 36)); // `=` counts as a token
         assert_eq!(p[3].text, "Krátký řádek tady");
         assert!(pieces("x = f(y)\n--all").0.is_empty());
+    }
+
+    #[test]
+    fn running_counts_agree_with_the_pieces() {
+        for t in [
+            "„Microsoft Office“ klaviatūra\nModi („KaGaPa“ fonetinis)\nŽemutinių sorbų",
+            "aptitude - rozhraní k systému\naptitude [<volby>...] {clean | forget-new}",
+            &"Jedna dva tři čtyři pět šest sedm osm devět deset. ".repeat(4),
+        ] {
+            let (p, tokens) = pieces(t);
+            let words = p.iter().map(|p| p.words).sum();
+            assert_eq!(running_counts(t), (words, tokens), "{t}");
+        }
     }
 
     #[test]

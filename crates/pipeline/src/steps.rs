@@ -275,7 +275,8 @@ impl IdentifyLanguage {
     }
 
     /// lid.176's top-5 refined by the second stage: the language, its score, the script, and
-    /// whether another configured language had at least `rival` in lid.176's top-5.
+    /// whether another configured language, outside the answer's confusable group, had at
+    /// least `rival` in lid.176's top-5.
     fn identify_refined<'a>(
         &'a self,
         text: &str,
@@ -285,9 +286,9 @@ impl IdentifyLanguage {
         let mut mapped: [(&str, f32); 5] = [("", 0.0); 5];
         let n = self.top5(text, &mut mapped);
         let r = stage2.refine(text, &mapped[..n]);
-        let contested = mapped[..n]
-            .iter()
-            .any(|(l, p)| *l != r.lang && *l != LANG_OTHER && *p >= rival);
+        let contested = mapped[..n].iter().any(|(l, p)| {
+            *p >= rival && *l != r.lang && *l != LANG_OTHER && !stage2.same_group(l, r.lang)
+        });
         // Restricted: the n-gram profiles can answer `other` or a language without a profile
         // here; the most probable allowed label stands instead.
         if self.restrict
