@@ -274,9 +274,10 @@ pub struct IdentifyLanguageConfig {
     /// `mode = "lines"`: a document is flagged multilingual when a second language holds at least
     /// this share of the identified bytes.
     pub multilingual_min_share: f32,
-    /// Where Latin-script Serbo-Croatian lands (second stage): `split` (hr, sr or bs→other by
-    /// evidence; `sh` never answered), `keep` (`sh` stays a candidate), `merge` (hr, sr and sh all
-    /// reported as `sh`).
+    /// Where Serbo-Croatian lands (second stage): `standard` (the default: hr and sr when the
+    /// standard is identifiable, `sh` for Bosnian, Montenegrin and standard-neutral Latin text),
+    /// `split` (hr, sr or bs→other by evidence; `sh` never answered), `keep` (`sh` stays a
+    /// candidate), `group` (all of it reported as `sh`; `merge` is an alias).
     pub serbo_croatian: SerboCroatian,
     /// Restrict prediction to the allowed label set (the labels `languages/*.toml` claim): the
     /// answer is the most probable configured language, never `other`; texts in other
@@ -291,13 +292,17 @@ pub struct IdentifyLanguageConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SerboCroatian {
-    /// hr, sr or Bosnian (other) by evidence.
+    /// hr and sr when the standard is identifiable; Bosnian, Montenegrin and standard-neutral
+    /// Latin text `sh`.
     #[default]
+    Standard,
+    /// hr, sr or Bosnian (other) by evidence.
     Split,
     /// `sh` stays a candidate.
     Keep,
-    /// hr, sr and sh reported as one group, `sh`.
-    Merge,
+    /// The whole group reported as `sh`.
+    #[serde(alias = "merge")]
+    Group,
 }
 
 impl IdentifyLanguageConfig {
@@ -317,7 +322,7 @@ impl Default for IdentifyLanguageConfig {
             second_stage: true,
             line_min_score: None,
             multilingual_min_share: 0.2,
-            serbo_croatian: SerboCroatian::Split,
+            serbo_croatian: SerboCroatian::Standard,
             restrict_labels: false,
             ngram_profiles: true,
         }

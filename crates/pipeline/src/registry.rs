@@ -78,9 +78,10 @@ impl Context {
         ngram_profiles: bool,
     ) -> Result<Arc<garbell_lid::Disambiguator>, Error> {
         let policy = match policy {
+            garbell_config::SerboCroatian::Standard => garbell_lid::ShPolicy::Standard,
             garbell_config::SerboCroatian::Split => garbell_lid::ShPolicy::Split,
             garbell_config::SerboCroatian::Keep => garbell_lid::ShPolicy::Keep,
-            garbell_config::SerboCroatian::Merge => garbell_lid::ShPolicy::Merge,
+            garbell_config::SerboCroatian::Group => garbell_lid::ShPolicy::Group,
         };
         let mut d = garbell_lid::Disambiguator::embedded()
             .map_err(|e| Error::Lid(e.to_string()))?
