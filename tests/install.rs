@@ -30,6 +30,12 @@ fn quickstart_runs_from_an_installed_binary_in_an_empty_directory() {
     let root = tempdir();
     let (target, profile) = target_and_profile();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // `cargo install` builds the binary without the dev-dependencies' features (e.g. the
+    // test-only `toy` filter) and writes it over `<target>/<profile>/garbell`, the binary the
+    // other test files run: keep a copy and put it back afterwards.
+    let exe = Path::new(env!("CARGO_BIN_EXE_garbell"));
+    let kept = exe.with_extension("before-install");
+    std::fs::copy(exe, &kept).expect("copy the binary under test");
     let o = Command::new(cargo)
         .args(["install", "--locked", "--offline", "--quiet", "--profile"])
         .arg(&profile)
@@ -40,6 +46,7 @@ fn quickstart_runs_from_an_installed_binary_in_an_empty_directory() {
         .env("CARGO_TARGET_DIR", &target)
         .output()
         .expect("cargo install runs");
+    std::fs::rename(&kept, exe).expect("restore the binary under test");
     assert_success(&o);
     let bin = root.path().join("bin/garbell");
     assert!(bin.is_file(), "{} installed", bin.display());

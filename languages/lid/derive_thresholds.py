@@ -22,8 +22,8 @@ check):
    `LanguageFilter` default, FineWeb) stays the highest threshold unless precision needs more;
    0.30 the lowest, below which a score says the text is not in any one language.
 
-The values are written into `languages/<iso>.toml` (`[lid] threshold`, between `# BEGIN derived
-lid threshold` / `# END` lines, with the figures they came from as comments).
+The values are written into `languages/<iso>.toml` (`[lid] threshold`, after `# BEGIN derived
+lid threshold` / `# END` comment lines that give the figures they came from).
 
     cargo build --release -p garbell --bin garbell
     python3 languages/lid/derive_thresholds.py ~/.cache/garbell/lid_eval/docs.jsonl --write
@@ -116,8 +116,11 @@ def derive(gold, ans, lang, a):
 def write_threshold(lang, t, lines):
     path = os.path.join(REPO, "languages", f"{lang}.toml")
     text = open(path, encoding="utf-8").read()
-    text = re.sub(rf"\n{re.escape(BEGIN)}.*?{re.escape(END)}\n", "\n", text, flags=re.S)
-    block = "\n".join([BEGIN, *[f"# {l}" for l in lines], f"threshold = {t:.2f}", END])
+    # The END line stands above the key: a comment after the last key of a file is the
+    # document's trailing comment, which `garbell tune --write` keeps after tables it appends.
+    text = re.sub(rf"\n{re.escape(BEGIN)}.*?{re.escape(END)}\nthreshold = [^\n]*\n", "\n", text,
+                  flags=re.S)
+    block = "\n".join([BEGIN, *[f"# {l}" for l in lines], END, f"threshold = {t:.2f}"])
     m = re.search(r"^\[lid\]\n(?:(?!^\[).*\n)*?labels = .*\n", text, flags=re.M)
     if not m:
         sys.exit(f"{path}: no [lid] labels line")

@@ -151,7 +151,14 @@ impl Manifest {
     pub fn to_json(&self) -> Vec<u8> {
         let mut m = self.clone();
         m.manifest_blake3.clear();
-        let value = serde_json::to_value(&m).unwrap_or_default();
+        // The digest is taken over the JSON as it will be read back (written, then parsed),
+        // not over `to_value`: an `f32` field becomes a different `f64` through `to_value`
+        // (0.65 -> 0.6499999761581421) than through its written form, and `verify` sees only
+        // the written form.
+        let value = serde_json::to_vec(&m)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .unwrap_or_default();
         m.manifest_blake3 = content_digest(&value);
         let mut b = serde_json::to_vec_pretty(&m).unwrap_or_default();
         b.push(b'\n');
