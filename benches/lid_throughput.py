@@ -18,14 +18,21 @@ profiles rerank: lid.176 is uncertain on short text); `--set FILE` — the `text
 documents of at least CHARS characters first — web-page-length documents without repeating a
 text (give N = the number printed, or less, to avoid cycling).
 
+Timing: each figure is the best of `--repeat` (default 5) runs, the tools' runs interleaved.
+`--cpu` (the default) counts CPU time, user + system: the Python loop's own process time, and
+the garbell child's (`resource.getrusage(RUSAGE_CHILDREN)`), so other jobs on a shared machine
+change the figures little; `--wall` counts wall-clock time instead. `--min-chars` keeps only
+texts of at least that many characters.
+
 Run: cargo build --release && python3 benches/lid_throughput.py [--kind mixed|short]
-     [--set FILE [--concat CHARS]] [N ...]
+     [--set FILE [--concat CHARS] [--min-chars 200]] [--wall] [N ...]
 """
 import argparse
 import gzip
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -54,14 +61,34 @@ def make_docs(n, paras, rng):
     return docs
 
 
-def best_of(k, fn):
-    best = None
+CPU = True
+
+
+def clock():
+    """(wall, own CPU, children's CPU) in seconds."""
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter(), time.process_time(), ch.ru_utime + ch.ru_stime
+
+
+def timed(fn, child):
+    """The time `fn` took: CPU of the children (child=True) or of this process, or wall."""
+    w0, p0, c0 = clock()
+    out = fn()
+    w1, p1, c1 = clock()
+    if not CPU:
+        return w1 - w0, out
+    return (c1 - c0) if child else (p1 - p0), out
+
+
+def best_interleaved(k, fns):
+    """Best time of each (fn, child) over k rounds, the functions run in turn each round."""
+    best = [None] * len(fns)
+    outs = [None] * len(fns)
     for _ in range(k):
-        t = time.perf_counter()
-        out = fn()
-        dt = time.perf_counter() - t
-        best = dt if best is None else min(best, dt)
-    return best, out
+        for i, (fn, child) in enumerate(fns):
+            dt, outs[i] = timed(fn, child)
+            best[i] = dt if best[i] is None else min(best[i], dt)
+    return best, outs
 
 
 def short_docs(n, paras, rng):
@@ -69,8 +96,9 @@ def short_docs(n, paras, rng):
     return [{"id": i, "text": rng.choice(pool)} for i in range(n)]
 
 
-def set_docs(n, path, concat=0):
+def set_docs(n, path, concat=0, min_chars=0):
     rows = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+    rows = [r for r in rows if len(r["text"]) >= min_chars]
     texts = [r["text"] for r in rows]
     if concat:
         texts, cur, lang = [], "", None
@@ -93,17 +121,25 @@ def main():
     ap.add_argument("--set", help="JSONL file whose `text` fields are the documents")
     ap.add_argument("--concat", type=int, default=0,
                     help="with --set: join texts of one `lang` into documents of >= CHARS")
+    ap.add_argument("--min-chars", type=int, default=0,
+                    help="with --set: only texts of at least this many characters")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--wall", action="store_true", help="wall-clock time instead of CPU time")
     a = ap.parse_args()
+    global CPU
+    CPU = not a.wall
     sizes = a.sizes
     import fasttext
 
     model = fasttext.load_model(MODEL)
     rng = random.Random(7)
     paras = paragraphs()
+    print("CPU time (user + system), best of", a.repeat if CPU else "", "" if CPU else
+          f"wall time, best of {a.repeat}")
     print(f"{'docs':>7} {'python fastText docs/s':>22} {'garbell -j1 docs/s':>19} {'ratio':>6} {'garbell -j2 docs/s':>19} {'j2/j1':>6} {'+2nd stage -j1':>15} {'ratio':>6}")
     for n in sizes:
         if a.set:
-            docs = set_docs(n, a.set, a.concat)
+            docs = set_docs(n, a.set, a.concat, a.min_chars)
         elif a.kind == "short":
             docs = short_docs(n, paras, rng)
         else:
@@ -123,10 +159,9 @@ def main():
                 return o.stdout
             return go
 
-        t_py, py_labels = best_of(3, py)
-        t_j1, out = best_of(3, rs(1, "--first-stage-only"))
-        t_j2, _ = best_of(3, rs(2, "--first-stage-only"))
-        t_s2, _ = best_of(3, rs(1))
+        (t_py, t_j1, t_j2, t_s2), (py_labels, out, _, _) = best_interleaved(a.repeat, [
+            (py, False), (rs(1, "--first-stage-only"), True),
+            (rs(2, "--first-stage-only"), True), (rs(1), True)])
         ours = [json.loads(l)["lang"] for l in out.decode().splitlines()]
         theirs = [l.replace("__label__", "") for l in py_labels]
         agree = sum(1 for a, b in zip(ours, theirs) if a == b or a == "other")

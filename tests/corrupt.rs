@@ -12,7 +12,13 @@
 //!   naming the file, no stats or shards written;
 //! - `config_*`: unknown keys, wrong types, impossible thresholds, a step that does not exist, a
 //!   missing language profile: exit 1 with file, line (where the TOML parser has one) and key,
-//!   before the output directory is created.
+//!   before the output directory is created;
+//! - `verify_*`: a run directory tampered with (an edited `stats.json`, an edited count inside
+//!   `manifest.json`, a deleted `errors.jsonl` or completion marker, an extra shard under
+//!   `shards/` or `dedup/shards/`): `manifest verify` exits 1 naming the file;
+//! - `model_*`: malformed fastText models: exit 1 with "invalid fastText model", no abort;
+//! - `cli_*`: a closed standard output ends every printing command quietly; one OS error message
+//!   per failure; `-o` naming a file; what a job-level error leaves behind.
 
 mod common;
 
@@ -552,4 +558,371 @@ fn huge_http_gzip_bomb_in_warc_is_capped_with_bounded_memory() {
     );
     eprintln!("200 MiB HTTP gzip bomb: peak RSS {peak_kib} KiB");
     assert!(peak_kib < MAX_PEAK_KIB, "peak RSS {peak_kib} KiB");
+}
+
+/// A quickstart run (with `[dedup]`) over a truncated gzip and a file with bad lines, so that
+/// every kind of published file exists and `errors.jsonl` is not empty.
+fn tamper_run() -> tempfile::TempDir {
+    let out = tempdir();
+    let o = Command::new(env!("CARGO_BIN_EXE_garbell"))
+        .args(["run", "--chain", "quickstart", "-o", s(out.path())])
+        .arg(corrupt_dir().join("truncated.jsonl.gz"))
+        .arg(corrupt_dir().join("invalid_utf8.jsonl"))
+        .output()
+        .expect("runs");
+    assert_success(&o);
+    out
+}
+
+/// Applies `tamper` to the run in `dir`, checks that `manifest verify` exits 1 with a line
+/// holding `kind` and `file`, then puts the saved files back and checks that it passes again.
+fn assert_verify_reports(
+    dir: &Path,
+    restore: &[&str],
+    tamper: impl FnOnce(&Path),
+    kind: &str,
+    file: &str,
+) {
+    let saved: Vec<(PathBuf, Option<Vec<u8>>)> = restore
+        .iter()
+        .map(|f| (dir.join(f), std::fs::read(dir.join(f)).ok()))
+        .collect();
+    tamper(dir);
+    let o = garbell(&["manifest", "verify", s(dir)]);
+    let report = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{kind} {file}: {report}{}",
+        stderr(&o)
+    );
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with(kind) && l.contains(&dir.join(file).display().to_string())),
+        "expected `{kind}` naming {file}:\n{report}"
+    );
+    for (p, bytes) in saved {
+        match bytes {
+            Some(b) => std::fs::write(&p, b).expect("restore"),
+            None => {
+                let _ = std::fs::remove_file(&p);
+            }
+        }
+    }
+    let o = garbell(&["manifest", "verify", s(dir)]);
+    assert_success(&o);
+}
+
+#[test]
+fn verify_reports_every_tampering_case_naming_the_file() {
+    let run = tamper_run();
+    let d = run.path();
+    assert_success(&garbell(&["manifest", "verify", s(d)]));
+    let m = read_json(&d.join("manifest.json"));
+    let listed: Vec<&str> = m["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    for f in [
+        "stats.json",
+        "errors.jsonl",
+        "completions/part-00000.json",
+        "dedup/completions/cluster.json",
+        "dedup/completions/apply-part-00001.json",
+        "dedup/duplicates.bin",
+    ] {
+        assert!(
+            listed.contains(&f),
+            "{f} not in the manifest's files: {listed:?}"
+        );
+    }
+    assert!(
+        std::fs::metadata(d.join("errors.jsonl"))
+            .expect("errors")
+            .len()
+            > 0
+    );
+
+    // An edited stats.json: one count changed, same length.
+    assert_verify_reports(
+        d,
+        &["stats.json"],
+        |d| {
+            let t = std::fs::read_to_string(d.join("stats.json")).expect("read");
+            let i = t.find(|c: char| c.is_ascii_digit()).expect("a digit");
+            let mut b = t.into_bytes();
+            b[i] = if b[i] == b'9' { b'8' } else { b[i] + 1 };
+            std::fs::write(d.join("stats.json"), b).expect("write");
+        },
+        "content differs",
+        "stats.json",
+    );
+    // An edited count inside manifest.json (the JSON still parses).
+    assert_verify_reports(
+        d,
+        &["manifest.json"],
+        |d| {
+            let mut v = read_json(&d.join("manifest.json"));
+            let w = v["stats"]["written"].as_u64().expect("written");
+            v["stats"]["written"] = (w + 1).into();
+            std::fs::write(
+                d.join("manifest.json"),
+                serde_json::to_vec_pretty(&v).expect("json"),
+            )
+            .expect("write");
+        },
+        "manifest altered",
+        "manifest.json",
+    );
+    // A deleted errors.jsonl.
+    assert_verify_reports(
+        d,
+        &["errors.jsonl"],
+        |d| std::fs::remove_file(d.join("errors.jsonl")).expect("rm"),
+        "missing",
+        "errors.jsonl",
+    );
+    // A deleted completion marker, of the run and of the dedup.
+    for marker in [
+        "completions/part-00001.json",
+        "dedup/completions/cluster.json",
+    ] {
+        assert_verify_reports(
+            d,
+            &[marker],
+            |d| std::fs::remove_file(d.join(marker)).expect("rm"),
+            "missing",
+            marker,
+        );
+    }
+    // An extra shard under shards/ and under dedup/shards/.
+    for (from, extra) in [
+        ("shards/part-00000.parquet", "shards/part-00002.parquet"),
+        (
+            "dedup/shards/part-00000.parquet",
+            "dedup/shards/part-00007.parquet",
+        ),
+    ] {
+        assert_verify_reports(
+            d,
+            &[extra],
+            |d| {
+                std::fs::copy(d.join(from), d.join(extra)).expect("copy");
+            },
+            "unexpected",
+            extra,
+        );
+    }
+}
+
+/// The 92-byte model of issue 19: a valid header whose dictionary claims 2^31 - 1 entries (it
+/// used to abort with "memory allocation of 34359738352 bytes failed", exit 134).
+fn huge_dictionary_model() -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fuzz/regressions/fasttext/huge-dictionary-92-bytes.bin"),
+    )
+    .expect("regression input")
+}
+
+#[test]
+fn model_malformed_files_exit_1_with_a_clear_message() {
+    let dir = tempdir();
+    let docs = dir.path().join("docs.jsonl");
+    std::fs::write(&docs, "{\"text\": \"Bon dia a tothom\"}\n").expect("write");
+    let huge = huge_dictionary_model();
+    assert_eq!(huge.len(), 92);
+    let mut garbage = vec![0u8; 4096];
+    for (i, b) in garbage.iter_mut().enumerate() {
+        *b = (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3];
+    }
+    let lid =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("languages/lid/lid.176.ftz"))
+            .expect("lid.176");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("huge-dictionary.bin", huge),
+        ("garbage.bin", garbage),
+        ("empty.bin", Vec::new()),
+        ("truncated-lid.ftz", lid[..lid.len() / 3].to_vec()),
+    ];
+    for (name, bytes) in cases {
+        let model = dir.path().join(name);
+        std::fs::write(&model, bytes).expect("write model");
+        let o = garbell(&["lid", "--model", s(&model), s(&docs)]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{name}: {e}");
+        assert!(
+            e.contains("invalid fastText model") && e.contains(name),
+            "{name}: {e}"
+        );
+        assert!(
+            !e.contains("panicked") && !e.contains("memory allocation"),
+            "{e}"
+        );
+    }
+}
+
+/// Runs `args` with standard output closed by the reader before anything is read (like
+/// `| head -0`); returns the exit status and standard error.
+fn with_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_garbell"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("wait");
+    (o.status.code(), stderr(&o))
+}
+
+#[test]
+fn cli_closed_stdout_ends_every_printing_command_quietly() {
+    let run = tamper_run();
+    let d = s(run.path());
+    let mix = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("filters/mixes/salamandra.toml");
+    let plan = tempdir();
+    let docs = run.path().join("docs.jsonl");
+    let mut lines = String::new();
+    for i in 0..20_000 {
+        lines.push_str(&format!(
+            "{{\"id\": {i}, \"text\": \"Bon dia a tothom, com anem avui?\"}}\n"
+        ));
+    }
+    std::fs::write(&docs, lines).expect("write");
+    let pipeline = run.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "name = \"t\"\noutput = {:?}\n[run]\nchain = \"quickstart\"\ninputs = [{:?}]\ntasks = 2\n",
+            plan.path().join("cluster").display().to_string(),
+            docs.display().to_string()
+        ),
+    )
+    .expect("write");
+    let dedup_shards = run.path().join("dedup/shards");
+    // No `[quality.*]` overrides for `tune` (the quickstart chain has no quality step).
+    let profiles = tempdir();
+    // A second "run" for `manifest diff`: the same manifest with other counts.
+    let other = tempdir();
+    let mut m = read_json(&run.path().join("manifest.json"));
+    m["stats"]["written"] = 12345.into();
+    m["stats"]["records_read"] = 54321.into();
+    std::fs::write(
+        other.path().join("manifest.json"),
+        serde_json::to_vec(&m).expect("json"),
+    )
+    .expect("write");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["lid", s(&docs)],
+        vec!["stats", d],
+        vec!["stats", "--json", d],
+        vec![
+            "tune",
+            "--chain",
+            "quickstart",
+            "--lang",
+            "en",
+            "--profile-dir",
+            s(profiles.path()),
+            "--json",
+            d,
+        ],
+        vec![
+            "tune",
+            "--chain",
+            "quickstart",
+            "--lang",
+            "en",
+            "--profile-dir",
+            s(profiles.path()),
+            d,
+        ],
+        vec!["config", "resolve", "--chain", "web"],
+        vec!["manifest", "diff", d, s(other.path())],
+        vec![
+            "balance",
+            "--dry-run",
+            "--mix",
+            s(&mix),
+            "-o",
+            s(plan.path()),
+            s(&dedup_shards),
+        ],
+        vec!["slurm", "submit", "--dry-run", s(&pipeline)],
+        vec!["--help"],
+    ];
+    for args in commands {
+        let (code, e) = with_closed_stdout(&args);
+        assert!(!e.contains("panicked"), "{args:?}: {e}");
+        assert!(!e.contains("Broken pipe"), "{args:?}: {e}");
+        assert!(
+            matches!(code, Some(0) | None),
+            "{args:?}: exit {code:?}: {e}"
+        );
+    }
+}
+
+#[test]
+fn cli_os_errors_are_said_once_and_output_files_are_named() {
+    let dir = tempdir();
+    let missing = dir.path().join("nowhere.jsonl");
+    let o = garbell(&["run", "-o", s(&dir.path().join("out")), s(&missing)]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_eq!(e.matches("os error 2").count(), 1, "{e}");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").expect("write");
+    let input = corrupt_dir().join("invalid_utf8.jsonl");
+    let o = garbell(&["run", "-o", s(&file), s(&input)]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("a-file") && e.contains("must be a directory"),
+        "{e}"
+    );
+    assert!(!e.contains("File exists"), "{e}");
+    assert_eq!(
+        std::fs::read(&file).expect("read"),
+        b"x",
+        "the file is untouched"
+    );
+}
+
+/// README's exit-status section: a job-level error after some inputs completed leaves their
+/// shards and markers (a resume point) and no stats, errors or manifest; the same command after
+/// the cause is fixed completes without redoing them.
+#[test]
+fn cli_job_error_leaves_completed_inputs_as_a_resume_point() {
+    let inputs = tempdir();
+    std::fs::copy(
+        corrupt_dir().join("invalid_utf8.jsonl"),
+        inputs.path().join("a.jsonl"),
+    )
+    .expect("copy");
+    let good = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/samples/docs.parquet");
+    let bytes = std::fs::read(&good).expect("parquet");
+    std::fs::write(inputs.path().join("b.parquet"), &bytes[..bytes.len() / 2]).expect("write");
+    let out = tempdir();
+    let o = Command::new(env!("CARGO_BIN_EXE_garbell"))
+        .args(["run", "-j", "1", "-o", s(out.path()), s(inputs.path())])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("b.parquet"), "{}", stderr(&o));
+    assert_eq!(
+        list_files(out.path()),
+        vec!["completions/part-00000.json", "shards/part-00000.parquet"],
+    );
+    std::fs::write(inputs.path().join("b.parquet"), &bytes).expect("fix");
+    let o = Command::new(env!("CARGO_BIN_EXE_garbell"))
+        .args(["run", "-j", "1", "-o", s(out.path()), s(inputs.path())])
+        .output()
+        .expect("runs");
+    assert_success(&o);
+    assert!(stderr(&o).contains("resumed: 1 of 2"), "{}", stderr(&o));
+    assert_success(&garbell(&["manifest", "verify", s(out.path())]));
 }

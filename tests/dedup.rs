@@ -281,6 +281,7 @@ fn a_killed_stage_resumes_without_redoing_finished_units() {
     .expect("w");
     std::fs::write(d.join("buckets/band-0003/part-00001-000007.run"), b"stale").expect("w");
     std::fs::write(d.join("completions/.sign-part-00001.json.tmp-99"), b"{").expect("w");
+    std::fs::write(d.join("sketches/minhash/.part-00001.sk.tmp"), b"half").expect("w");
     let before = std::fs::metadata(&done0)
         .expect("m")
         .modified()
@@ -304,6 +305,7 @@ fn a_killed_stage_resumes_without_redoing_finished_units() {
         "buckets/band-0003/.part-00001-000001.run.tmp",
         "buckets/band-0003/part-00001-000007.run",
         "completions/.sign-part-00001.json.tmp-99",
+        "sketches/minhash/.part-00001.sk.tmp",
     ] {
         assert!(!d.join(f).exists(), "{f} left behind");
     }
@@ -323,7 +325,7 @@ fn a_killed_stage_resumes_without_redoing_finished_units() {
     std::fs::write(d.join("pairs/.band-0001.pairs.tmp"), b"x").expect("w");
     let o = garbell_with(&["dedup", "buckets"], &args, &["-j", "2"]);
     assert_success(&o);
-    let bands = 15; // one exact band + 14 MinHash bands
+    let bands = 21; // one exact band + 20 MinHash bands
     assert!(
         stderr(&o).contains(&format!(
             "{bands} bands done, {} of them already complete",
@@ -491,4 +493,131 @@ fn line_dedup_keeps_the_first_occurrence_of_each_line_across_the_corpus() {
     }
     assert_success(&garbell_with(&["run"], &a, &["--merge"]));
     assert_same_outputs(one.path(), staged.path());
+}
+
+/// Ids of the documents `garbell run` kept in `out/dedup/shards/`, sorted.
+fn kept_ids(out: &Path) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut shards: Vec<_> = std::fs::read_dir(out.join("dedup/shards"))
+        .expect("dedup shards")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    shards.sort();
+    for p in shards {
+        ids.extend(
+            garbell_shard::read_documents(&p)
+                .expect("shard")
+                .into_iter()
+                .map(|d| d.id),
+        );
+    }
+    ids.sort();
+    ids
+}
+
+/// The embedded `dedup` chain (`steps = []`) deduplicates a corpus garbell already wrote (its
+/// Parquet shards as input), and `--near-dups` picks the near-duplicate method: the default
+/// verified MinHash and FineWeb's preset find the exact and the near copies, SimHash at least
+/// the exact ones and never an original, `none` only the exact copies.
+#[test]
+fn dedup_only_chain_over_garbell_shards_with_each_near_dup_method() {
+    let dir = tempdir();
+    make_inputs(dir.path());
+    std::fs::write(
+        dir.path().join("plain.toml"),
+        "name = \"plain\"\n[[steps]]\nstep = \"normalize\"\n",
+    )
+    .expect("chain");
+    let first = tempdir();
+    let mut args = vec![
+        "run".to_string(),
+        "--chain".into(),
+        dir.path().join("plain.toml").display().to_string(),
+        "-o".into(),
+        first.path().display().to_string(),
+    ];
+    args.extend((0..3).map(|k| {
+        dir.path()
+            .join(format!("in-{k}.jsonl"))
+            .display()
+            .to_string()
+    }));
+    assert_success(&garbell(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    let shards = first.path().join("shards");
+    let originals: Vec<String> = {
+        let mut v: Vec<String> = (0..20).map(|i| format!("orig-{i}")).collect();
+        v.sort();
+        v
+    };
+    for (method, removed_at_least, removed_at_most) in [
+        (None, 10, 10),
+        (Some("minhash"), 10, 10),
+        (Some("fineweb"), 10, 10),
+        (Some("simhash"), 5, 10),
+        (Some("none"), 5, 5),
+    ] {
+        let out = tempdir();
+        let mut a = vec![
+            "run",
+            "--chain",
+            "dedup",
+            "-o",
+            out.path().to_str().expect("utf8"),
+        ];
+        if let Some(m) = method {
+            a.extend(["--near-dups", m]);
+        }
+        a.push(shards.to_str().expect("utf8"));
+        assert_success(&garbell(&a));
+        let kept = kept_ids(out.path());
+        let removed = 30 - kept.len();
+        assert!(
+            (removed_at_least..=removed_at_most).contains(&removed),
+            "{method:?}: {removed} removed, kept {kept:?}"
+        );
+        for o in &originals {
+            assert!(kept.contains(o), "{method:?} removed original {o}");
+        }
+        for i in 0..5 {
+            assert!(
+                !kept.contains(&format!("exact-{i}")),
+                "{method:?}: exact-{i}"
+            );
+        }
+        if method == Some("simhash") {
+            assert!(out.path().join("dedup/sketches/simhash").is_dir());
+        }
+        if method == Some("fineweb") {
+            assert!(!out.path().join("dedup/sketches").join("minhash").exists());
+        }
+    }
+}
+
+/// `[dedup.simhash]` in a chain file: the stages run it (band tables, Hamming-checked pairs),
+/// and the result is the same for any thread count and task split.
+#[test]
+fn simhash_from_a_chain_file_is_deterministic_across_tasks() {
+    let dir = tempdir();
+    make_inputs(dir.path());
+    std::fs::write(
+        dir.path().join("chain.toml"),
+        "name = \"simhash-test\"\n[[steps]]\nstep = \"normalize\"\n[dedup.simhash]\nmax_distance = 3\n",
+    )
+    .expect("chain");
+    let one_shot = tempdir();
+    assert_success(&run(dir.path(), one_shot.path(), &["-j", "1"]));
+    let kept = kept_ids(one_shot.path());
+    assert!(kept.len() <= 25, "the exact copies at least: {kept:?}");
+    // Staged, as 3 array tasks and 2-way sliced stages with 2 threads.
+    let out = tempdir();
+    let args = stage_args(dir.path(), out.path());
+    run_tasks(&args, 3);
+    for name in ["signatures", "buckets", "cluster", "filter"] {
+        stage(name, &args, 2, "2");
+    }
+    assert_success(&garbell_with(&["run"], &args, &["-j", "2", "--merge"]));
+    assert_same_outputs(one_shot.path(), out.path());
 }

@@ -4,7 +4,11 @@
 //!   byte-identical to an uninterrupted run, with no temporary file left;
 //! - 1, 2 and 8 threads give byte-identical outputs;
 //! - `garbell manifest verify` detects a flipped byte, a truncated shard and a missing shard;
-//! - resuming into a directory written with another configuration is refused.
+//! - resuming into a directory written with another configuration is refused;
+//! - a changed input is redone with everything downstream of it (run task, dedup stages,
+//!   merge): the stale-dedup case of issue 19 gives the bytes of a fresh run, locally and with
+//!   task slices and the `garbell dedup` stages;
+//! - `--task-index 0 --task-count 1` is task mode: no merged outputs until `--merge`.
 
 mod common;
 
@@ -81,6 +85,7 @@ fn killed_runs_resume_to_byte_identical_outputs() {
         .success());
     let full = t.elapsed();
 
+    let mut resumed_total = 0;
     for frac in [0.1, 0.35, 0.6, 0.85] {
         let out = tempdir();
         let mut child = run_cmd(inputs.path(), out.path(), "2")
@@ -103,22 +108,57 @@ fn killed_runs_resume_to_byte_identical_outputs() {
                 }
             }
         }
+        // Tasks completed before the kill (marker published) must be resumed, not redone: the
+        // rerun counts them and leaves their shards untouched.
+        let done = completed_shards(out.path());
         assert!(run_cmd(inputs.path(), out.path(), "2")
             .status()
             .expect("runs")
             .success());
+        assert_eq!(completed_shards(out.path()).len(), 12);
+        let run = read_json(&out.path().join("run.json"));
+        assert_eq!(run["tasks_resumed"], done.len(), "killed at {frac}");
+        for (shard, mtime) in &done {
+            assert_eq!(modified(shard), *mtime, "{} was rewritten", shard.display());
+        }
+        resumed_total += done.len();
         assert!(
             !list_files(out.path()).iter().any(|f| f.contains(".tmp-")),
             "temporary files remain: {:?}",
             list_files(out.path())
         );
         assert_same_outputs(reference.path(), out.path());
-        let run = read_json(&out.path().join("run.json"));
-        eprintln!(
-            "killed at {frac}: {} of 12 tasks resumed",
-            run["tasks_resumed"]
-        );
+        eprintln!("killed at {frac}: {} of 12 tasks resumed", done.len());
     }
+    assert!(
+        resumed_total > 0,
+        "no kill left a completed task: nothing was resumed"
+    );
+}
+
+fn modified(p: &Path) -> std::time::SystemTime {
+    std::fs::metadata(p)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The shards whose completion marker is published, with their modification times.
+fn completed_shards(out: &Path) -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
+    let Ok(rd) = std::fs::read_dir(out.join("completions")) else {
+        return Vec::new();
+    };
+    let mut v: Vec<_> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let stem = p.file_stem().expect("name").to_string_lossy().into_owned();
+            let shard = out.join("shards").join(format!("{stem}.parquet"));
+            let m = modified(&shard);
+            (shard, m)
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 #[test]
@@ -258,9 +298,10 @@ fn mount_tmpfs(dir: &Path, size: &str, extra: &str) -> Option<Unmount> {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        let msg = "cannot mount a tmpfs here (needs root): disk-full/read-only test skipped";
-        assert!(std::env::var_os("CI").is_none(), "{msg}");
-        eprintln!("SKIPPED: {msg}");
+        skip_unless_ci(
+            "disk-full/read-only",
+            "cannot mount a tmpfs here (needs root)",
+        );
         return None;
     }
     Some(Unmount(dir.to_path_buf()))
@@ -383,4 +424,214 @@ fn tasks_then_merge_equal_a_single_run() {
             "{f} differs between one run and three tasks + merge"
         );
     }
+}
+
+/// Writes the inputs of the stale-dedup reproduction into `dir`: `a.jsonl.gz` (complete, or cut
+/// short inside its gzip stream) and `b.jsonl`, with documents repeated within and across the
+/// two files so that the dedup removes some of them.
+fn stale_dedup_inputs(dir: &Path, truncated: bool) {
+    let paras = [
+        "La ciutat de Girona conserva un barri vell ple de carrers estrets i escales de pedra.",
+        "El río Ebro atraviesa varias comunidades autónomas antes de llegar al mar Mediterráneo.",
+        "The committee published its annual report on water quality in the northern districts.",
+        "Le conseil municipal a voté hier soir le budget consacré à la rénovation des écoles.",
+        "Die neue Bahnstrecke verbindet die beiden Städte in weniger als einer Stunde.",
+    ];
+    let words: Vec<&str> = paras.iter().flat_map(|p| p.split(' ')).collect();
+    let doc = |i: usize| {
+        // Every fifth document repeats an earlier one (exact duplicates across the inputs); the
+        // others are distinct word sequences (a xorshift over the paragraphs' words), so that
+        // MinHash keeps them apart.
+        let k = if i % 5 == 4 { i / 2 } else { i };
+        let mut x = (k as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut text = paras[k % paras.len()].to_string();
+        for _ in 0..40 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text.push(' ');
+            text.push_str(words[(x % words.len() as u64) as usize]);
+        }
+        text
+    };
+    let mut a = Vec::new();
+    for i in 0..400 {
+        writeln!(
+            a,
+            "{}",
+            serde_json::json!({"id": format!("a{i}"), "text": doc(i)})
+        )
+        .expect("w");
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&a).expect("gzip");
+    let mut gz = gz.finish().expect("gzip");
+    if truncated {
+        gz.truncate(gz.len() / 2);
+    }
+    std::fs::write(dir.join("a.jsonl.gz"), gz).expect("write a");
+    let mut b = Vec::new();
+    for i in 0..150 {
+        writeln!(
+            b,
+            "{}",
+            serde_json::json!({"id": format!("b{i}"), "text": doc(i * 3)})
+        )
+        .expect("w");
+    }
+    std::fs::write(dir.join("b.jsonl"), b).expect("write b");
+}
+
+fn garbell_in(args: &[&str], inputs: &Path, out: &Path) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_garbell"));
+    c.args(args)
+        .args(["--chain", "quickstart", "-j", "2", "-o"])
+        .arg(out)
+        .arg(inputs);
+    c.output().expect("garbell runs")
+}
+
+/// Every file of `a` and `b` except `run.json`: same names, same bytes.
+fn assert_same_files(a: &Path, b: &Path, what: &str) {
+    let keep = |f: &String| !f.ends_with("run.json");
+    let fa: Vec<String> = list_files(a).into_iter().filter(keep).collect();
+    let fb: Vec<String> = list_files(b).into_iter().filter(keep).collect();
+    assert_eq!(fa, fb, "{what}: same files");
+    for f in &fa {
+        assert!(
+            std::fs::read(a.join(f)).expect("read") == std::fs::read(b.join(f)).expect("read"),
+            "{what}: {f} differs from a fresh run"
+        );
+    }
+}
+
+fn dedup_rows(out: &Path) -> u64 {
+    read_json(&out.join("manifest.json"))["outputs"]
+        .as_array()
+        .expect("outputs")
+        .iter()
+        .filter(|o| o["path"].as_str().is_some_and(|p| p.starts_with("dedup/")))
+        .map(|o| o["rows"].as_u64().expect("rows"))
+        .sum()
+}
+
+#[test]
+fn changed_input_reruns_dedup_to_the_bytes_of_a_fresh_run() {
+    let inputs = tempdir();
+    stale_dedup_inputs(inputs.path(), true);
+    let out = tempdir();
+    let o = garbell_in(&["run"], inputs.path(), out.path());
+    assert_success(&o);
+    let stats = read_json(&out.path().join("stats.json"));
+    assert_eq!(stats["read_errors"]["decompress_error"], 1, "{stats}");
+    let before = dedup_rows(out.path());
+
+    // The complete file replaces the truncated one; the same command again.
+    stale_dedup_inputs(inputs.path(), false);
+    let o = garbell_in(&["run"], inputs.path(), out.path());
+    assert_success(&o);
+    assert!(
+        stderr(&o).contains("resumed: 1 of 2"),
+        "only the changed input is redone: {}",
+        stderr(&o)
+    );
+    let fresh = tempdir();
+    assert_success(&garbell_in(&["run"], inputs.path(), fresh.path()));
+    assert!(
+        dedup_rows(fresh.path()) > before,
+        "the complete file adds documents"
+    );
+    assert_same_files(out.path(), fresh.path(), "rerun after a changed input");
+    assert_success(&garbell(&[
+        "manifest",
+        "verify",
+        out.path().to_str().expect("utf8"),
+    ]));
+}
+
+#[test]
+fn changed_input_with_task_slices_and_dedup_stages_matches_a_fresh_run() {
+    let inputs = tempdir();
+    stale_dedup_inputs(inputs.path(), true);
+    let out = tempdir();
+    let sliced = |out: &Path| {
+        for k in ["0", "1"] {
+            let o = garbell_in(
+                &["run", "--task-index", k, "--task-count", "2"],
+                inputs.path(),
+                out,
+            );
+            assert_success(&o);
+        }
+        for stage in ["signatures", "buckets", "filter"] {
+            if stage == "filter" {
+                assert_success(&garbell_in(&["dedup", "cluster"], inputs.path(), out));
+            }
+            for k in ["1", "0"] {
+                let o = garbell_in(
+                    &["dedup", stage, "--task-index", k, "--task-count", "2"],
+                    inputs.path(),
+                    out,
+                );
+                assert_success(&o);
+            }
+        }
+        assert_success(&garbell_in(&["run", "--merge"], inputs.path(), out));
+    };
+    sliced(out.path());
+    stale_dedup_inputs(inputs.path(), false);
+    // The stages refuse to use what the changed input made stale.
+    let o = garbell_in(&["dedup", "cluster"], inputs.path(), out.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    sliced(out.path());
+    let fresh = tempdir();
+    assert_success(&garbell_in(&["run"], inputs.path(), fresh.path()));
+    assert_same_files(
+        out.path(),
+        fresh.path(),
+        "task slices after a changed input",
+    );
+}
+
+#[test]
+fn removed_input_leaves_no_stale_shard_or_dedup_run() {
+    let inputs = tempdir();
+    stale_dedup_inputs(inputs.path(), false);
+    let out = tempdir();
+    assert_success(&garbell_in(&["run"], inputs.path(), out.path()));
+    std::fs::remove_file(inputs.path().join("b.jsonl")).expect("rm");
+    assert_success(&garbell_in(&["run"], inputs.path(), out.path()));
+    let fresh = tempdir();
+    assert_success(&garbell_in(&["run"], inputs.path(), fresh.path()));
+    assert_same_files(out.path(), fresh.path(), "rerun after removing an input");
+    assert_success(&garbell(&[
+        "manifest",
+        "verify",
+        out.path().to_str().expect("utf8"),
+    ]));
+}
+
+#[test]
+fn task_count_one_is_task_mode() {
+    let inputs = tempdir();
+    make_inputs(inputs.path(), 2, 20);
+    let out = tempdir();
+    let o = garbell_in(
+        &["run", "--task-index", "0", "--task-count", "1"],
+        inputs.path(),
+        out.path(),
+    );
+    assert_success(&o);
+    for f in ["manifest.json", "stats.json", "errors.jsonl", "dedup"] {
+        assert!(
+            !out.path().join(f).exists(),
+            "task mode wrote {f}: {:?}",
+            list_files(out.path())
+        );
+    }
+    assert!(out.path().join("completions/part-00001.json").is_file());
+    assert_success(&garbell_in(&["run", "--merge"], inputs.path(), out.path()));
+    let fresh = tempdir();
+    assert_success(&garbell_in(&["run"], inputs.path(), fresh.path()));
+    assert_same_files(out.path(), fresh.path(), "one task + merge");
 }

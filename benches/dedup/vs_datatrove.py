@@ -7,7 +7,10 @@ plain-text pydoc rendering of the Python standard library (PSF-2.0) of the runni
     20-60 lines drawn from all modules (mixtures, for volume);
   * 30 % copies of a base document: exact (15 %), 3 % of words replaced (50 %), one paragraph
     added (20 %), lines reordered (15 %).
-The same JSONL files feed both tools. Both use 5-gram shingles, 14 bands x 8 hashes, seed 1.
+The same JSONL files feed both tools. datatrove uses its MinhashConfig() (5-gram shingles,
+14 bands x 8 hashes, seed 1); garbell its default (`[dedup.minhash]` with no keys: 2-gram
+candidates in 20 bands x 5 rows, every candidate pair verified on 128-value bottom-k sketches),
+or the table given with --minhash (e.g. --minhash 'preset = "fineweb"').
 
 datatrove (in one process, LocalPipelineExecutor, workers=1): MinhashDedupSignature (tasks=1),
 MinhashDedupBuckets (tasks=14, run one after another), MinhashDedupCluster (tasks=1); its
@@ -121,10 +124,11 @@ def cpu_children():
     return r.ru_utime + r.ru_stime
 
 
-def run_garbell(binary, work, inputs):
+def run_garbell(binary, work, inputs, minhash):
     chain = os.path.join(work, "chain.toml")
     with open(chain, "w") as f:
-        f.write('name = "dedup-bench"\n[[steps]]\nstep = "normalize"\n[dedup]\n[dedup.minhash]\n')
+        f.write('name = "dedup-bench"\n[[steps]]\nstep = "normalize"\n[dedup]\n[dedup.minhash]\n'
+                + minhash.replace("\\n", "\n") + "\n")
     out = os.path.join(work, "garbell-out")
     shutil.rmtree(out, ignore_errors=True)
     common = ["--chain", chain, "-o", out] + inputs
@@ -183,6 +187,7 @@ def main():
     ap.add_argument("--python", default=sys.executable, help="interpreter with datatrove 0.10.1")
     ap.add_argument("--json", default=None, help="write the results here")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--minhash", default="", help="keys of garbell's [dedup.minhash] table")
     args = ap.parse_args()
 
     shutil.rmtree(args.work, ignore_errors=True)
@@ -199,10 +204,12 @@ def main():
     words = sum(len(d.split()) for d in docs)
     print(f"{len(docs)} documents, {words} words, {args.files} files", file=sys.stderr)
 
-    g_times, g_removed = run_garbell(args.binary, args.work, inputs)
+    g_times, g_removed = run_garbell(args.binary, args.work, inputs, args.minhash)
     dt_work = os.path.join(args.work, "datatrove")
     p = subprocess.run([args.python, "-c", DT_CHILD, os.path.join(args.work, "input"), dt_work],
-                       check=True, capture_output=True, text=True)
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"datatrove failed:\n{p.stderr[-3000:]}")
     dt = json.loads(p.stdout.strip().splitlines()[-1])
     d_times, d_removed = dt["times"], dt["removed"]
 

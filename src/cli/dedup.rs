@@ -49,9 +49,37 @@ pub struct CommonArgs {
     /// change the result.
     #[arg(long)]
     memory_mib: Option<usize>,
+    /// Near-duplicate method replacing the chain's `[dedup.minhash]`/`[dedup.simhash]` (give
+    /// the same value to `garbell run` and every stage: it is part of the configuration hash).
+    #[arg(long, value_enum)]
+    near_dups: Option<NearDups>,
     /// The inputs given to `garbell run` (files or directories).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
+}
+
+/// `--near-dups`: which near-duplicate method the dedup stages use, whatever the chain says.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum NearDups {
+    /// MinHash with verified candidates (the `web` chain's setting, `preset = "garbell"`).
+    Minhash,
+    /// FineWeb's MinHash: 5-grams, 14 bands x 8 rows, unverified (`preset = "fineweb"`).
+    Fineweb,
+    /// SimHash: fingerprints within 3 bits (Manku et al.'s tables, each pair checked).
+    Simhash,
+    /// No near-duplicate removal (exact and line dedup stay as the chain says).
+    None,
+}
+
+/// Replaces the chain's near-duplicate method with `method` (no change for `None`).
+pub fn select_near_dups(chain: &mut garbell_config::ChainConfig, method: Option<NearDups>) {
+    chain.dedup.select_near_dups(match method {
+        None => return,
+        Some(NearDups::Minhash) => "minhash",
+        Some(NearDups::Fineweb) => "fineweb",
+        Some(NearDups::Simhash) => "simhash",
+        Some(NearDups::None) => "none",
+    });
 }
 
 #[derive(Args)]
@@ -79,18 +107,19 @@ pub fn dedup(c: DedupCommand) -> Result<i32> {
         None => None,
     };
     let langs = super::load_languages(common.languages.as_deref())?;
-    let (name, chain) = super::load_chain(&common.chain)?;
+    let (name, mut chain) = super::load_chain(&common.chain)?;
+    select_near_dups(&mut chain, common.near_dups);
     chain.validate(&name, &langs)?;
     anyhow::ensure!(
         chain.dedup.enabled(),
-        "{name} has no [dedup.exact], [dedup.minhash] or [dedup.lines] table: nothing to deduplicate"
+        "{name} has no [dedup.exact], [dedup.minhash], [dedup.simhash] or [dedup.lines] table: nothing to deduplicate"
     );
-    let inputs = garbell_io::list_inputs_for(&common.inputs, chain.source.format)
+    let inputs = super::list_run_inputs(&common.inputs, chain.source.format, &common.output)
         .context("listing inputs")?;
     anyhow::ensure!(!inputs.is_empty(), "no input files found");
     let (_, hash) = garbell_pipeline::runner::resolved_config(&chain, &langs);
     let out = &common.output;
-    let tasks = completed_tasks(out, inputs.len(), &hash)?;
+    let tasks = completed_tasks(out, &inputs, &hash)?;
     let job = DedupJob::new(&chain.dedup, &chain.output, &tasks, out, &hash)?;
     let threads = common
         .threads

@@ -31,6 +31,17 @@ pub struct LidArgs {
     /// never `other`, low scores for texts in other languages.
     #[arg(long)]
     restrict: bool,
+    /// Where Serbo-Croatian lands: `standard` (hr and sr when the standard is identifiable,
+    /// `sh` for Bosnian, Montenegrin and standard-neutral Latin text), `split` (hr, sr, Bosnian
+    /// as `other`), `keep` (lid.176's `sh` stays a candidate) or `group` (all of it `sh`).
+    #[arg(long, default_value = "standard", value_parser = ["standard", "split", "keep", "group"])]
+    serbo_croatian: String,
+    /// Without the running-text vote for mixed documents (docs/lid.md).
+    #[arg(long)]
+    no_mixed_vote: bool,
+    /// The probability a rival language needs in lid.176's top-5 to call the running-text vote.
+    #[arg(long, default_value_t = garbell_pipeline::steps::MIXED_MIN_RIVAL)]
+    mixed_rival: f32,
     /// JSON field holding the text.
     #[arg(long, default_value = "text")]
     text_field: String,
@@ -56,10 +67,20 @@ pub fn lid(a: LidArgs) -> Result<i32> {
     let stage2 = if a.first_stage_only {
         None
     } else {
-        let d = garbell_lid::Disambiguator::embedded().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let policy = match a.serbo_croatian.as_str() {
+            "split" => garbell_lid::ShPolicy::Split,
+            "keep" => garbell_lid::ShPolicy::Keep,
+            "group" => garbell_lid::ShPolicy::Group,
+            _ => garbell_lid::ShPolicy::Standard,
+        };
+        let d = garbell_lid::Disambiguator::embedded()
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .with_sh_policy(policy);
         Some(Arc::new(if a.no_ngrams { d.without_ngrams() } else { d }))
     };
-    let step = IdentifyLanguage::new(model, &langs, 0, stage2).restricted(a.restrict);
+    let step = IdentifyLanguage::new(model, &langs, 0, stage2)
+        .restricted(a.restrict)
+        .with_mixed_vote((!a.no_mixed_vote).then_some(a.mixed_rival));
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

@@ -58,8 +58,10 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ManifestCommand {
-    /// Check every output listed in <DIR>/manifest.json (exists, size, blake3). Exit status 1
-    /// and the list of problems when anything is missing or altered.
+    /// Check <DIR>/manifest.json against its own digest, every file it lists (exists, size,
+    /// blake3), and the directories holding them for files it does not list. Exit status 1 and
+    /// one line per problem (missing, size differs, content differs, unexpected, manifest
+    /// altered) when anything does not match.
     Verify {
         /// Run directory.
         dir: PathBuf,
@@ -76,14 +78,20 @@ enum ManifestCommand {
 
 #[derive(Subcommand)]
 enum ConfigCommand {
-    /// Print the resolved chain and language profile(s) with the configuration hash.
+    /// Print the resolved chain and language profile(s) with the configuration hash; with
+    /// --lang, also the effective value of every step parameter for that language and where it
+    /// comes from (default, chain, profile, set).
     Resolve {
         /// Chain file, or the name of an embedded chain (e.g. `quickstart`).
         #[arg(long, default_value = "quickstart")]
         chain: String,
-        /// Only this language's profile (default: all).
+        /// Only this language's profile (default: all), and its effective parameters.
         #[arg(long)]
         lang: Option<String>,
+        /// Override a parameter as `garbell tune --set` does: `<step>.<param>=<value>` (TOML
+        /// value). Repeatable; later ones win. Needs --lang.
+        #[arg(long = "set", value_name = "STEP.PARAM=VALUE", requires = "lang")]
+        set: Vec<String>,
         /// Language profiles directory (default: the profiles embedded at build time).
         #[arg(long)]
         languages: Option<PathBuf>,
@@ -103,20 +111,35 @@ pub fn main() -> Result<i32> {
         Command::Slurm(c) => slurm::slurm(c),
         Command::Dedup(c) => dedup::dedup(c),
         Command::Manifest(ManifestCommand::Verify { dir }) => {
-            let (n, problems) = garbell_manifest::verify(&dir)?;
-            for p in &problems {
+            let v = garbell_manifest::verify_report(&dir)?;
+            for p in &v.problems {
                 println!("{p}");
             }
-            if problems.is_empty() {
+            let manifest = dir.join("manifest.json");
+            if !v.self_checked {
                 eprintln!(
-                    "garbell: {n} outputs match {}",
-                    dir.join("manifest.json").display()
+                    "garbell: warning: {} has no manifest_blake3 (written by an older garbell): its own content is not checked",
+                    manifest.display()
+                );
+            }
+            if v.problems.is_empty() {
+                eprintln!(
+                    "garbell: {} files match {}{}",
+                    v.checked,
+                    manifest.display(),
+                    if v.self_checked {
+                        " (manifest content digest checked, no unexpected files)"
+                    } else {
+                        ""
+                    }
                 );
                 Ok(0)
             } else {
                 eprintln!(
-                    "garbell: {} of {n} outputs do not match the manifest",
-                    problems.len()
+                    "garbell: {} problem(s) against {} ({} files listed)",
+                    v.problems.len(),
+                    manifest.display(),
+                    v.checked
                 );
                 Ok(1)
             }
@@ -138,9 +161,11 @@ pub fn main() -> Result<i32> {
         Command::Config(ConfigCommand::Resolve {
             chain,
             lang,
+            set,
             languages,
         }) => {
             let langs = load_languages(languages.as_deref())?;
+            let chain_text = chain_text(&chain)?;
             let (name, chain) = load_chain(&chain)?;
             chain.validate(&name, &langs)?;
             let profiles: std::collections::BTreeMap<_, _> = langs
@@ -153,11 +178,19 @@ pub fn main() -> Result<i32> {
             }
             let all: std::collections::BTreeMap<_, _> =
                 langs.iter().map(|p| (p.code.clone(), p.clone())).collect();
-            let out = serde_json::json!({
+            let mut out = serde_json::json!({
                 "chain": chain,
                 "languages": profiles,
                 "config_hash": garbell_config::config_hash(&(&chain, &all)),
             });
+            if let Some(l) = &lang {
+                let set = set
+                    .iter()
+                    .map(|a| parse_set(a))
+                    .collect::<Result<Vec<_>>>()?;
+                let steps = garbell_config::resolve(&chain, &chain_text, &langs, l, &set)?;
+                out["effective"] = serde_json::json!({ "lang": l, "steps": steps });
+            }
             use std::io::Write as _;
             writeln!(
                 std::io::stdout().lock(),
@@ -170,11 +203,81 @@ pub fn main() -> Result<i32> {
 }
 
 /// Language profiles from a directory, or the embedded ones.
+/// Lists the inputs of a run writing to `output` (left out of the listing, with everything
+/// under it), reports what was skipped on stderr and returns the files.
+pub(crate) fn list_run_inputs(
+    inputs: &[std::path::PathBuf],
+    format: garbell_io::SourceFormat,
+    output: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>> {
+    let listing = garbell_io::list_inputs_with(
+        inputs,
+        &garbell_io::ListOptions {
+            format,
+            exclude: vec![output.to_path_buf()],
+        },
+    )?;
+    report_skipped_inputs(&listing.skipped);
+    Ok(listing.files)
+}
+
+/// Prints the inputs a listing left out (special files, link loops, the output directory), at
+/// most 20 by name, then how many in all.
+pub(crate) fn report_skipped_inputs(skipped: &[garbell_io::SkippedInput]) {
+    const SHOWN: usize = 20;
+    for s in skipped.iter().take(SHOWN) {
+        eprintln!(
+            "garbell: input skipped ({}): {}: {}",
+            s.reason.name(),
+            s.path.display(),
+            s.reason.describe()
+        );
+    }
+    if skipped.len() > SHOWN {
+        eprintln!(
+            "garbell: ... and {} more inputs skipped",
+            skipped.len() - SHOWN
+        );
+    }
+}
+
 pub(crate) fn load_languages(dir: Option<&std::path::Path>) -> Result<garbell_config::Languages> {
     Ok(match dir {
         Some(d) => garbell_config::Languages::load_dir(d)?,
         None => garbell_config::Languages::embedded()?,
     })
+}
+
+/// `<step>.<param>=<value>` with a TOML value.
+fn parse_set(arg: &str) -> Result<(String, String, toml::Value)> {
+    let (key, raw) = arg
+        .split_once('=')
+        .with_context(|| format!("{arg}: expected <step>.<param>=<value>"))?;
+    let (step, param) = key
+        .trim()
+        .split_once('.')
+        .with_context(|| format!("{arg}: expected <step>.<param> before `=`"))?;
+    let t: toml::Table = toml::from_str(&format!("v = {}", raw.trim()))
+        .with_context(|| format!("{arg}: {raw:?} is not a TOML value"))?;
+    let v = t
+        .get("v")
+        .cloned()
+        .with_context(|| format!("{arg}: no value"))?;
+    Ok((step.to_string(), param.to_string(), v))
+}
+
+/// The text of a chain given as for [`load_chain`].
+fn chain_text(spec: &str) -> Result<String> {
+    let path = std::path::Path::new(spec);
+    if path.is_file() || (path.exists() && garbell_config::ChainConfig::embedded(spec).is_none()) {
+        return std::fs::read_to_string(path).with_context(|| format!("reading {spec}"));
+    }
+    let file = format!("{spec}.toml");
+    Ok(garbell_config::embedded_chains()
+        .iter()
+        .find(|(n, _)| *n == file)
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default())
 }
 
 /// A chain from a file path, or an embedded chain by name. Returns (name for messages, chain).

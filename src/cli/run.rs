@@ -35,13 +35,74 @@ pub struct RunArgs {
     /// Process nothing: merge every task's completion marker into stats, errors and manifest.
     #[arg(long, conflicts_with = "task_index")]
     merge: bool,
+    /// Near-duplicate method replacing the chain's (see `garbell dedup --help`).
+    #[arg(long, value_enum)]
+    near_dups: Option<super::dedup::NearDups>,
     /// Inputs: files or directories (read recursively, in sorted order).
     inputs: Vec<PathBuf>,
 }
 
-/// The bundled sample data, committed in the repository.
+/// The quickstart's sample inputs (tests/data/samples/, provenance in its README.md), embedded
+/// in the binary so that an installed `garbell` runs the quickstart from any directory.
+const SAMPLES: &[(&str, &[u8])] = &[
+    (
+        "docs.jsonl.gz",
+        include_bytes!("../../tests/data/samples/docs.jsonl.gz"),
+    ),
+    (
+        "docs.parquet",
+        include_bytes!("../../tests/data/samples/docs.parquet"),
+    ),
+    (
+        "web.warc.gz",
+        include_bytes!("../../tests/data/samples/web.warc.gz"),
+    ),
+    (
+        "wiki.xml.bz2",
+        include_bytes!("../../tests/data/samples/wiki.xml.bz2"),
+    ),
+];
+
+/// Where the embedded samples are written: `$GARBELL_CACHE_DIR`, else `$XDG_CACHE_HOME/garbell`,
+/// else `$HOME/.cache/garbell`, else the system temporary directory's `garbell`; then a
+/// directory named by a hash of the samples, so that a newer binary never reads older samples
+/// and the path (recorded in manifests) is the same on every run.
 fn samples_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/samples")
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base = env("GARBELL_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|p| p.join("garbell")))
+        .or_else(|| env("HOME").map(|p| p.join(".cache/garbell")))
+        .unwrap_or_else(|| std::env::temp_dir().join("garbell"));
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for (name, bytes) in SAMPLES {
+        h.update(name.as_bytes());
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    }
+    base.join(format!("quickstart-samples-{:016x}", h.digest()))
+}
+
+/// Writes the embedded samples (each to a temporary name, then renamed, so a concurrent or
+/// interrupted run never leaves a partial file) unless they are there with the right content.
+fn write_samples() -> Result<PathBuf> {
+    let dir = samples_dir();
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating the quickstart sample directory {}", dir.display()))?;
+    for (name, bytes) in SAMPLES {
+        let path = dir.join(name);
+        if std::fs::read(&path).is_ok_and(|b| b == *bytes) {
+            continue;
+        }
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .with_context(|| format!("writing the quickstart sample {}", path.display()))?;
+    }
+    Ok(dir)
 }
 
 pub fn run(a: RunArgs) -> Result<i32> {
@@ -53,7 +114,9 @@ pub fn run(a: RunArgs) -> Result<i32> {
                 "no inputs given (the quickstart runs only when no chain and no inputs are given)"
             );
         }
-        vec![samples_dir()]
+        let dir = write_samples()?;
+        eprintln!("garbell: quickstart: sample inputs in {}", dir.display());
+        vec![dir]
     } else {
         a.inputs.clone()
     };
@@ -65,10 +128,11 @@ pub fn run(a: RunArgs) -> Result<i32> {
         })
     });
     let langs = super::load_languages(a.languages.as_deref())?;
-    let (name, chain) = super::load_chain(&chain_spec)?;
+    let (name, mut chain) = super::load_chain(&chain_spec)?;
+    super::dedup::select_near_dups(&mut chain, a.near_dups);
     chain.validate(&name, &langs)?;
     let inputs =
-        garbell_io::list_inputs_for(&inputs, chain.source.format).context("listing inputs")?;
+        super::list_run_inputs(&inputs, chain.source.format, &output).context("listing inputs")?;
     anyhow::ensure!(!inputs.is_empty(), "no input files found");
     let slice = task_slice(a.task_index, a.task_count)?;
     let threads = a
@@ -197,5 +261,7 @@ pub(crate) fn task_slice(
         count > 0 && index < count,
         "task index {index} is not below the task count {count}"
     );
-    Ok((count > 1).then_some((index, count)))
+    // A count of 1 is task mode too (shards and markers, no merged outputs), as documented:
+    // a one-task Slurm array must not merge before `--merge` runs.
+    Ok(Some((index, count)))
 }

@@ -70,25 +70,184 @@ struct Plan {
     p: PipelineConfig,
     out: PathBuf,
     inputs: Vec<PathBuf>,
+    /// The chain's configuration hash (what run-task markers must carry to count as done).
+    hash: String,
+    /// Units of the dedup `buckets` stage (bands), 0 without dedup.
+    bands: usize,
+}
+
+/// Characters allowed in values written on `#SBATCH` lines (job names, resources, log paths,
+/// `extra` options). sbatch reads those lines itself (no shell), splitting at white space and
+/// interpreting quotes; a newline would start a new script line that the shell runs.
+const SBATCH_CHARS: &str = "-_=.,:/@%+&|[]*!~^()";
+
+/// Checks every value of the pipeline file that goes into a batch script; errors name the file
+/// and the key. Values on `#SBATCH` lines must be plain tokens (letters, digits and
+/// [`SBATCH_CHARS`]) of the form sbatch expects; values on the command lines (chain, inputs,
+/// languages, mix) are shell-quoted and only refused when they hold control characters.
+fn validate(file: &Path, p: &PipelineConfig) -> Result<()> {
+    let bad = |key: &str, value: &str, why: &str| -> anyhow::Error {
+        anyhow::anyhow!(
+            "{}: {key} = {value:?}: {why} (refused: the value goes into a Slurm batch script)",
+            file.display()
+        )
+    };
+    let no_control = |key: &str, v: &str| -> Result<()> {
+        if v.chars().any(char::is_control) {
+            return Err(bad(
+                key,
+                v,
+                "control characters (newline, tab, ...) are not allowed",
+            ));
+        }
+        Ok(())
+    };
+    let token = |key: &str, v: &str, extra: &str| -> Result<()> {
+        no_control(key, v)?;
+        if let Some(c) = v
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || extra.contains(*c)))
+        {
+            return Err(bad(
+                key,
+                v,
+                &format!("character {c:?} is not allowed (only letters, digits and {extra})"),
+            ));
+        }
+        Ok(())
+    };
+    token("name", &p.name, "-_.")?;
+    if p.name.is_empty() {
+        return Err(bad("name", &p.name, "empty"));
+    }
+    no_control("output", &p.output)?;
+    if let Some(c) = p
+        .output
+        .chars()
+        .find(|c| c.is_whitespace() || "'\"\\%".contains(*c))
+    {
+        return Err(bad(
+            "output",
+            &p.output,
+            &format!("character {c:?} cannot appear in the #SBATCH --output log path"),
+        ));
+    }
+    no_control("run.chain", &p.run.chain)?;
+    no_control("run.languages", &p.run.languages)?;
+    for (i, v) in p.run.inputs.iter().enumerate() {
+        no_control(&format!("run.inputs[{i}]"), v)?;
+    }
+    let mut stages = vec![("run", &p.run.resources), ("merge", &p.merge)];
+    if let Some(d) = &p.dedup {
+        stages.push(("dedup", &d.resources));
+    }
+    if let Some(b) = &p.balance {
+        no_control("balance.mix", &b.mix)?;
+        stages.push(("balance", &b.resources));
+    }
+    for (stage, r) in stages {
+        let key = |k: &str| format!("{stage}.{k}");
+        token(&key("time"), &r.time, ":-")?;
+        if !valid_time(&r.time) {
+            return Err(bad(
+                &key("time"),
+                &r.time,
+                "not a Slurm time (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, UNLIMITED)",
+            ));
+        }
+        token(&key("mem"), &r.mem, "")?;
+        if !valid_mem(&r.mem) {
+            return Err(bad(
+                &key("mem"),
+                &r.mem,
+                "not a Slurm memory size (a number with an optional K, M, G or T)",
+            ));
+        }
+        token(&key("partition"), &r.partition, "-_.,")?;
+        if r.cpus == 0 {
+            return Err(bad(&key("cpus"), "0", "must be at least 1"));
+        }
+        for (i, e) in r.extra.iter().enumerate() {
+            token(&format!("{stage}.extra[{i}]"), e, SBATCH_CHARS)?;
+            if !e.starts_with('-') {
+                return Err(bad(
+                    &format!("{stage}.extra[{i}]"),
+                    e,
+                    "an sbatch option must start with '-' (e.g. \"--account=proj\")",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A Slurm `--time` value: `M`, `M:S`, `H:M:S`, `D-H`, `D-H:M`, `D-H:M:S`, or unlimited.
+fn valid_time(t: &str) -> bool {
+    if matches!(t, "UNLIMITED" | "INFINITE" | "unlimited" | "infinite") {
+        return true;
+    }
+    let num = |x: &str| !x.is_empty() && x.len() <= 9 && x.bytes().all(|b| b.is_ascii_digit());
+    let (days, rest) = match t.split_once('-') {
+        Some((d, r)) => (Some(d), r),
+        None => (None, t),
+    };
+    let parts: Vec<&str> = rest.split(':').collect();
+    days.is_none_or(num) && parts.iter().all(|p| num(p)) && (1..=3).contains(&parts.len())
+}
+
+/// A Slurm `--mem` value: digits with an optional unit K, M, G or T.
+fn valid_mem(m: &str) -> bool {
+    let digits = m.trim_end_matches(['K', 'M', 'G', 'T', 'k', 'm', 'g', 't']);
+    m.len() - digits.len() <= 1
+        && !digits.is_empty()
+        && digits.len() <= 12
+        && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl Plan {
     fn load(path: &Path) -> Result<Plan> {
         let p = PipelineConfig::load(path)?;
+        validate(path, &p)?;
         let out = absolute(Path::new(&p.output))?;
+        // A relative `output` is taken from the working directory, which goes into the
+        // #SBATCH --output log path too.
+        let shown = out.display().to_string();
+        if let Some(c) = shown
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control() || "'\"\\%".contains(*c))
+        {
+            bail!(
+                "{}: output = {:?} is {shown:?}: character {c:?} cannot appear in the #SBATCH --output log path (refused: the value goes into a Slurm batch script)",
+                path.display(),
+                p.output
+            );
+        }
         let langs = super::load_languages(
             (!p.run.languages.is_empty()).then(|| Path::new(&p.run.languages)),
         )?;
         let (name, chain) = super::load_chain(&p.run.chain)?;
         chain.validate(&name, &langs)?;
         let inputs: Vec<PathBuf> = p.run.inputs.iter().map(PathBuf::from).collect();
-        let inputs = garbell_io::list_inputs_for(&inputs, chain.source.format)
+        let inputs = super::list_run_inputs(&inputs, chain.source.format, &out)
             .context("listing the pipeline's inputs")?;
         anyhow::ensure!(
             !inputs.is_empty(),
             "the pipeline's inputs hold no input file"
         );
-        Ok(Plan { p, out, inputs })
+        let (_, hash) = garbell_pipeline::runner::resolved_config(&chain, &langs);
+        let bands = if chain.dedup.enabled() {
+            usize::from(chain.dedup.exact.is_some())
+                + chain.dedup.minhash.as_ref().map_or(0, |m| m.bands)
+        } else {
+            0
+        };
+        Ok(Plan {
+            p,
+            out,
+            inputs,
+            hash,
+            bands,
+        })
     }
 
     /// Inputs of task `k`.
@@ -96,20 +255,77 @@ impl Plan {
         (0..self.inputs.len()).filter(move |i| i % self.p.run.tasks == k)
     }
 
-    fn task_done(&self, k: usize) -> bool {
-        self.task_inputs(k).all(|i| {
-            self.out
-                .join(format!("completions/part-{i:05}.json"))
-                .exists()
-        })
+    /// Every input of task `k` has a current marker (same configuration, same input path and
+    /// size; the contents are compared by the tasks and the merge, not here).
+    fn task_done(&self, k: usize) -> Result<bool> {
+        for i in self.task_inputs(k) {
+            if !garbell_pipeline::runner::task_is_current(
+                &self.out,
+                &self.hash,
+                i,
+                &self.inputs[i],
+                false,
+            )? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
+    /// The merge wrote a manifest for the current configuration and inputs (sizes and hashes as
+    /// recorded by the run tasks' markers).
     fn merge_done(&self) -> bool {
-        self.out.join("manifest.json").exists()
+        let Ok(m) = garbell_manifest::Manifest::load(&self.out) else {
+            return false;
+        };
+        m.config_hash == self.hash
+            && m.inputs.len() == self.inputs.len()
+            && m.inputs.iter().enumerate().all(|(i, rec)| {
+                std::fs::read(self.out.join(format!("completions/part-{i:05}.json")))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .is_some_and(|v| v["input"]["blake3"] == rec.blake3.as_str())
+            })
     }
 
+    /// Units done of a dedup stage's array task `t` of `tasks` (units: shards, or bands for
+    /// `buckets`), read from the markers in `dedup/completions/`.
+    fn dedup_task_done(&self, stage: &str, t: usize, tasks: usize) -> bool {
+        let done = self.out.join("dedup/completions");
+        let (units, name): (usize, fn(usize) -> String) = match stage {
+            "dedup-signatures" => (self.inputs.len(), |u| format!("sign-part-{u:05}.json")),
+            "dedup-buckets" => (self.bands, |u| format!("band-{u:04}.json")),
+            "dedup-filter" => (self.inputs.len(), |u| format!("apply-part-{u:05}.json")),
+            _ => return done.join("cluster.json").is_file(),
+        };
+        (0..units)
+            .filter(|u| u % tasks == t)
+            .all(|u| done.join(name(u)).is_file())
+    }
+
+    /// The balance wrote its manifest for the shards the merge published (same blake3s).
     fn balance_done(&self) -> bool {
-        self.out.join("balance/manifest.json").exists()
+        let (Ok(b), Ok(m)) = (
+            garbell_manifest::Manifest::load(&self.out.join("balance")),
+            garbell_manifest::Manifest::load(&self.out),
+        ) else {
+            return false;
+        };
+        let dir = if self.bands > 0 {
+            "dedup/shards/"
+        } else {
+            "shards/"
+        };
+        let mut want: Vec<&str> = m
+            .outputs
+            .iter()
+            .filter(|o| o.path.starts_with(dir))
+            .map(|o| o.blake3.as_str())
+            .collect();
+        let mut have: Vec<&str> = b.inputs.iter().map(|i| i.blake3.as_str()).collect();
+        want.sort_unstable();
+        have.sort_unstable();
+        want == have
     }
 }
 
@@ -241,6 +457,10 @@ fn scripts(plan: &Plan, garbell: &Path) -> BTreeMap<&'static str, String> {
         } else {
             "shards"
         };
+        // The balance stage is submitted only when it is not done for the current shards: an
+        // earlier (stale or partial) result is removed first; `balance` refuses to write into a
+        // directory that holds shards.
+        let _ = writeln!(bal, "rm -rf -- {}", quote(&format!("{out}/balance")));
         let _ = writeln!(
             bal,
             "exec {} balance --mix {} -o {} {}",
@@ -370,9 +590,12 @@ fn submit(pipeline: &Path, dry_run: bool, garbell: Option<PathBuf>) -> Result<i3
         }
     }
     let cwd = std::env::current_dir()?.display().to_string();
-    let todo: Vec<usize> = (0..plan.p.run.tasks)
-        .filter(|&k| !plan.task_done(k))
-        .collect();
+    let mut todo = Vec::new();
+    for k in 0..plan.p.run.tasks {
+        if !plan.task_done(k)? {
+            todo.push(k);
+        }
+    }
     let mut sub = Submission::default();
     let chunk = max_array_size().max(2) - 1;
     let mut start = 0;
@@ -502,7 +725,12 @@ struct StageStatus {
     tasks: usize,
     done: usize,
     queued: usize,
-    /// Not run because an earlier stage failed.
+    /// `done`, `queued` (or running), `failed`, `blocked` (queued behind a failed stage: it
+    /// cannot start), `cancelled` (not done and no longer queued because an earlier stage
+    /// failed: Slurm cancelled it, `--kill-on-invalid-dep`), `incomplete` (not done, not queued,
+    /// no failure upstream: submit again), `not submitted`.
+    state: &'static str,
+    /// Not run because an earlier stage failed (`blocked` or `cancelled`).
     blocked: bool,
     failed: Vec<Failure>,
 }
@@ -512,6 +740,12 @@ struct Failure {
     task: usize,
     job: String,
     log: String,
+}
+
+/// Is job `id` (or one of its array tasks) in the queue?
+fn in_queue(q: &BTreeMap<String, String>, id: &str) -> bool {
+    q.keys()
+        .any(|k| k == id || k.strip_prefix(id).is_some_and(|r| r.starts_with('_')))
 }
 
 fn status(pipeline: &Path, json: bool) -> Result<i32> {
@@ -542,13 +776,16 @@ fn status(pipeline: &Path, json: bool) -> Result<i32> {
         tasks: plan.p.run.tasks,
         done: 0,
         queued: 0,
+        state: "",
         blocked: false,
         failed: vec![],
     };
+    let mut submitted = false;
     for k in 0..plan.p.run.tasks {
-        if plan.task_done(k) {
+        if plan.task_done(k)? {
             run.done += 1;
         } else if let Some((id, log)) = latest.get(&k) {
+            submitted = true;
             let master = id.split('_').next().unwrap_or_default();
             let pending_array = q.keys().any(|j| j.starts_with(&format!("{master}_[")));
             if q.contains_key(id) || pending_array {
@@ -562,89 +799,115 @@ fn status(pipeline: &Path, json: bool) -> Result<i32> {
             }
         }
     }
-    let single =
-        |stage: &'static str, done: bool, id: Option<&String>, log: &str, upstream_failed: bool| {
-            let mut s = StageStatus {
-                stage,
-                tasks: 1,
-                done: usize::from(done),
-                queued: 0,
-                blocked: false,
-                failed: vec![],
-            };
-            if !done {
-                if let Some(id) = id {
-                    if q.contains_key(id) {
-                        s.queued = 1;
-                    } else if upstream_failed {
-                        s.blocked = true;
-                    } else {
-                        s.failed.push(Failure {
-                            task: 0,
-                            job: id.clone(),
-                            log: logs.join(format!("{log}-{id}.out")).display().to_string(),
-                        });
-                    }
-                }
-            }
-            s
-        };
+    run.state = if run.done == run.tasks {
+        "done"
+    } else if !run.failed.is_empty() {
+        "failed"
+    } else if run.queued > 0 {
+        "queued"
+    } else if submitted {
+        "incomplete"
+    } else {
+        "not submitted"
+    };
+    let mut stages = vec![run];
+    // The later stages in dependency order: each has one job per submission (an array for the
+    // dedup stages). `upstream` is true once an earlier stage failed or will never run.
+    let mut upstream = stages[0].state == "failed";
     let last = jobs.submissions.iter().rev();
-    let merge_id = last.clone().find_map(|s| s.merge.as_ref());
-    let run_failed = !run.failed.is_empty();
-    let merge = single("merge", plan.merge_done(), merge_id, "merge", run_failed);
-    let merge_failed = run_failed || !merge.failed.is_empty() || merge.blocked;
-    let mut stages = vec![run, merge];
-    if plan.p.balance.is_some() {
-        let bal_id = last.clone().find_map(|s| s.balance.as_ref());
-        stages.push(single(
-            "balance",
-            plan.balance_done(),
-            bal_id,
-            "balance",
-            merge_failed,
-        ));
-    }
-    if plan.p.dedup.is_some() {
-        // The dedup stages' jobs of the latest submission that has them, still in the queue
-        // (array tasks count once per job). Listed last so that earlier rows keep their place.
-        let ids: Vec<&String> = last
+    let dedup_tasks = plan
+        .p
+        .dedup
+        .as_ref()
+        .filter(|_| plan.bands > 0)
+        .map(|d| d.tasks);
+    let mut later: Vec<(&'static str, usize, Option<String>, bool)> = Vec::new();
+    if let Some(tasks) = dedup_tasks {
+        let ids: Vec<String> = last
             .clone()
             .find(|s| !s.dedup.is_empty())
-            .map(|s| s.dedup.iter().collect())
+            .map(|s| s.dedup.clone())
             .unwrap_or_default();
-        let queued = ids
-            .iter()
-            .filter(|id| {
-                q.keys()
-                    .any(|k| k == **id || k.starts_with(&format!("{id}_")))
-            })
-            .count();
-        // Done: counted as a whole, once the merge after it has written the manifest.
-        stages.push(StageStatus {
-            stage: "dedup",
-            tasks: 4,
-            done: usize::from(plan.merge_done()) * 4,
-            queued,
+        for (n, stage) in [
+            "dedup-signatures",
+            "dedup-buckets",
+            "dedup-cluster",
+            "dedup-filter",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let t = if stage == "dedup-cluster" { 1 } else { tasks };
+            let done = (0..t).all(|k| plan.dedup_task_done(stage, k, t));
+            later.push((stage, t, ids.get(n).cloned(), done));
+        }
+    }
+    later.push((
+        "merge",
+        1,
+        last.clone().find_map(|s| s.merge.clone()),
+        plan.merge_done(),
+    ));
+    if plan.p.balance.is_some() {
+        later.push((
+            "balance",
+            1,
+            last.clone().find_map(|s| s.balance.clone()),
+            plan.balance_done(),
+        ));
+    }
+    for (stage, tasks, id, done) in later {
+        let mut s = StageStatus {
+            stage,
+            tasks,
+            done: if done { tasks } else { 0 },
+            queued: 0,
+            state: "done",
             blocked: false,
             failed: vec![],
-        });
+        };
+        if !done {
+            let queued = id.as_deref().is_some_and(|id| in_queue(&q, id));
+            s.queued = if queued { tasks } else { 0 };
+            s.state = match (&id, queued, upstream) {
+                (None, _, _) => "not submitted",
+                (Some(_), true, false) => "queued",
+                (Some(_), true, true) => "blocked",
+                (Some(_), false, true) => "cancelled",
+                (Some(id), false, false) => {
+                    let log = if tasks > 1 {
+                        format!("{stage}-{id}_*.out")
+                    } else {
+                        format!("{stage}-{id}.out")
+                    };
+                    s.failed.push(Failure {
+                        task: 0,
+                        job: id.clone(),
+                        log: logs.join(log).display().to_string(),
+                    });
+                    "failed"
+                }
+            };
+            s.blocked = matches!(s.state, "blocked" | "cancelled");
+            upstream |= matches!(s.state, "failed" | "blocked" | "cancelled");
+        }
+        stages.push(s);
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&stages)?);
     } else {
         println!(
-            "{:<8} {:>6} {:>6} {:>8} {:>7}",
+            "{:<17} {:>6} {:>6} {:>8} {:>7}  state",
             "stage", "tasks", "done", "queued", "failed"
         );
         for s in &stages {
-            let note = if s.blocked {
-                "  blocked: an earlier stage failed"
-            } else {
-                ""
+            let note = match s.state {
+                "blocked" => "blocked: an earlier stage failed; it cannot start",
+                "cancelled" => "cancelled: an earlier stage failed",
+                other => other,
             };
             println!(
-                "{:<8} {:>6} {:>6} {:>8} {:>7}{note}",
+                "{:<17} {:>6} {:>6} {:>8} {:>7}  {note}",
                 s.stage,
                 s.tasks,
                 s.done,

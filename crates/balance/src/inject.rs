@@ -520,6 +520,8 @@ pub fn run_injection(
         outputs,
         seeds: BTreeMap::from([("mix".to_string(), seed)]),
         stats: ChainStats::default(),
+        files: Vec::new(),
+        manifest_blake3: String::new(),
     };
     write_atomic(
         &opts.output.join(garbell_manifest::MANIFEST_FILE),

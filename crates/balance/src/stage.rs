@@ -418,6 +418,8 @@ fn write_manifest(
         outputs,
         seeds: BTreeMap::from([("mix".to_string(), seed)]),
         stats: ChainStats::default(),
+        files: Vec::new(),
+        manifest_blake3: String::new(),
     };
     write_atomic(
         &opts.output.join(garbell_manifest::MANIFEST_FILE),

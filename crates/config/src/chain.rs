@@ -43,8 +43,8 @@ pub struct ChainConfig {
     /// Shard writer settings.
     #[serde(default)]
     pub output: ShardConfig,
-    /// Corpus-wide deduplication after the chain (off unless `[dedup.exact]` or
-    /// `[dedup.minhash]` is present).
+    /// Corpus-wide deduplication after the chain (off unless `[dedup.exact]`,
+    /// `[dedup.minhash]`, `[dedup.simhash]` or `[dedup.lines]` is present).
     #[serde(default)]
     pub dedup: DedupConfig,
 }
@@ -53,13 +53,18 @@ pub struct ChainConfig {
 /// Exact and MinHash keys feed one clustering, so a document that is an exact copy of one
 /// document and a near copy of another lands in one cluster; the survivor of each cluster is the
 /// document that comes first in input order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DedupConfig {
     /// Exact duplicates (of normalized text by default, or raw text, or URL).
     pub exact: Option<garbell_dedup::ExactConfig>,
-    /// Near duplicates by MinHash LSH (FineWeb's 5-gram shingles, 14 bands × 8 rows by default).
+    /// Near duplicates by MinHash LSH: verified candidates from word 2-grams, 20 bands × 5 rows
+    /// by default; `preset = "fineweb"` for FineWeb's 5-grams, 14 × 8, unverified.
     pub minhash: Option<garbell_dedup::MinHashConfig>,
+    /// Near duplicates by SimHash (fingerprints within `max_distance` bits, candidates from
+    /// Manku et al.'s block tables, every pair checked by its Hamming distance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simhash: Option<garbell_dedup::SimHashConfig>,
     /// Memory for buffered bucket records per worker, in MiB, before they spill to sorted run
     /// files on disk.
     pub memory_mib: usize,
@@ -78,6 +83,7 @@ impl Default for DedupConfig {
         DedupConfig {
             exact: None,
             minhash: None,
+            simhash: None,
             memory_mib: 256,
             survivor: garbell_dedup::Survivor::First,
             lines: None,
@@ -86,54 +92,111 @@ impl Default for DedupConfig {
 }
 
 impl DedupConfig {
+    /// Replaces the near-duplicate method (`garbell run --near-dups`): `"minhash"` (the
+    /// default verified MinHash), `"fineweb"` (FineWeb's MinHash), `"simhash"` (SimHash with its
+    /// defaults) or anything else for none. Exact and line dedup are left as they are.
+    pub fn select_near_dups(&mut self, method: &str) {
+        (self.minhash, self.simhash) = match method {
+            "minhash" => (Some(garbell_dedup::MinHashConfig::default()), None),
+            "fineweb" => (Some(garbell_dedup::MinHashConfig::fineweb()), None),
+            "simhash" => (None, Some(garbell_dedup::SimHashConfig::default())),
+            _ => (None, None),
+        };
+    }
+
     /// True when any deduplication is configured.
     pub fn enabled(&self) -> bool {
-        self.exact.is_some() || self.minhash.is_some() || self.lines.is_some()
+        self.exact.is_some()
+            || self.minhash.is_some()
+            || self.simhash.is_some()
+            || self.lines.is_some()
     }
 }
 
-/// One step of a chain: `step = "<name>"` plus that step's parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum StepConfig {
-    /// Unicode and whitespace normalization.
-    Normalize(NormalizeConfig),
-    /// fastText language identification.
-    IdentifyLanguage(IdentifyLanguageConfig),
-    /// Keeps documents in the selected languages above their thresholds.
-    FilterLanguage(FilterLanguageConfig),
-    /// Gopher quality rules (Rae et al. 2021), as datatrove's GopherQualityFilter.
-    FilterGopherQuality(garbell_quality::GopherQualityConfig),
-    /// Gopher repetition rules (Rae et al. 2021), as datatrove's GopherRepetitionFilter.
-    FilterGopherRepetition(garbell_quality::GopherRepetitionConfig),
-    /// C4 rules (Raffel et al. 2020), as datatrove's C4QualityFilter, with line removal.
-    FilterC4(garbell_quality::C4Config),
-    /// FineWeb quality rules (Penedo et al. 2024), as datatrove's FineWebQualityFilter.
-    FilterFinewebQuality(garbell_quality::FineWebQualityConfig),
-    /// OSCAR's quality warnings (`tiny`, `short_sentences`, `header`, `footer`, `noisy`) into
-    /// `meta.quality_warnings`, optionally dropping.
-    AnnotateOscar(garbell_quality::OscarConfig),
-    /// URL/domain blocklists (UT1 directories or plain lists); the drop reason names the category.
-    FilterUrlBlocklist(garbell_quality::UrlBlocklistConfig),
-    /// Code rules (Codex, The Stack, StarCoder) with per programming language thresholds.
-    FilterCodeQuality(garbell_quality::CodeQualityConfig),
+/// Defines [`StepConfig`] from the steps listed here and the signal filters of
+/// `garbell_quality::signal_filters!` (the one table of quality filters).
+macro_rules! step_config {
+    ($( $(#[$doc:meta])* $variant:ident($params:ty), )*) => {
+        /// One step of a chain: `step = "<name>"` plus that step's parameters.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "step", rename_all = "snake_case")]
+        pub enum StepConfig {
+            /// Unicode and whitespace normalization.
+            Normalize(NormalizeConfig),
+            /// fastText language identification.
+            IdentifyLanguage(IdentifyLanguageConfig),
+            /// Keeps documents in the selected languages above their thresholds.
+            FilterLanguage(FilterLanguageConfig),
+            $( $(#[$doc])* $variant($params), )*
+            /// URL/domain blocklists (UT1 directories or plain lists); the drop reason names the
+            /// category.
+            FilterUrlBlocklist(garbell_quality::UrlBlocklistConfig),
+            /// Code rules (Codex, The Stack, StarCoder) with per programming language thresholds.
+            FilterCodeQuality(garbell_quality::CodeQualityConfig),
+            /// Code documents' `lang` = `code-<programming language>` (from `meta` or detected).
+            LabelCodeLanguage(garbell_io::code::CodeLanguageConfig),
+        }
+
+        impl StepConfig {
+            /// The parameters of a signal filter (the quality steps that decide from stored
+            /// signals and take per-language `[quality.<step>]` values), `None` for other steps.
+            pub fn filter(&self) -> Option<&dyn garbell_quality::AnyFilterParams> {
+                match self {
+                    $( StepConfig::$variant(p) => Some(p), )*
+                    _ => None,
+                }
+            }
+
+            /// Every step with its default parameters, in table order.
+            pub fn all_defaults() -> Vec<StepConfig> {
+                vec![
+                    StepConfig::Normalize(Default::default()),
+                    StepConfig::IdentifyLanguage(Default::default()),
+                    StepConfig::FilterLanguage(Default::default()),
+                    $( StepConfig::$variant(Default::default()), )*
+                    StepConfig::FilterUrlBlocklist(Default::default()),
+                    StepConfig::FilterCodeQuality(Default::default()),
+                    StepConfig::LabelCodeLanguage(Default::default()),
+                ]
+            }
+        }
+    };
 }
+
+garbell_quality::signal_filters!(step_config);
 
 impl StepConfig {
     /// The step's name as written in chain files.
     pub fn name(&self) -> &'static str {
+        if let Some(f) = self.filter() {
+            return f.name();
+        }
         match self {
             StepConfig::Normalize(_) => "normalize",
             StepConfig::IdentifyLanguage(_) => "identify_language",
             StepConfig::FilterLanguage(_) => "filter_language",
-            StepConfig::FilterGopherQuality(_) => "filter_gopher_quality",
-            StepConfig::FilterGopherRepetition(_) => "filter_gopher_repetition",
-            StepConfig::FilterC4(_) => "filter_c4",
-            StepConfig::FilterFinewebQuality(_) => "filter_fineweb_quality",
-            StepConfig::AnnotateOscar(_) => "annotate_oscar",
             StepConfig::FilterUrlBlocklist(_) => "filter_url_blocklist",
             StepConfig::FilterCodeQuality(_) => "filter_code_quality",
+            StepConfig::LabelCodeLanguage(_) => "label_code_language",
+            // Signal filters answered above.
+            _ => "",
         }
+    }
+
+    /// The default parameters of the signal filter named `name`.
+    pub fn filter_default(name: &str) -> Option<StepConfig> {
+        Self::all_defaults()
+            .into_iter()
+            .find(|s| s.filter().is_some() && s.name() == name)
+    }
+
+    /// This step with the keys of `table` over its parameters (a language profile's
+    /// `[quality.<step>]` table, or `garbell tune --set`).
+    pub fn with_overrides(&self, table: &toml::Table) -> Result<StepConfig, String> {
+        if table.contains_key("step") {
+            return Err("`step` is not a parameter".into());
+        }
+        apply_overrides(self, table)
     }
 }
 
@@ -211,9 +274,10 @@ pub struct IdentifyLanguageConfig {
     /// `mode = "lines"`: a document is flagged multilingual when a second language holds at least
     /// this share of the identified bytes.
     pub multilingual_min_share: f32,
-    /// Where Latin-script Serbo-Croatian lands (second stage): `split` (hr, sr or bs→other by
-    /// evidence; `sh` never answered), `keep` (`sh` stays a candidate), `merge` (hr, sr and sh all
-    /// reported as `sh`).
+    /// Where Serbo-Croatian lands (second stage): `standard` (the default: hr and sr when the
+    /// standard is identifiable, `sh` for Bosnian, Montenegrin and standard-neutral Latin text),
+    /// `split` (hr, sr or bs→other by evidence; `sh` never answered), `keep` (`sh` stays a
+    /// candidate), `group` (all of it reported as `sh`; `merge` is an alias).
     pub serbo_croatian: SerboCroatian,
     /// Restrict prediction to the allowed label set (the labels `languages/*.toml` claim): the
     /// answer is the most probable configured language, never `other`; texts in other
@@ -228,13 +292,17 @@ pub struct IdentifyLanguageConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SerboCroatian {
-    /// hr, sr or Bosnian (other) by evidence.
+    /// hr and sr when the standard is identifiable; Bosnian, Montenegrin and standard-neutral
+    /// Latin text `sh`.
     #[default]
+    Standard,
+    /// hr, sr or Bosnian (other) by evidence.
     Split,
     /// `sh` stays a candidate.
     Keep,
-    /// hr, sr and sh reported as one group, `sh`.
-    Merge,
+    /// The whole group reported as `sh`.
+    #[serde(alias = "merge")]
+    Group,
 }
 
 impl IdentifyLanguageConfig {
@@ -254,7 +322,7 @@ impl Default for IdentifyLanguageConfig {
             second_stage: true,
             line_min_score: None,
             multilingual_min_share: 0.2,
-            serbo_croatian: SerboCroatian::Split,
+            serbo_croatian: SerboCroatian::Standard,
             restrict_labels: false,
             ngram_profiles: true,
         }
@@ -271,26 +339,22 @@ pub struct FilterLanguageConfig {
     pub threshold: Option<f32>,
 }
 
-/// Checks that `table` holds valid parameters of the quality step `step` (as a language
-/// profile's `[quality.<step>]`): the step must be a quality filter and each key one of its
+/// Checks that `table` holds valid parameters of the signal filter `step` (as a language
+/// profile's `[quality.<step>]`): the step must be a filter of the table and each key one of its
 /// parameters with a value of the right type and range.
 pub(crate) fn check_step_overrides(step: &str, table: &toml::Table) -> Result<(), String> {
-    fn check<T>(table: &toml::Table) -> Result<(), String>
-    where
-        T: serde::Serialize + serde::de::DeserializeOwned + Default,
-    {
-        apply_overrides(&T::default(), table).map(drop)
-    }
-    match step {
-        "filter_gopher_quality" => check::<garbell_quality::GopherQualityConfig>(table),
-        "filter_gopher_repetition" => check::<garbell_quality::GopherRepetitionConfig>(table),
-        "filter_c4" => check::<garbell_quality::C4Config>(table),
-        "filter_fineweb_quality" => check::<garbell_quality::FineWebQualityConfig>(table),
-        "annotate_oscar" => check::<garbell_quality::OscarConfig>(table),
-        other => Err(format!(
-            "no quality step {other:?} (filter_gopher_quality, filter_gopher_repetition, filter_c4, filter_fineweb_quality, annotate_oscar)"
-        )),
-    }
+    let Some(base) = StepConfig::filter_default(step) else {
+        let names: Vec<&str> = StepConfig::all_defaults()
+            .iter()
+            .filter(|s| s.filter().is_some())
+            .map(StepConfig::name)
+            .collect();
+        return Err(format!("no quality step {step:?} ({})", names.join(", ")));
+    };
+    let c = base.with_overrides(table)?;
+    c.filter()
+        .map_or(Ok(()), |f| f.validate())
+        .map_err(|e| e.to_string())
 }
 
 /// The key of a step table whose value has the wrong type or range (`steps[1].languages`), and
@@ -398,9 +462,9 @@ impl ChainConfig {
             path: path.to_string(),
             message,
         };
-        if self.steps.is_empty() {
+        if self.steps.is_empty() && !self.dedup.enabled() {
             return Err(invalid(
-                "key `steps` is empty: a chain needs at least one step".into(),
+                "key `steps` is empty: a chain needs at least one step or a [dedup] table".into(),
             ));
         }
         let mut have_lid = false;
@@ -432,15 +496,14 @@ impl ChainConfig {
                         }
                     }
                 }
-                StepConfig::FilterGopherQuality(c) => check(i, c.build().map(drop))?,
-                StepConfig::FilterGopherRepetition(c) => check(i, c.build().map(drop))?,
-                StepConfig::FilterC4(c) => check(i, c.build().map(drop))?,
-                StepConfig::FilterFinewebQuality(c) => check(i, c.build().map(drop))?,
-                StepConfig::AnnotateOscar(c) => check(i, c.build().map(drop))?,
                 // Paths only: the lists themselves are read once, when the chain is built.
                 StepConfig::FilterUrlBlocklist(c) => check(i, c.check())?,
                 StepConfig::FilterCodeQuality(c) => check(i, c.build().map(drop))?,
-                StepConfig::Normalize(_) => {}
+                s => {
+                    if let Some(f) = s.filter() {
+                        check(i, f.validate())?;
+                    }
+                }
             }
         }
         if self.source.max_record_bytes == 0 {

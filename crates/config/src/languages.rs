@@ -4,6 +4,7 @@ use crate::{parse_toml, Error};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 /// One language file as written: every key optional, unknown keys rejected.
 #[derive(Debug, Default, Deserialize)]
@@ -53,6 +54,13 @@ pub struct LanguageProfile {
     /// they replace the chain's values for documents of this language (`garbell tune --write`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub quality: BTreeMap<String, toml::Table>,
+    /// The stopword list (`stopwords/<code>.txt`) as written, `None` when the language has
+    /// none (the rules that need one are skipped for it).
+    #[serde(skip)]
+    pub stopwords: Option<Arc<str>>,
+    /// blake3 of the stopword file, so that the configuration hash follows the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopwords_blake3: Option<String>,
 }
 
 /// All language profiles, by code, and the label → language table.
@@ -69,28 +77,52 @@ impl Languages {
             .iter()
             .map(|(n, t)| (format!("<embedded>/languages/{n}"), t.to_string()))
             .collect();
-        Self::from_files(files)
+        Self::from_files(files)?.with_stopwords(Self::embedded_stopwords())
     }
 
-    /// The profiles in `dir` (`_defaults.toml` and `<iso>.toml` files).
+    fn embedded_stopwords() -> Vec<(String, String)> {
+        crate::embedded::STOPWORD_FILES
+            .iter()
+            .map(|(n, t)| (format!("<embedded>/languages/stopwords/{n}"), t.to_string()))
+            .collect()
+    }
+
+    /// The profiles in `dir` (`_defaults.toml` and `<iso>.toml` files) with the stopword lists
+    /// of `dir/stopwords/<iso>.txt`. A directory without `stopwords/` keeps the embedded lists;
+    /// with one, its files are the lists (a language without a file there has none).
     pub fn load_dir(dir: &Path) -> Result<Languages, Error> {
-        let io = |e| Error::Io {
-            path: dir.display().to_string(),
-            source: e,
-        };
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(io)? {
-            let path = entry.map_err(io)?.path();
-            if path.extension().is_some_and(|e| e == "toml") {
-                let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
-                    path: path.display().to_string(),
-                    source: e,
-                })?;
-                files.push((path.display().to_string(), text));
-            }
+        let langs = Self::load_profiles(dir)?;
+        let sw = dir.join("stopwords");
+        if !sw.is_dir() {
+            return langs.with_stopwords(Self::embedded_stopwords());
         }
-        files.sort();
-        Self::from_files(files)
+        let files = read_files(&sw, "txt")?;
+        langs.with_stopwords(files)
+    }
+
+    /// Attaches stopword files `(path, text)`, named `<iso>.txt`, to their profiles.
+    fn with_stopwords(mut self, files: Vec<(String, String)>) -> Result<Languages, Error> {
+        for (path, text) in files {
+            let code = Path::new(&path)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let Some(p) = self.profiles.get_mut(&code) else {
+                return Err(Error::Invalid {
+                    path,
+                    message: format!(
+                        "a stopword list for {code:?}, which has no profile ({code}.toml)"
+                    ),
+                });
+            };
+            p.stopwords_blake3 = Some(blake3::hash(text.as_bytes()).to_hex().to_string());
+            p.stopwords = Some(Arc::from(text));
+        }
+        Ok(self)
+    }
+
+    fn load_profiles(dir: &Path) -> Result<Languages, Error> {
+        Self::from_files(read_files(dir, "toml")?)
     }
 
     fn from_files(files: Vec<(String, String)>) -> Result<Languages, Error> {
@@ -175,6 +207,8 @@ impl Languages {
                     scripts,
                     lid: LidProfile { labels, threshold },
                     quality,
+                    stopwords: None,
+                    stopwords_blake3: None,
                 },
             );
         }
@@ -216,6 +250,27 @@ impl Languages {
             None => false,
         }
     }
+}
+
+/// `(path, text)` of the files of `dir` whose extension is `ext`, sorted by path.
+fn read_files(dir: &Path, ext: &str) -> Result<Vec<(String, String)>, Error> {
+    let io = |e| Error::Io {
+        path: dir.display().to_string(),
+        source: e,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.extension().is_some_and(|e| e == ext) {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
+                path: path.display().to_string(),
+                source: e,
+            })?;
+            files.push((path.display().to_string(), text));
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 mod chain;
 mod languages;
 mod pipeline;
+mod resolve;
 
 pub use chain::{
     apply_overrides, ChainConfig, DedupConfig, FilterLanguageConfig, IdentifyLanguageConfig,
@@ -25,6 +26,7 @@ pub use chain::{
 };
 pub use languages::{LanguageProfile, Languages, LidProfile};
 pub use pipeline::{BalanceStage, DedupStage, PipelineConfig, Resources, RunStage};
+pub use resolve::{resolve, Resolved, ResolvedStep, Source};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));

@@ -14,13 +14,24 @@
 //! its original is a miss by construction, as in real LSH. Expected result: every member sharing
 //! a band is removed, its original survives.
 //!
+//! With `--verify K` (default 128; 0 turns it off) stage 1 also writes a K-value sketch per
+//! document (one sketch file per task, as `garbell dedup signatures` does per shard) and stage 3
+//! verifies every candidate pair on them ([`cluster_checked_pair_files`], threshold 0.5): exact
+//! copies have their original's sketch, near copies share 7/8 of its values (estimated Jaccard
+//! ≈ 0.78), and 5 % of the unique documents are planted false candidates: they share one band
+//! key with another unique document but no sketch value, so verification must reject every one
+//! of them (the planted clusters are still the expected result).
+//!
 //! ```text
 //! cargo run --release -p garbell-dedup --example scale -- --docs 5000000 --dir /tmp/scale --memory-mib 512
 //! ```
 //! Prints one JSON line with docs/s per stage; `benches/dedup/scale.sh` runs it under
 //! `/usr/bin/time -v` for the peak RSS and removes the directory afterwards.
 
-use garbell_dedup::{band_pairs, cluster_pair_files, fan_in_for_memory, BucketWriter};
+use garbell_dedup::{
+    band_pairs, cluster_checked_pair_files, cluster_pair_files, fan_in_for_memory, BucketWriter,
+    PairCheck, SketchStore, SketchWriter,
+};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -47,6 +58,9 @@ impl Rng {
     }
 }
 
+/// `cluster` of a planted false candidate: this bit plus the id of its decoy band key.
+const DECOY: u64 = 1 << 62;
+
 /// One planted document: its cluster (or `u64::MAX` when unique), whether it is the original,
 /// and which bands it shares with the original (bit mask).
 #[derive(Clone, Copy)]
@@ -67,7 +81,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n_docs: u64 = arg(&args, "--docs", 5_000_000);
     let dir: PathBuf = arg(&args, "--dir", PathBuf::from("/tmp/garbell-dedup-scale"));
     let memory_mib: usize = arg(&args, "--memory-mib", 512);
-    let bands: usize = arg(&args, "--bands", 14);
+    let bands: usize = arg(&args, "--bands", 20);
+    let verify: usize = arg(&args, "--verify", 128);
     let tasks: u64 = arg(&args, "--tasks", 16);
     let threads: usize = arg(&args, "--threads", 1);
     let keep = args.iter().any(|a| a == "--keep");
@@ -88,8 +103,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut expect_removed, mut expect_clusters, mut cluster) = (0u64, 0u64, 0u64);
     while (docs.len() as u64) < n_docs {
         if rng.unit() >= start_cluster {
+            // 5 % of unique documents: a false candidate sharing band 0 with its partner.
+            let decoy = verify > 0 && rng.unit() < 0.05;
             docs.push(Planted {
-                cluster: u64::MAX,
+                cluster: if decoy {
+                    DECOY | rng.below(1 << 20)
+                } else {
+                    u64::MAX
+                },
                 shared: 0,
             });
             continue;
@@ -136,23 +157,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let buckets = dir.join("buckets");
     let t1 = Instant::now();
     let per_task = n_docs.div_ceil(tasks);
+    let sketch_dir = dir.join("sketches");
+    std::fs::create_dir_all(&sketch_dir)?;
+    let sketch_path = |t: u64| sketch_dir.join(format!("task-{t:05}.sk"));
     let spills: u64 = (0..tasks)
         .into_par_iter()
         .map(|t| -> Result<u64, garbell_dedup::Error> {
             let mut w =
                 BucketWriter::create(&buckets, &format!("task-{t:05}"), bands, memory / threads)?;
+            let mut sk = match verify {
+                0 => None,
+                k => Some(SketchWriter::create(&sketch_path(t), k)?),
+            };
+            let mut sketch = Vec::with_capacity(verify);
             let lo = t * per_task;
             let hi = ((t + 1) * per_task).min(n_docs);
             for d in lo..hi {
                 let p = docs[d as usize];
+                let planted = p.cluster & DECOY == 0 && p.cluster != u64::MAX;
                 let keys = (0..bands).map(|b| {
-                    if p.shared & (1 << b) != 0 {
+                    if planted && p.shared & (1 << b) != 0 {
                         splitmix(p.cluster ^ ((b as u64) << 48))
+                    } else if p.cluster & DECOY != 0 && p.cluster != u64::MAX && b == 0 {
+                        splitmix(p.cluster)
                     } else {
                         splitmix(d ^ (1 << 63) ^ ((b as u64) << 48))
                     }
                 });
                 w.push_doc(d, keys)?;
+                if let Some(sk) = sk.as_mut() {
+                    // Exact copies: the original's values; near copies: 7/8 of them.
+                    let exact = p.shared == (1u32 << bands) - 1;
+                    sketch.clear();
+                    sketch.extend((0..verify as u64).map(|i| {
+                        if planted && (exact || i % 8 != 7) {
+                            splitmix(p.cluster ^ (i << 40) ^ (1 << 61))
+                        } else {
+                            splitmix(d ^ (i << 40) ^ (1 << 60))
+                        }
+                    }));
+                    sketch.sort_unstable();
+                    sk.push(&sketch)?;
+                }
+            }
+            if let Some(sk) = sk {
+                sk.finish()?;
             }
             Ok(w.finish()?.runs)
         })
@@ -176,7 +225,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Stage 3: clusters.
     let t3 = Instant::now();
-    let (clusters, stats) = cluster_pair_files(&files, n_docs, None)?;
+    let (clusters, stats) = if verify > 0 {
+        let paths: Vec<PathBuf> = (0..tasks).map(sketch_path).collect();
+        let counts: Vec<u64> = (0..tasks)
+            .map(|t| {
+                ((t + 1) * per_task)
+                    .min(n_docs)
+                    .saturating_sub(t * per_task)
+            })
+            .collect();
+        let mut checks = vec![PairCheck::Jaccard {
+            store: SketchStore::open(&paths, &counts, verify)?,
+            k: verify,
+            threshold: 0.5,
+        }];
+        let files: Vec<_> = files
+            .iter()
+            .map(|(p, s)| (p.clone(), s.clone(), 0))
+            .collect();
+        cluster_checked_pair_files(&files, &mut checks, n_docs, None)?
+    } else {
+        cluster_pair_files(&files, n_docs, None)?
+    };
     clusters.write(&dir.join("duplicates.bin"))?;
     let cluster_s = t3.elapsed().as_secs_f64();
     let disk: u64 = walk_size(&dir);
@@ -191,6 +261,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "memory_mib": memory_mib, "merge_fan_in": fan_in,
             "runs_written": spills, "candidate_pairs": pairs,
             "clusters": stats.clusters, "removed": stats.removed,
+            "verify_sketch_size": verify, "pairs_verified": stats.verified,
+            "pairs_rejected": stats.rejected,
             "expected_clusters": expect_clusters, "expected_removed": expect_removed,
             "matches_planted": ok,
             "seconds": {"plant": plant_s, "stage1_write_runs": sign_s,

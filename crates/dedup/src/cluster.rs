@@ -25,6 +25,12 @@ pub struct ClusterStats {
     pub candidate_pairs: u64,
     /// Candidate pairs that joined two clusters.
     pub unions: u64,
+    /// Candidate pairs checked by verification (pairs already in one cluster are not checked).
+    #[serde(default)]
+    pub verified: u64,
+    /// Of those, pairs that failed verification and did not join.
+    #[serde(default)]
+    pub rejected: u64,
     /// Clusters of two or more documents.
     pub clusters: u64,
     /// Documents to remove (clustered documents other than survivors).
@@ -38,6 +44,8 @@ impl AddAssign<&ClusterStats> for ClusterStats {
         self.records += o.records;
         self.candidate_pairs += o.candidate_pairs;
         self.unions += o.unions;
+        self.verified += o.verified;
+        self.rejected += o.rejected;
         self.clusters += o.clusters;
         self.removed += o.removed;
     }
@@ -305,6 +313,36 @@ impl Clusterer {
             } else {
                 self.parent[ra as usize] = rb;
             }
+        }
+        Ok(())
+    }
+
+    /// Declares `a` and `b` duplicates if `check(a, b)` accepts them. The check is skipped
+    /// (and not counted) when they already share a cluster, so the clusters are the connected
+    /// components of the accepted pairs whatever the order the pairs arrive in.
+    pub fn add_pair_checked(
+        &mut self,
+        a: u64,
+        b: u64,
+        check: impl FnOnce(u64, u64) -> Result<bool>,
+    ) -> Result<()> {
+        self.check(a)?;
+        self.check(b)?;
+        self.stats.candidate_pairs += 1;
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return Ok(());
+        }
+        self.stats.verified += 1;
+        if !check(a, b)? {
+            self.stats.rejected += 1;
+            return Ok(());
+        }
+        self.stats.unions += 1;
+        if self.better(ra, rb) {
+            self.parent[rb as usize] = ra;
+        } else {
+            self.parent[ra as usize] = rb;
         }
         Ok(())
     }

@@ -64,6 +64,7 @@ pub mod pairs;
 pub mod records;
 mod shingle;
 pub mod simhash;
+pub mod verify;
 
 pub use buckets::{compact_band, merge_runs, BucketStats, BucketWriter, MergedRuns};
 pub use cluster::{
@@ -75,9 +76,15 @@ pub use exact::{ExactConfig, ExactHasher, ExactKey};
 pub use lines::{
     line_duplicates, LineDedupConfig, LineDuplicates, LineHasher, LineStats, LineUnit,
 };
-pub use minhash::{MinHashConfig, MinHasher, Signature};
+pub use minhash::{MinHashConfig, MinHashPreset, MinHasher, Signature};
 pub use normalize::{Normalizer, PunctuationSet, TextNormConfig};
-pub use pairs::{band_pairs, cluster_pair_files, fan_in_for_memory, PairStats};
+pub use pairs::{
+    band_pairs, cluster_checked_pair_files, cluster_pair_files, fan_in_for_memory, PairStats,
+};
 pub use records::FORMAT_VERSION;
 pub use shingle::Scratch;
 pub use simhash::{SimHashConfig, SimHasher};
+pub use verify::{
+    false_accept_bound, sketch_jaccard, CheckScratch, PairCheck, SketchStore, SketchWriter,
+    VerifyConfig,
+};

@@ -19,6 +19,7 @@
 
 use crate::normalize::{Normalizer, TextNormConfig};
 use crate::shingle::{for_each_shingle, Scratch};
+use crate::verify::{bottom_k, VerifyConfig};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -26,11 +27,31 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// The largest number of rows per band (band keys are hashed from a stack buffer).
 pub const MAX_ROWS_PER_BAND: usize = 32;
 
-/// Configuration of MinHash signing and LSH banding. Defaults are FineWeb's: word 5-grams,
-/// 14 bands × 8 rows (112 hash values of 64 bits), seed 1, datatrove's normalization.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// A named starting point for [`MinHashConfig`]; keys given next to `preset` override its
+/// values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MinHashPreset {
+    /// garbell's default: permissive candidates (word 2-grams, 20 bands × 5 rows), every
+    /// candidate pair verified on a bottom-k sketch before it joins a cluster
+    /// ([`crate::verify`]).
+    #[default]
+    Garbell,
+    /// FineWeb's setting (Penedo et al. 2024, datatrove's `MinhashConfig()`): word 5-grams,
+    /// 14 bands × 8 rows, no verification: every candidate pair joins.
+    Fineweb,
+}
+
+/// Configuration of MinHash signing, LSH banding and candidate verification.
+///
+/// In chain files (`[dedup.minhash]`) every key is optional: `preset` (default `"garbell"`)
+/// gives the values of the keys left out. [`MinHashConfig::default`] is the `garbell` preset,
+/// [`MinHashConfig::fineweb`] FineWeb's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "RawMinHashConfig", try_from = "RawMinHashConfig")]
 pub struct MinHashConfig {
+    /// The preset the other values started from (recorded, no effect of its own).
+    pub preset: MinHashPreset,
     /// Words per shingle.
     pub ngram: usize,
     /// Number of LSH bands.
@@ -42,21 +63,113 @@ pub struct MinHashConfig {
     pub seed: u64,
     /// Text normalization before shingling.
     pub normalization: TextNormConfig,
+    /// Verification of candidate pairs (`None`: every candidate pair joins, as datatrove).
+    /// In chain files `verify = false` turns it off, a table sets its values.
+    pub verify: Option<VerifyConfig>,
 }
 
-impl Default for MinHashConfig {
-    fn default() -> Self {
-        MinHashConfig {
-            ngram: 5,
-            bands: 14,
-            rows_per_band: 8,
-            seed: 1,
-            normalization: TextNormConfig::default(),
+/// The chain-file form of [`MinHashConfig`]: every key optional.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMinHashConfig {
+    #[serde(default)]
+    preset: MinHashPreset,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ngram: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bands: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rows_per_band: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    normalization: Option<TextNormConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verify: Option<VerifySetting>,
+}
+
+/// `verify = true | false` or a `[dedup.minhash.verify]` table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum VerifySetting {
+    On(bool),
+    With(VerifyConfig),
+}
+
+impl TryFrom<RawMinHashConfig> for MinHashConfig {
+    type Error = String;
+    fn try_from(r: RawMinHashConfig) -> std::result::Result<Self, String> {
+        let base = MinHashConfig::preset(r.preset);
+        Ok(MinHashConfig {
+            preset: r.preset,
+            ngram: r.ngram.unwrap_or(base.ngram),
+            bands: r.bands.unwrap_or(base.bands),
+            rows_per_band: r.rows_per_band.unwrap_or(base.rows_per_band),
+            seed: r.seed.unwrap_or(base.seed),
+            normalization: r.normalization.unwrap_or(base.normalization),
+            verify: match r.verify {
+                None => base.verify,
+                Some(VerifySetting::On(false)) => None,
+                Some(VerifySetting::On(true)) => Some(VerifyConfig::default()),
+                Some(VerifySetting::With(v)) => Some(v),
+            },
+        })
+    }
+}
+
+impl From<MinHashConfig> for RawMinHashConfig {
+    fn from(c: MinHashConfig) -> Self {
+        RawMinHashConfig {
+            preset: c.preset,
+            ngram: Some(c.ngram),
+            bands: Some(c.bands),
+            rows_per_band: Some(c.rows_per_band),
+            seed: Some(c.seed),
+            normalization: Some(c.normalization),
+            verify: Some(match c.verify {
+                None => VerifySetting::On(false),
+                Some(v) => VerifySetting::With(v),
+            }),
         }
     }
 }
 
+impl Default for MinHashConfig {
+    fn default() -> Self {
+        MinHashConfig::preset(MinHashPreset::Garbell)
+    }
+}
+
 impl MinHashConfig {
+    /// The values of a preset.
+    pub fn preset(preset: MinHashPreset) -> Self {
+        match preset {
+            MinHashPreset::Garbell => MinHashConfig {
+                preset,
+                ngram: 2,
+                bands: 20,
+                rows_per_band: 5,
+                seed: 1,
+                normalization: TextNormConfig::default(),
+                verify: Some(VerifyConfig::default()),
+            },
+            MinHashPreset::Fineweb => MinHashConfig {
+                preset,
+                ngram: 5,
+                bands: 14,
+                rows_per_band: 8,
+                seed: 1,
+                normalization: TextNormConfig::default(),
+                verify: None,
+            },
+        }
+    }
+
+    /// FineWeb's setting: word 5-grams, 14 × 8, datatrove's normalization, no verification.
+    pub fn fineweb() -> Self {
+        MinHashConfig::preset(MinHashPreset::Fineweb)
+    }
+
     /// Checks the values; [`MinHashConfig::build`] calls it.
     pub fn validate(&self) -> Result<()> {
         if self.ngram == 0 {
@@ -69,6 +182,9 @@ impl MinHashConfig {
             return Err(Error::config(format!(
                 "minhash.rows_per_band must be in 1..={MAX_ROWS_PER_BAND}"
             )));
+        }
+        if let Some(v) = &self.verify {
+            v.validate()?;
         }
         Ok(())
     }
@@ -186,18 +302,51 @@ impl MinHasher {
     /// Signs `text` into `sig`, reusing `scratch` and `sig`'s buffer (no allocation once they
     /// have grown). Returns the number of shingles; 0 leaves `sig` empty.
     pub fn sign_into(&self, text: &str, scratch: &mut Scratch, sig: &mut Signature) -> usize {
+        self.sign_inner(text, scratch, sig, None)
+    }
+
+    /// As [`MinHasher::sign_into`], and also writes the document's verification sketch (the
+    /// `verify.sketch_size` smallest distinct shingle hashes, ascending; see [`crate::verify`])
+    /// into `sketch`. Without `verify` in the configuration `sketch` is left empty.
+    pub fn sign_with_sketch(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        sig: &mut Signature,
+        sketch: &mut Vec<u64>,
+    ) -> usize {
+        sketch.clear();
+        match &self.config.verify {
+            Some(v) => self.sign_inner(text, scratch, sig, Some((v.sketch_size, sketch))),
+            None => self.sign_inner(text, scratch, sig, None),
+        }
+    }
+
+    fn sign_inner(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        sig: &mut Signature,
+        sketch: Option<(usize, &mut Vec<u64>)>,
+    ) -> usize {
         self.normalizer.normalize_into(text, &mut scratch.text);
         let n = self.a.len();
         sig.values.clear();
         sig.values.resize(n, u64::MAX);
         let (a, b) = (&self.a[..n], &self.b[..n]);
         let values = &mut sig.values[..n];
+        let keep = sketch.is_some();
+        let hashes = &mut scratch.hashes;
+        hashes.clear();
         let count = for_each_shingle(
             &scratch.text,
             self.config.ngram,
             self.shingle_seed,
             &mut scratch.words,
             |x| {
+                if keep {
+                    hashes.push(x);
+                }
                 for i in 0..n {
                     let h = a[i].wrapping_mul(x).wrapping_add(b[i]);
                     if h < values[i] {
@@ -208,6 +357,8 @@ impl MinHasher {
         );
         if count == 0 {
             sig.values.clear();
+        } else if let Some((k, out)) = sketch {
+            bottom_k(hashes, k, out);
         }
         count
     }
@@ -269,7 +420,7 @@ mod tests {
 
     #[test]
     fn short_documents_have_empty_signatures() {
-        let h = MinHashConfig::default().build().expect("valid");
+        let h = MinHashConfig::fineweb().build().expect("valid");
         assert!(h.sign("one two three four").is_empty());
         assert_eq!(h.sign("one two three four five").values().len(), 112);
         assert_eq!(h.band_keys(&Signature::default()).count(), 0);
@@ -290,11 +441,75 @@ mod tests {
                 rows_per_band: 33,
                 ..Default::default()
             },
+            MinHashConfig {
+                verify: Some(VerifyConfig {
+                    threshold: 1.5,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
         ] {
             assert!(cfg.build().is_err());
         }
         let r: std::result::Result<MinHashConfig, _> = toml::from_str("bandz = 3");
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn presets_and_overrides() {
+        let fw: MinHashConfig = toml::from_str("preset = \"fineweb\"").expect("valid");
+        assert_eq!(fw, MinHashConfig::fineweb());
+        assert_eq!((fw.ngram, fw.bands, fw.rows_per_band), (5, 14, 8));
+        assert!(fw.verify.is_none());
+        let d: MinHashConfig = toml::from_str("").expect("valid");
+        assert_eq!(d, MinHashConfig::default());
+        assert!(d.verify.is_some());
+        let o: MinHashConfig =
+            toml::from_str("preset = \"fineweb\"\nbands = 20\nverify = true").expect("valid");
+        assert_eq!((o.ngram, o.bands), (5, 20));
+        assert_eq!(o.verify, Some(VerifyConfig::default()));
+        let off: MinHashConfig = toml::from_str("verify = false").expect("valid");
+        assert!(off.verify.is_none());
+        let t: MinHashConfig =
+            toml::from_str("[verify]\nthreshold = 0.6\nsketch_size = 64").expect("valid");
+        assert_eq!(t.verify.as_ref().map(|v| v.sketch_size), Some(64));
+        // Serialization round-trips (apply_overrides and the configuration hash rely on it).
+        for c in [fw, d, o, off, t] {
+            let text = toml::to_string(&c).expect("serializes");
+            let back: MinHashConfig = toml::from_str(&text).expect("parses");
+            assert_eq!(back, c, "{text}");
+        }
+        assert!(toml::from_str::<MinHashConfig>("preset = \"datatrove\"").is_err());
+        assert!(toml::from_str::<MinHashConfig>("[verify]\nthreshold_ = 0.6").is_err());
+    }
+
+    #[test]
+    fn sketches_hold_the_smallest_distinct_shingle_hashes() {
+        let h = MinHashConfig::default().build().expect("valid");
+        let (mut scratch, mut sig, mut sk) = (Scratch::new(), Signature::default(), Vec::new());
+        let text = "a b a b a b c d";
+        h.sign_with_sketch(text, &mut scratch, &mut sig, &mut sk);
+        // distinct 2-grams: "a b", "b a", "b c", "c d"
+        assert_eq!(sk.len(), 4);
+        assert!(sk.windows(2).all(|w| w[0] < w[1]));
+        let mut plain = Signature::default();
+        h.sign_into(text, &mut scratch, &mut plain);
+        assert_eq!(plain, sig);
+        // Letters only: the default normalization maps digits to 0.
+        let long: String = (0..1000u32)
+            .map(|i| {
+                let w: String = [i % 26, i / 26 % 26, i / 676]
+                    .iter()
+                    .map(|&c| char::from(b'a' + c as u8))
+                    .collect();
+                format!("{w} ")
+            })
+            .collect();
+        h.sign_with_sketch(&long, &mut scratch, &mut sig, &mut sk);
+        assert_eq!(sk.len(), 128);
+        let fw = MinHashConfig::fineweb().build().expect("valid");
+        fw.sign_with_sketch(&long, &mut scratch, &mut sig, &mut sk);
+        assert!(sk.is_empty());
     }
 
     #[test]

@@ -30,6 +30,7 @@
 use crate::buckets::{band_dir, compact_band, MergedRuns};
 use crate::cluster::{ClusterStats, Clusterer, Clusters};
 use crate::records::{Kind, RecordReader, RecordWriter};
+use crate::verify::{CheckScratch, PairCheck};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -120,6 +121,34 @@ pub fn cluster_pair_files(
     let mut c = Clusterer::new(n_docs, scores)?;
     for (path, stats) in files {
         c.add_pair_file(path, stats)?;
+    }
+    Ok(c.finish())
+}
+
+/// Stage 3 with verification: the pairs of file `i` join only when `checks[i]` (an index into
+/// `checkers`) accepts them ([`PairCheck`]). Clusters are the connected components of the
+/// accepted pairs, so the result does not depend on the order of the files either.
+pub fn cluster_checked_pair_files(
+    files: &[(PathBuf, PairStats, usize)],
+    checkers: &mut [PairCheck],
+    n_docs: u64,
+    scores: Option<Vec<f32>>,
+) -> Result<(Clusters, ClusterStats)> {
+    let mut c = Clusterer::new(n_docs, scores)?;
+    let mut scratch = CheckScratch::default();
+    for (path, stats, check) in files {
+        let checker = checkers.get_mut(*check).ok_or_else(|| {
+            Error::config(format!("pair file {}: no checker {check}", path.display()))
+        })?;
+        c.note_band(stats.records);
+        let mut r = RecordReader::open(path, Kind::Pairs)?;
+        while let Some([a, b, _]) = r.next_record()? {
+            c.add_pair_checked(a, b, |a, b| checker.accepts(a, b, &mut scratch))
+                .map_err(|e| match e.path {
+                    Some(_) => e,
+                    None => Error::at(path, e.kind),
+                })?;
+        }
     }
     Ok(c.finish())
 }

@@ -203,6 +203,19 @@ impl SimHasher {
         self.fingerprint_into(text, &mut Scratch::new())
     }
 
+    /// The LSH keys of a fingerprint, one per table (band): the fingerprint's bits of that
+    /// table's blocks, hashed with the table index. Two fingerprints within `max_distance` bits
+    /// share at least one key; the corpus-scale stages use these as band keys and verify each
+    /// candidate pair by its Hamming distance.
+    pub fn band_keys(&self, fp: u64) -> impl Iterator<Item = u64> + '_ {
+        self.masks.iter().enumerate().map(move |(t, &mask)| {
+            xxhash_rust::xxh3::xxh3_64_with_seed(
+                &(fp & mask).to_le_bytes(),
+                self.config.seed ^ t as u64,
+            )
+        })
+    }
+
     /// Number of permuted tables (`C(blocks, max_distance)`).
     pub fn tables(&self) -> usize {
         self.masks.len()

@@ -58,10 +58,11 @@ fn jaccard(a: &[String], b: &[String], n: usize) -> f64 {
     sa.intersection(&sb).count() as f64 / sa.union(&sb).count() as f64
 }
 
+/// FineWeb's setting (the S-curve tests below are about its 14 × 8 bands).
 fn hasher() -> MinHasher {
-    MinHashConfig::default()
+    MinHashConfig::fineweb()
         .build()
-        .expect("default config is valid")
+        .expect("fineweb config is valid")
 }
 
 #[test]
@@ -551,4 +552,111 @@ fn line_duplicates_keep_the_first_kept_occurrence() {
     assert_eq!(n, 2);
     std::fs::write(&out, b"GBDDUPR\0garbage").expect("write");
     assert!(LineDuplicates::read(&out).is_err());
+}
+
+/// Runs stages 1-3 of the default (verified) setting over `texts` through the on-disk path:
+/// band runs, one sketch file per "shard" of `shard` documents, pair files, checked clustering.
+fn verified_clusters(texts: &[String], shard: usize) -> (Clusters, ClusterStats) {
+    let h = MinHashConfig::default().build().expect("valid");
+    let k = h
+        .config()
+        .verify
+        .as_ref()
+        .expect("default verifies")
+        .sketch_size;
+    let threshold = h.config().verify.as_ref().expect("verify").threshold;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut scratch, mut sig, mut sketch) = (Scratch::new(), Signature::default(), Vec::new());
+    let (mut paths, mut counts) = (Vec::new(), Vec::new());
+    for (s, chunk) in texts.chunks(shard).enumerate() {
+        let mut w = BucketWriter::create(dir.path(), &format!("s{s}"), h.config().bands, 1 << 12)
+            .expect("writer");
+        let path = dir.path().join(format!("s{s}.sk"));
+        let mut sk = SketchWriter::create(&path, k).expect("sketch writer");
+        for (i, t) in chunk.iter().enumerate() {
+            h.sign_with_sketch(t, &mut scratch, &mut sig, &mut sketch);
+            w.push_doc((s * shard + i) as u64, h.band_keys(&sig))
+                .expect("push");
+            sk.push(&sketch).expect("push sketch");
+        }
+        w.finish().expect("finish");
+        sk.finish().expect("finish sketches");
+        paths.push(path);
+        counts.push(chunk.len() as u64);
+    }
+    let mut files = Vec::new();
+    for band in 0..h.config().bands {
+        let out = dir.path().join(format!("band-{band}.pairs"));
+        let stats = band_pairs(dir.path(), band, 8, &out).expect("pairs");
+        files.push((out, stats, 0));
+    }
+    let mut checks = vec![PairCheck::Jaccard {
+        store: SketchStore::open(&paths, &counts, k).expect("store"),
+        k,
+        threshold,
+    }];
+    cluster_checked_pair_files(&files, &mut checks, texts.len() as u64, None).expect("cluster")
+}
+
+/// The default setting finds copies with 10 % of their words replaced (2-gram Jaccard ≈ 0.68,
+/// candidate probability 0.96 per pair), always with their original, and never joins documents that share only a common
+/// block: the block makes some of them candidates, verification rejects them. The same result for any shard split.
+#[test]
+fn verified_default_finds_ten_percent_edits_and_rejects_shared_blocks() {
+    let mut rng = Rng(11);
+    let block = doc(&mut rng, 60).join(" ");
+    let mut texts = Vec::new();
+    let mut originals = Vec::new();
+    for _ in 0..60 {
+        let a = doc(&mut rng, 200);
+        originals.push(texts.len());
+        texts.push(a.join(" "));
+        texts.push(edit(&mut rng, &a, 0.10).join(" "));
+    }
+    let decoys = texts.len();
+    for _ in 0..40 {
+        // 60 shared words of 140: 2-gram Jaccard ≈ 0.27 (candidates with probability ≈ 0.03
+        // per pair, so a few of the 780 pairs are proposed), accepted with probability below
+        // exp(-128 · D(0.5‖0.27)) ≈ 3e-7.
+        texts.push(format!("{} {block}", doc(&mut rng, 80).join(" ")));
+    }
+    let (clusters, stats) = verified_clusters(&texts, 37);
+    // Each copy is a candidate with probability 0.96 (60 pairs: 57.6 expected, sd 1.5).
+    let mut found = 0;
+    for &o in &originals {
+        match clusters.decision(o as u64 + 1) {
+            Decision::Removed { survivor, .. } => {
+                assert_eq!(survivor, o as u64, "copy of {o}");
+                found += 1;
+            }
+            d => assert_eq!(d, Decision::Unique, "copy of {o}"),
+        }
+    }
+    assert!(found >= 53, "{found} of 60 copies found");
+    for d in decoys..texts.len() {
+        assert_eq!(clusters.decision(d as u64), Decision::Unique, "decoy {d}");
+    }
+    assert!(stats.rejected > 0, "{stats:?}");
+    assert_eq!(stats.removed, found);
+    assert_eq!(verified_clusters(&texts, 1000).0, clusters);
+}
+
+/// Verification is what keeps the shared-block documents apart: without it (same bands), they
+/// merge.
+#[test]
+fn without_verification_shared_blocks_merge() {
+    let mut rng = Rng(12);
+    let block = doc(&mut rng, 60).join(" ");
+    let texts: Vec<String> = (0..40)
+        .map(|_| format!("{} {block}", doc(&mut rng, 80).join(" ")))
+        .collect();
+    let h = MinHashConfig {
+        verify: None,
+        ..Default::default()
+    }
+    .build()
+    .expect("valid");
+    let sigs = h.sign_all(&texts);
+    let (_, stats) = cluster_signatures(&h, &sigs, None).expect("clusters");
+    assert!(stats.removed > 0, "{stats:?}");
 }

@@ -3,10 +3,7 @@
 //! range between its open and close events, so later passes walk or skip subtrees by index,
 //! never by recursion.
 
-use crate::plain::{
-    char_ref, raw_text_end, skip_markup_declaration, tag_end, tag_name, QuoteCache, HEAD_CONTENT,
-    RAW_DROPPED,
-};
+use crate::plain::{char_ref, tokenize, Token, HEAD_CONTENT};
 use memchr::memchr;
 
 /// Deepest nesting kept as nodes; deeper elements add their text to the deepest node.
@@ -51,8 +48,8 @@ pub(crate) enum Kind {
 pub(crate) mod flag {
     /// Boilerplate by class, id or role.
     pub const BOILER: u16 = 1;
-    /// Hidden by an inline style (`display:none`, `visibility:hidden`); the `hidden` attribute
-    /// is not trusted (help systems reveal such parts with scripts).
+    /// Not rendered: the `hidden` attribute or an inline `display:none` / `visibility:hidden`
+    /// (see [`super::Hidden`]).
     pub const HIDDEN: u16 = 2;
     /// A likely main-content container by tag (`main`, `article`), role or itemprop.
     pub const CONTENT_STRONG: u16 = 4;
@@ -60,6 +57,8 @@ pub(crate) mod flag {
     pub const CONTENT: u16 = 8;
     /// A comments section.
     pub const COMMENTS: u16 = 16;
+    /// `aria-hidden="true"`.
+    pub const ARIA_HIDDEN: u16 = 32;
 }
 
 /// One element.
@@ -133,7 +132,7 @@ fn classify(name: &str) -> (Kind, &'static str) {
 }
 
 /// Elements without content.
-fn is_void(name: &str) -> bool {
+pub(crate) fn is_void(name: &str) -> bool {
     matches!(
         name,
         "br" | "hr"
@@ -234,58 +233,139 @@ const CONTENT_WORDS: &[&str] = &[
 ];
 
 /// Attributes of interest of one start tag.
-#[derive(Default)]
 struct Attrs {
     /// Lowercased `class` and `id` values, space separated.
     class_id: String,
     role: String,
-    hidden: bool,
+    hidden: Hidden,
     main_prop: bool,
 }
 
-fn parse_attrs(b: &[u8]) -> Attrs {
-    let mut a = Attrs::default();
+/// The attributes of a start tag (`name`, `value` as written; a value-less attribute has an
+/// empty value), at most 64.
+pub(crate) fn attributes(b: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     let n = b.len();
     let mut i = 0;
     let mut count = 0;
-    while i < n && count < 64 {
-        while i < n && (b[i].is_ascii_whitespace() || b[i] == b'/') {
-            i += 1;
-        }
-        let ns = i;
-        while i < n && !b[i].is_ascii_whitespace() && b[i] != b'=' && b[i] != b'/' && b[i] != b'>' {
-            i += 1;
-        }
-        let name = &b[ns..i];
-        while i < n && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let mut value: &[u8] = &[];
-        if i < n && b[i] == b'=' {
-            i += 1;
+    std::iter::from_fn(move || {
+        while i < n && count < 64 {
+            while i < n && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+                i += 1;
+            }
+            let ns = i;
+            while i < n
+                && !b[i].is_ascii_whitespace()
+                && b[i] != b'='
+                && b[i] != b'/'
+                && b[i] != b'>'
+            {
+                i += 1;
+            }
+            let name = &b[ns..i];
             while i < n && b[i].is_ascii_whitespace() {
                 i += 1;
             }
-            if i < n && (b[i] == b'"' || b[i] == b'\'') {
-                let q = b[i];
-                let vs = i + 1;
-                let ve = memchr(q, &b[vs..]).map_or(n, |k| vs + k);
-                value = &b[vs..ve];
-                i = (ve + 1).min(n);
-            } else {
-                let vs = i;
-                while i < n && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+            let mut value: &[u8] = &[];
+            if i < n && b[i] == b'=' {
+                i += 1;
+                while i < n && b[i].is_ascii_whitespace() {
                     i += 1;
                 }
-                value = &b[vs..i];
+                if i < n && (b[i] == b'"' || b[i] == b'\'') {
+                    let q = b[i];
+                    let vs = i + 1;
+                    let ve = memchr(q, &b[vs..]).map_or(n, |k| vs + k);
+                    value = &b[vs..ve];
+                    i = (ve + 1).min(n);
+                } else {
+                    let vs = i;
+                    while i < n && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                        i += 1;
+                    }
+                    value = &b[vs..i];
+                }
             }
+            if name.is_empty() {
+                i += 1;
+                continue;
+            }
+            count += 1;
+            return Some((name, value));
         }
-        if name.is_empty() {
-            i += 1;
-            continue;
+        None
+    })
+}
+
+/// How an element is hidden by its attributes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Hidden {
+    /// Not hidden.
+    No,
+    /// Not rendered: the `hidden` attribute (but `hidden="until-found"`, whose content the
+    /// browser's find-in-page reveals), or an inline `display:none` / `visibility:hidden`.
+    Rendering,
+    /// `aria-hidden="true"`: shown but hidden from assistive technology (decoration, icons,
+    /// duplicated text).
+    Aria,
+}
+
+/// Whether an attribute hides its element.
+fn hides(name: &[u8], value: &[u8]) -> Hidden {
+    if name.eq_ignore_ascii_case(b"hidden") {
+        if value.eq_ignore_ascii_case(b"until-found") {
+            return Hidden::No;
         }
-        count += 1;
+        return Hidden::Rendering;
+    }
+    if name.eq_ignore_ascii_case(b"aria-hidden") {
+        return if value.trim_ascii().eq_ignore_ascii_case(b"true") {
+            Hidden::Aria
+        } else {
+            Hidden::No
+        };
+    }
+    if name.eq_ignore_ascii_case(b"style") {
+        let v: Vec<u8> = value
+            .iter()
+            .filter(|c| !c.is_ascii_whitespace())
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        if memchr::memmem::find(&v, b"display:none").is_some()
+            || memchr::memmem::find(&v, b"visibility:hidden").is_some()
+        {
+            return Hidden::Rendering;
+        }
+    }
+    Hidden::No
+}
+
+/// How the attributes `attrs` hide their element (rendering wins over ARIA).
+pub(crate) fn hidden(attrs: &[u8]) -> Hidden {
+    let mut out = Hidden::No;
+    for (name, value) in attributes(attrs) {
+        match hides(name, value) {
+            Hidden::Rendering => return Hidden::Rendering,
+            Hidden::Aria => out = Hidden::Aria,
+            Hidden::No => {}
+        }
+    }
+    out
+}
+
+fn parse_attrs(b: &[u8]) -> Attrs {
+    let mut a = Attrs {
+        class_id: String::new(),
+        role: String::new(),
+        hidden: Hidden::No,
+        main_prop: false,
+    };
+    for (name, value) in attributes(b) {
         let lower = |v: &[u8]| String::from_utf8_lossy(v).to_ascii_lowercase();
+        match hides(name, value) {
+            Hidden::Rendering => a.hidden = Hidden::Rendering,
+            Hidden::Aria if a.hidden == Hidden::No => a.hidden = Hidden::Aria,
+            _ => {}
+        }
         if name.eq_ignore_ascii_case(b"class") || name.eq_ignore_ascii_case(b"id") {
             if value.len() <= 512 {
                 a.class_id.push_str(&lower(value));
@@ -293,14 +373,6 @@ fn parse_attrs(b: &[u8]) -> Attrs {
             }
         } else if name.eq_ignore_ascii_case(b"role") {
             a.role = lower(value);
-        } else if name.eq_ignore_ascii_case(b"style") {
-            let v: Vec<u8> = value
-                .iter()
-                .filter(|c| !c.is_ascii_whitespace())
-                .map(u8::to_ascii_lowercase)
-                .collect();
-            a.hidden |= memchr::memmem::find(&v, b"display:none").is_some()
-                || memchr::memmem::find(&v, b"visibility:hidden").is_some();
         } else if name.eq_ignore_ascii_case(b"itemprop") {
             a.main_prop =
                 value.eq_ignore_ascii_case(b"articlebody") || value.eq_ignore_ascii_case(b"text");
@@ -312,8 +384,10 @@ fn parse_attrs(b: &[u8]) -> Attrs {
 /// Flags from attributes (tags `html` and `body` are not judged by their classes).
 fn hint_flags(kind: Kind, name: &str, a: &Attrs) -> u16 {
     let mut f = 0;
-    if a.hidden {
-        f |= flag::HIDDEN;
+    match a.hidden {
+        Hidden::Rendering => f |= flag::HIDDEN,
+        Hidden::Aria => f |= flag::ARIA_HIDDEN,
+        Hidden::No => {}
     }
     if kind == Kind::Root {
         return f;
@@ -355,8 +429,7 @@ fn hint_flags(kind: Kind, name: &str, a: &Attrs) -> u16 {
 /// Builds the tree. Linear in the input: every tag is read once, end tags search at most
 /// [`END_TAG_SEARCH`] open elements, and nothing recurses.
 pub(crate) fn parse(html: &str) -> Dom {
-    let b = html.as_bytes();
-    let n = b.len();
+    let n = html.len();
     let mut dom = Dom {
         nodes: Vec::with_capacity(n / 64 + 4),
         events: Vec::with_capacity(n / 16 + 4),
@@ -374,53 +447,13 @@ pub(crate) fn parse(html: &str) -> Dom {
     });
     dom.events.push(Ev::Open(0));
     let mut stack: Vec<u32> = vec![0];
-    let mut quotes = QuoteCache::default();
-    let mut i = 0;
-    while i < n {
-        let lt = memchr(b'<', &b[i..]).map_or(n, |j| i + j);
-        if lt > i {
-            push_text(&mut dom, &html[i..lt]);
+    tokenize(html, |token| match token {
+        Token::Text(t) => push_text(&mut dom, t),
+        Token::End(name) => end_tag(&mut dom, &mut stack, name),
+        Token::Start(name, attrs, self_closing) => {
+            start_tag(&mut dom, &mut stack, name, attrs, self_closing)
         }
-        i = lt;
-        if i >= n {
-            break;
-        }
-        let rest = &b[i + 1..];
-        match rest.first() {
-            Some(b'!') => i = skip_markup_declaration(b, i),
-            Some(b'?') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
-            Some(b'/') if rest.get(1).is_some_and(u8::is_ascii_alphabetic) => {
-                let (name, name_end) = tag_name(b, i + 2);
-                let (end, _) = tag_end(b, name_end, &mut quotes);
-                i = end;
-                end_tag(&mut dom, &mut stack, name.as_str());
-            }
-            Some(b'/') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
-            Some(c) if c.is_ascii_alphabetic() => {
-                let (name, name_end) = tag_name(b, i + 1);
-                let (end, self_closing) = tag_end(b, name_end, &mut quotes);
-                let attr_end = if end > name_end && b[end - 1] == b'>' {
-                    end - 1
-                } else {
-                    end
-                };
-                let attrs = &b[name_end..attr_end.max(name_end)];
-                i = end;
-                let name = name.as_str();
-                if RAW_DROPPED.contains(&name) {
-                    if !self_closing || name == "script" || name == "style" {
-                        i = raw_text_end(b, i, name, &mut quotes);
-                    }
-                    continue;
-                }
-                start_tag(&mut dom, &mut stack, name, attrs, self_closing);
-            }
-            _ => {
-                push_text(&mut dom, "<");
-                i += 1;
-            }
-        }
-    }
+    });
     while stack.len() > 1 {
         pop(&mut dom, &mut stack);
     }

@@ -57,43 +57,111 @@ struct Measures {
 
 fn excluded_by_itself(node: &dom::Node, opts: &Options) -> bool {
     matches!(node.kind, Kind::Drop | Kind::Boiler)
-        || node.flags & (flag::BOILER | flag::HIDDEN) != 0
+        || node.flags & flag::BOILER != 0
         || (!opts.comments && node.flags & flag::COMMENTS != 0)
         || (!opts.tables && node.kind == Kind::Table)
+}
+
+/// Hidden elements (not rendered, or `aria-hidden`).
+fn is_hidden(node: &dom::Node) -> bool {
+    node.flags & (flag::HIDDEN | flag::ARIA_HIDDEN) != 0
+}
+
+/// Alternatives revealed by a script: an element whose child elements are two or more inline
+/// elements, all not rendered (`hidden`, `display:none`), and that has no text of its own, is
+/// a switch among variants (LibreOffice help's per-OS key names and menu paths: `<span
+/// class="switchinline"><span hidden class="MAC">Befehl</span><span hidden>Strg</span></span>`)
+/// of which a script shows one. Its last child, the default by the convention of such
+/// switches, is kept; the others stay dropped. Returns the kept children.
+fn shown_alternatives(dom: &Dom) -> Vec<bool> {
+    let n = dom.nodes.len();
+    let mut shown = vec![false; n];
+    if !dom.nodes.iter().any(|d| d.flags & flag::HIDDEN != 0) {
+        return shown;
+    }
+    let mut children = vec![0u32; n];
+    let mut hidden_inline = vec![0u32; n];
+    let mut last = vec![0u32; n];
+    for (id, node) in dom.nodes.iter().enumerate().skip(1) {
+        let p = node.parent as usize;
+        children[p] += 1;
+        if node.flags & flag::HIDDEN != 0 && matches!(node.kind, Kind::Inline | Kind::Link) {
+            hidden_inline[p] += 1;
+        }
+        last[p] = id as u32;
+    }
+    let mut own_text = vec![false; n];
+    for_each_text(dom, |cur, t| {
+        own_text[cur] |= t.iter().any(|b| !b.is_ascii_whitespace());
+    });
+    for p in 0..n {
+        if children[p] >= 2 && hidden_inline[p] == children[p] && !own_text[p] {
+            shown[last[p] as usize] = true;
+        }
+    }
+    shown
+}
+
+/// `aria-hidden` elements holding more than half of the page's text: a page wrapper made inert
+/// while a dialog is open (as some pages are captured), not decoration. They are kept.
+fn inert_wrappers(dom: &Dom) -> Vec<bool> {
+    let n = dom.nodes.len();
+    if !dom.nodes.iter().any(|d| d.flags & flag::ARIA_HIDDEN != 0) {
+        return vec![false; n];
+    }
+    let mut size = vec![0u64; n];
+    for_each_text(dom, |cur, t| {
+        size[cur] += t.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
+    });
+    for id in (1..n).rev() {
+        let p = dom.nodes[id].parent as usize;
+        size[p] += size[id];
+    }
+    (0..n)
+        .map(|id| dom.nodes[id].flags & flag::ARIA_HIDDEN != 0 && size[id] * 2 > size[0])
+        .collect()
+}
+
+/// Calls `f(node, text)` for every text event, with the innermost open node.
+fn for_each_text(dom: &Dom, mut f: impl FnMut(usize, &[u8])) {
+    let mut cur = 0usize;
+    for ev in &dom.events {
+        match *ev {
+            Ev::Open(id) => cur = id as usize,
+            Ev::Close(id) => cur = dom.nodes[id as usize].parent as usize,
+            Ev::Text(s, e) => f(cur, &dom.text.as_bytes()[s as usize..e as usize]),
+            Ev::Break => {}
+        }
+    }
 }
 
 fn measure(dom: &Dom, opts: &Options) -> Measures {
     let n = dom.nodes.len();
     let mut excluded = vec![false; n];
     let mut in_link = vec![false; n];
+    let shown = shown_alternatives(dom);
+    let inert = inert_wrappers(dom);
     for id in 1..n {
         let node = &dom.nodes[id];
         let p = node.parent as usize;
-        // Strong content containers are never boilerplate by class alone.
+        // Strong content containers are never boilerplate by class alone; hidden ones go.
         let strong = node.flags & flag::CONTENT_STRONG != 0 && node.kind != Kind::Boiler;
-        excluded[id] = excluded[p] || (excluded_by_itself(node, opts) && !strong);
+        excluded[id] = excluded[p]
+            || (excluded_by_itself(node, opts) && !strong)
+            || (is_hidden(node) && !shown[id] && !inert[id]);
         in_link[id] = in_link[p] || node.kind == Kind::Link;
     }
     let mut clean = vec![0u32; n];
     let mut link = vec![0u32; n];
-    let mut cur = 0usize;
-    for ev in &dom.events {
-        match *ev {
-            Ev::Open(id) => cur = id as usize,
-            Ev::Close(id) => cur = dom.nodes[id as usize].parent as usize,
-            Ev::Text(s, e) => {
-                if !excluded[cur] {
-                    let t = &dom.text.as_bytes()[s as usize..e as usize];
-                    let c = t.iter().filter(|b| !b.is_ascii_whitespace()).count() as u32;
-                    clean[cur] += c;
-                    if in_link[cur] {
-                        link[cur] += c;
-                    }
-                }
+    for_each_text(dom, |cur, t| {
+        if !excluded[cur] {
+            let c = t.iter().filter(|b| !b.is_ascii_whitespace()).count() as u32;
+            clean[cur] += c;
+            if in_link[cur] {
+                link[cur] += c;
             }
-            Ev::Break => {}
         }
-    }
+    });
     // Children have larger ids than their parents: one backward pass sums subtrees.
     for id in (1..n).rev() {
         let p = dom.nodes[id].parent as usize;
@@ -221,10 +289,12 @@ fn render(
                 if m.excluded[id] || (drop_links && link_heavy(node, m.clean[id], m.link[id], opts))
                 {
                     i = node.close as usize + 1;
-                    // A skipped element still separates what surrounds it.
+                    // A skipped element still separates what surrounds it, except hidden
+                    // inline content, which takes no room in the page either (`Wör<span
+                    // hidden>x</span>ter` is one word).
                     if node.kind != Kind::Inline && node.kind != Kind::Link {
                         out.newline();
-                    } else {
+                    } else if !is_hidden(node) {
                         out.space_if_needed();
                     }
                     continue;

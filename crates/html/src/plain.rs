@@ -10,6 +10,8 @@
 //!   `title`, `nav`, `header`, `footer`, `aside`, `form`, `iframe`, `select`, `button`,
 //!   `textarea`, `object`, `canvas`, `audio`, `video`, plus comments, CDATA sections, doctypes
 //!   and processing instructions;
+//! - drops elements that are not rendered, with their content: the `hidden` attribute (but
+//!   `hidden="until-found"`), an inline `display:none` or `visibility:hidden`;
 //! - ends a line at block elements (`p`, `div`, `h1`–`h6`, `li`, `br`, `tr`, `table`, `section`,
 //!   `article`, `blockquote`, `pre`, `ul`, `ol`, `dl`, `dt`, `dd`, `hr`, ...) and puts a space
 //!   between table cells;
@@ -32,7 +34,7 @@
 use memchr::{memchr, memchr3, memmem};
 
 /// Elements whose content is raw text (not markup) and dropped.
-pub(crate) const RAW_DROPPED: &[&str] = &[
+const RAW_DROPPED: &[&str] = &[
     "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
 ];
 
@@ -99,21 +101,119 @@ const MAX_NAME: usize = 16;
 
 /// Extracts readable text from an HTML document. See the [module docs](self) for the rules.
 pub fn plain_text(html: &str) -> String {
-    let b = html.as_bytes();
-    let n = b.len();
     let mut out = Out {
-        s: String::with_capacity(n / 4),
+        s: String::with_capacity(html.len() / 4),
         space: false,
     };
-    let mut quotes = QuoteCache::default();
     // (index in DROPPED, depth) of the dropped element we are in.
     let mut skip: Option<(usize, u32)> = None;
+    // (name, depth) of the hidden element we are in.
+    let mut hidden: Option<(String, u32)> = None;
     let mut pre_depth = 0u32;
+    tokenize(html, |token| match token {
+        Token::Text(t) => {
+            if skip.is_none() && hidden.is_none() {
+                out.text(t, pre_depth > 0);
+            }
+        }
+        Token::End(name) => {
+            if let Some((hname, depth)) = &mut hidden {
+                if hname == name {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        hidden = None;
+                    }
+                }
+                return;
+            }
+            if let Some((id, depth)) = skip {
+                if DROPPED[id] == name {
+                    skip = if depth <= 1 {
+                        None
+                    } else {
+                        Some((id, depth - 1))
+                    };
+                }
+                return;
+            }
+            if name == "pre" {
+                pre_depth = pre_depth.saturating_sub(1);
+            }
+            layout(&mut out, name);
+        }
+        Token::Start(name, attrs, self_closing) => {
+            if let Some((hname, depth)) = &mut hidden {
+                if hname == name && !self_closing {
+                    *depth += 1;
+                }
+                return;
+            }
+            if let Some((id, depth)) = skip {
+                let leaves_head = DROPPED[id] == "head" && !HEAD_CONTENT.contains(&name);
+                if !leaves_head {
+                    if DROPPED[id] == name && !self_closing {
+                        skip = Some((id, depth + 1));
+                    }
+                    return;
+                }
+                skip = None;
+            }
+            if let Some(id) = DROPPED.iter().position(|d| *d == name) {
+                if !self_closing {
+                    skip = Some((id, 1));
+                }
+                return;
+            }
+            // Elements not rendered (`hidden`, inline `display:none` or `visibility:hidden`)
+            // are dropped with their content and take no room. `aria-hidden` content is
+            // shown, so it stays (without a tree, a page wrapper made `aria-hidden` by an
+            // open dialog could not be told from decoration).
+            if may_hide(attrs) && crate::dom::hidden(attrs) == crate::dom::Hidden::Rendering {
+                if !self_closing && !crate::dom::is_void(name) {
+                    hidden = Some((name.to_string(), 1));
+                }
+                return;
+            }
+            if name == "pre" {
+                pre_depth += 1;
+            }
+            layout(&mut out, name);
+        }
+    });
+    out.finish()
+}
+
+/// A fast pre-check for [`crate::dom::hidden`]: attributes that hide hold `hidden` or `none`.
+fn may_hide(attrs: &[u8]) -> bool {
+    attrs
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"idde") || w.eq_ignore_ascii_case(b"none"))
+}
+
+/// What the tokenizer reports, in document order.
+pub(crate) enum Token<'a> {
+    /// Text between tags, character references not decoded yet (a `<` that does not start a
+    /// tag is a text token of its own).
+    Text(&'a str),
+    /// A start tag: its lowercased name (empty when longer than any name we know), its
+    /// attribute bytes, and whether it ends with `/>`.
+    Start(&'a str, &'a [u8], bool),
+    /// An end tag's lowercased name.
+    End(&'a str),
+}
+
+/// The lenient tokenizer shared by both modes: one left-to-right pass, no recursion, linear in
+/// the input. Comments, CDATA sections, doctypes and processing instructions are skipped, and
+/// so are the raw-text elements of [`RAW_DROPPED`] with their content (no token for them).
+pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
+    let b = html.as_bytes();
+    let n = b.len();
+    let mut quotes = QuoteCache::default();
     let mut i = 0;
     while i < n {
         let lt = memchr(b'<', &b[i..]).map_or(n, |j| i + j);
-        if skip.is_none() && lt > i {
-            out.text(&html[i..lt], pre_depth > 0);
+        if lt > i {
+            sink(Token::Text(&html[i..lt]));
         }
         i = lt;
         if i >= n {
@@ -127,26 +227,18 @@ pub fn plain_text(html: &str) -> String {
                 let (name, name_end) = tag_name(b, i + 2);
                 let (end, _) = tag_end(b, name_end, &mut quotes);
                 i = end;
-                let name = name.as_str();
-                if let Some((id, depth)) = skip {
-                    if DROPPED[id] == name {
-                        skip = if depth <= 1 {
-                            None
-                        } else {
-                            Some((id, depth - 1))
-                        };
-                    }
-                    continue;
-                }
-                if name == "pre" {
-                    pre_depth = pre_depth.saturating_sub(1);
-                }
-                layout(&mut out, name);
+                sink(Token::End(name.as_str()));
             }
             Some(b'/') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
             Some(c) if c.is_ascii_alphabetic() => {
                 let (name, name_end) = tag_name(b, i + 1);
                 let (end, self_closing) = tag_end(b, name_end, &mut quotes);
+                let attr_end = if end > name_end && b[end - 1] == b'>' {
+                    end - 1
+                } else {
+                    end
+                };
+                let attrs = &b[name_end..attr_end.max(name_end)];
                 i = end;
                 let name = name.as_str();
                 if RAW_DROPPED.contains(&name) {
@@ -155,36 +247,14 @@ pub fn plain_text(html: &str) -> String {
                     }
                     continue;
                 }
-                if let Some((id, depth)) = skip {
-                    let leaves_head = DROPPED[id] == "head" && !HEAD_CONTENT.contains(&name);
-                    if !leaves_head {
-                        if DROPPED[id] == name && !self_closing {
-                            skip = Some((id, depth + 1));
-                        }
-                        continue;
-                    }
-                    skip = None;
-                }
-                if let Some(id) = DROPPED.iter().position(|d| *d == name) {
-                    if !self_closing {
-                        skip = Some((id, 1));
-                    }
-                    continue;
-                }
-                if name == "pre" {
-                    pre_depth += 1;
-                }
-                layout(&mut out, name);
+                sink(Token::Start(name, attrs, self_closing));
             }
             _ => {
-                if skip.is_none() {
-                    out.text("<", pre_depth > 0);
-                }
+                sink(Token::Text("<"));
                 i += 1;
             }
         }
     }
-    out.finish()
 }
 
 /// Line breaks and spaces for an element boundary.
@@ -197,7 +267,7 @@ fn layout(out: &mut Out, name: &str) {
 }
 
 /// Skips `<!-- -->`, `<![CDATA[ ]]>` or `<!...>` starting at `i`; returns the index after it.
-pub(crate) fn skip_markup_declaration(b: &[u8], i: usize) -> usize {
+fn skip_markup_declaration(b: &[u8], i: usize) -> usize {
     let n = b.len();
     let rest = &b[i..];
     if rest.starts_with(b"<!--") {
@@ -217,14 +287,14 @@ pub(crate) fn skip_markup_declaration(b: &[u8], i: usize) -> usize {
 }
 
 /// A lowercased tag name, kept on the stack.
-pub(crate) struct Name {
+struct Name {
     buf: [u8; MAX_NAME],
     /// Length, or `None` when the name is too long to be one we know.
     len: Option<usize>,
 }
 
 impl Name {
-    pub(crate) fn as_str(&self) -> &str {
+    fn as_str(&self) -> &str {
         self.len
             .and_then(|n| std::str::from_utf8(&self.buf[..n]).ok())
             .unwrap_or("")
@@ -232,7 +302,7 @@ impl Name {
 }
 
 /// Reads a tag name at `from`; returns it and the index after it.
-pub(crate) fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
+fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
     let len = b[from..]
         .iter()
         .position(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
@@ -252,7 +322,7 @@ pub(crate) fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
 /// Finds the `>` that ends the tag whose attributes start at `from`, honouring quoted attribute
 /// values. Returns the index after the `>` (the input's end if there is none) and whether the tag
 /// ends with `/>`. A quote that is never closed is ignored (the first `>` ends the tag).
-pub(crate) fn tag_end(b: &[u8], from: usize, quotes: &mut QuoteCache) -> (usize, bool) {
+fn tag_end(b: &[u8], from: usize, quotes: &mut QuoteCache) -> (usize, bool) {
     let n = b.len();
     let mut j = from;
     loop {
@@ -288,7 +358,7 @@ pub(crate) fn tag_end(b: &[u8], from: usize, quotes: &mut QuoteCache) -> (usize,
 /// Remembers the next occurrence of each quote character so that scanning for closing quotes
 /// stays linear overall, even with many unclosed quotes.
 #[derive(Default)]
-pub(crate) struct QuoteCache {
+struct QuoteCache {
     /// For `"` and `'`: searched from, and the first occurrence at or after it.
     cached: [Option<(usize, Option<usize>)>; 2],
 }
@@ -309,7 +379,7 @@ impl QuoteCache {
 
 /// Index after the end tag `</name ...>` that closes a raw-text element whose content starts
 /// at `from` (the input's end if there is none).
-pub(crate) fn raw_text_end(b: &[u8], from: usize, name: &str, quotes: &mut QuoteCache) -> usize {
+fn raw_text_end(b: &[u8], from: usize, name: &str, quotes: &mut QuoteCache) -> usize {
     let n = b.len();
     let name = name.as_bytes();
     let mut j = from;

@@ -222,3 +222,68 @@ fn without_a_container_only_paragraphs_count() {
         "Només un div"
     );
 }
+
+#[test]
+fn hidden_content_is_dropped_and_never_glued() {
+    // LibreOffice help's per-OS variants: every variant hidden, a script shows one. The last
+    // (the default) is kept, in both spots of the sentence, and nothing is glued.
+    let html = "<main><p>Choose <span class=\"switchinline\"><span hidden=\"true\" class=\"MAC\">\
+        <span class=\"emph\">LibreOffice - Preferences</span></span><span hidden=\"true\">\
+        <span class=\"emph\">Tools - Options</span></span></span><span class=\"emph\"> - \
+        LibreOffice - Paths</span>.</p><p>Press <span class=\"switchinline\"><span hidden \
+        class=\"MAC\">Command</span><span hidden>Ctrl</span></span>+F3 to leave the group, then \
+        save the document and close the window before you continue.</p></main>";
+    let text = extract_text(html);
+    assert_eq!(
+        text,
+        "Choose Tools - Options - LibreOffice - Paths.\nPress Ctrl+F3 to leave the group, then \
+         save the document and close the window before you continue."
+    );
+    assert!(!text.contains("PreferencesTools") && !text.contains("CommandCtrl"));
+    // The plain mode has no tree: every hidden variant goes.
+    assert_eq!(
+        plain_text(html),
+        "Choose - LibreOffice - Paths.\nPress +F3 to leave the group, then save the document and \
+         close the window before you continue."
+    );
+
+    // Other hidden content goes, and takes no room; `until-found` content stays.
+    let html = "<article><p>Visible text of a long enough paragraph for the page, with \
+        Wör<span style=\"display: none\">xyz</span>ter and an icon<span aria-hidden=\"true\">★</span> \
+        and <span hidden=\"until-found\">found text</span>.</p>\
+        <div hidden><p>Secret dialog text</p></div>\
+        <p style=\"visibility:hidden\">Invisible paragraph</p>\
+        <p aria-hidden=\"TRUE\">Duplicated for screen readers</p></article>";
+    let text = extract_text(html);
+    assert_eq!(
+        text,
+        "Visible text of a long enough paragraph for the page, with Wörter and an icon and found \
+         text."
+    );
+    // The plain mode keeps `aria-hidden` content (shown on the page).
+    assert_eq!(
+        plain_text(html),
+        "Visible text of a long enough paragraph for the page, with Wörter and an icon★ and \
+         found text.\nDuplicated for screen readers"
+    );
+    // A page wrapper made `aria-hidden` by an open dialog is not decoration: kept.
+    let html = "<body><div id=\"page\" aria-hidden=\"true\"><main><p>The article text of the \
+        page, long enough to be most of it.</p></main></div><div role=\"dialog\"><p>Accept \
+        cookies?</p></div></body>";
+    assert_eq!(
+        extract_text(html),
+        "The article text of the page, long enough to be most of it."
+    );
+    // A hidden main container goes too; a single hidden child is not a switch.
+    let html = "<body><main hidden><p>Hidden main</p></main><p>Shown text here.</p>\
+        <p><span><span hidden>alone</span></span>after</p></body>";
+    let text = extract_text(html);
+    assert!(
+        !text.contains("Hidden main") && !text.contains("alone"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Shown text here.") && text.contains("after"),
+        "{text}"
+    );
+}

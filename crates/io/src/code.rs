@@ -16,7 +16,8 @@
 //! | --- | --- |
 //! | a directory named `vendor`, `node_modules`, `third_party`, `third-party`, `bower_components`, `Pods`, `.git`, `.hg`, `.svn` | not entered: one skip `code_vendored_dir` for the directory |
 //! | a symbolic link | skipped `code_symlink` |
-//! | a file whose name and extension are in neither table of `languages/code/extensions.toml` | skipped `code_unknown_language` |
+//! | a FIFO, socket or device (never opened: a FIFO would block the run) | skipped `code_special_file` |
+//! | a file without a language from its name, modeline or `#!` line (see below) | skipped `code_unknown_language` |
 //! | a file larger than `max_record_bytes` | error `record_too_large` |
 //! | a NUL byte in the first 8 KiB | skipped `code_binary` |
 //! | a `*.min.js`/`*.min.css`-style name, or a line longer than 1,000 bytes, or an average line longer than 200 bytes | skipped `code_minified` |
@@ -28,9 +29,19 @@
 //! | [`Document::id`] | the path relative to the input directory, with `/` separators |
 //! | [`Document::text`] | the file's content (invalid UTF-8 replaced, counted in the signal `invalid_utf8`) |
 //! | [`Document::url`] | none |
+//! | [`Document::lang`] | `code-<slug>` of the programming language ([`lang_code`]: `code-python`, `code-cpp`, `code-shell`), score 1 |
 //! | `meta.path` | the relative path |
-//! | `meta.language` | the language from `languages/code/extensions.toml` (Linguist names: `Rust`, `Python`, `C++`, ...) |
+//! | `meta.language` | the programming language (Linguist names: `Rust`, `Python`, `C++`, ...) |
 //! | `meta.bytes` | the file size |
+//!
+//! # Programming language
+//!
+//! [`Detector`], with the tables `languages/code/extensions.toml` and `languages/code/detect.toml`,
+//! in GitHub Linguist's order: an Emacs or Vim modeline, the exact file name, the `#!`
+//! interpreter, the extension — settled by content rules when it is ambiguous (`.h`: C, C++ or
+//! Objective-C; `.m`, `.pl`, `.pm`, `.t`, `.d`, `.inc`, ...). A file whose name gives nothing
+//! (`bin/tool`, `completions/git`) is probed on its first 4 KiB and last 1 KiB only; the others
+//! are read whole, as before.
 //!
 //! [`Origin::input`] is the directory, [`Origin::record`] counts files and pruned directories
 //! in walk order, [`Origin::offset`] is 0; [`RecordError::input`] is the file's own path.
@@ -41,6 +52,12 @@
 //! | --- | --- | --- |
 //! | `record_too_large` | the file is larger than `max_record_bytes` | next file |
 //! | `read_error` | a file or directory cannot be read | next file |
+
+mod detect;
+mod label;
+
+pub use detect::{Detector, NameGuess};
+pub use label::{lang_code, CodeLanguage, CodeLanguageConfig, CODE_LANG_PREFIX};
 
 use crate::reader::utf8_lossy_counted;
 use crate::{Error, Record, RecordResult, Records, SourceConfig};
@@ -113,18 +130,34 @@ impl LanguageTable {
     }
 
     /// The language of a file name: exact name, then name case-insensitively, then the longest
-    /// matching extension (`x.d.ts` tries `d.ts`, then `ts`).
+    /// matching extension (`x.d.ts` tries `d.ts`, then `ts`). Names only: [`Detector`] also
+    /// reads modelines, `#!` lines and settles ambiguous extensions by content.
     pub fn language(&self, file_name: &str) -> Option<&str> {
+        self.by_filename(file_name)
+            .or_else(|| self.by_extension(file_name))
+    }
+
+    /// Every language name of the table.
+    pub fn languages(&self) -> impl Iterator<Item = &str> {
+        self.filenames
+            .values()
+            .chain(self.extensions.values())
+            .map(String::as_str)
+    }
+
+    /// The language of an exact file name, then of the name case-insensitively.
+    pub fn by_filename(&self, file_name: &str) -> Option<&str> {
         if let Some(l) = self.filenames.get(file_name) {
             return Some(l);
         }
-        if let Some((_, l)) = self
-            .filenames
+        self.filenames
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(file_name))
-        {
-            return Some(l);
-        }
+            .map(|(_, l)| l.as_str())
+    }
+
+    /// The language of the longest matching extension (`x.d.ts` tries `d.ts`, then `ts`).
+    pub fn by_extension(&self, file_name: &str) -> Option<&str> {
         let lower = file_name.to_ascii_lowercase();
         let mut rest = lower.as_str();
         while let Some((_, ext)) = rest.split_once('.') {
@@ -159,7 +192,7 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
         root,
         input: Arc::from(path.to_string_lossy().as_ref()),
         pending,
-        table: LanguageTable::builtin(),
+        detector: Detector::builtin(),
         max: config.max_record_bytes,
         index: 0,
     }))
@@ -169,6 +202,8 @@ enum Entry {
     Dir(PathBuf),
     File(PathBuf),
     Symlink,
+    /// A FIFO, socket or device: never opened.
+    Special,
     Vendored,
 }
 
@@ -177,7 +212,7 @@ struct CodeRecords {
     input: Arc<str>,
     /// Entries still to visit, in reverse order (the next one last).
     pending: Vec<Entry>,
-    table: &'static LanguageTable,
+    detector: &'static Detector,
     max: u64,
     index: u64,
 }
@@ -204,6 +239,10 @@ impl Iterator for CodeRecords {
                     self.index += 1;
                     return Some(Ok(Record::Skipped("code_vendored_dir")));
                 }
+                Entry::Special => {
+                    self.index += 1;
+                    return Some(Ok(Record::Skipped("code_special_file")));
+                }
                 Entry::File(path) => {
                     self.index += 1;
                     return Some(self.read_file(&path, index));
@@ -227,6 +266,8 @@ impl CodeRecords {
             let name = e.file_name();
             let entry = if ty.is_symlink() {
                 Entry::Symlink
+            } else if crate::input::is_special(ty) {
+                Entry::Special
             } else if ty.is_dir() {
                 if VENDORED_DIRS.iter().any(|v| name == *v) {
                     Entry::Vendored
@@ -249,9 +290,14 @@ impl CodeRecords {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let Some(language) = self.table.language(&name) else {
-            return Ok(Record::Skipped("code_unknown_language"));
-        };
+        // A name that tells nothing: only a modeline or `#!` line can, from the file's ends.
+        if self.detector.by_name(&name) == NameGuess::Unknown {
+            let ends =
+                read_ends(path).map_err(|e| self.error(path, "read_error", e.to_string()))?;
+            if self.detector.detect(&name, &ends).is_none() {
+                return Ok(Record::Skipped("code_unknown_language"));
+            }
+        }
         let size = std::fs::metadata(path)
             .map_err(|e| self.error(path, "read_error", e.to_string()))?
             .len();
@@ -270,6 +316,9 @@ impl CodeRecords {
         if let Some(reason) = classify(&name, &bytes) {
             return Ok(Record::Skipped(reason));
         }
+        let Some(language) = self.detector.detect(&name, &bytes) else {
+            return Ok(Record::Skipped("code_unknown_language"));
+        };
         let (text, invalid_utf8) = utf8_lossy_counted(&bytes);
         let rel = path
             .strip_prefix(&self.root)
@@ -285,6 +334,8 @@ impl CodeRecords {
             Origin::new(self.input.clone(), index, 0),
         );
         doc.meta.insert("path".into(), Value::from(rel));
+        doc.lang = lang_code(language);
+        doc.lang_score = 1.0;
         doc.meta.insert("language".into(), Value::from(language));
         doc.meta.insert("bytes".into(), Value::from(bytes.len()));
         if invalid_utf8 > 0 {
@@ -293,6 +344,25 @@ impl CodeRecords {
         }
         Ok(Record::Document(doc))
     }
+}
+
+/// The first [`detect::HEAD_PROBE`] and the last [`detect::TAIL_PROBE`] bytes of a file (the
+/// whole file when it is that small), for a modeline or `#!` line.
+fn read_ends(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let (head, tail) = (detect::HEAD_PROBE as u64, detect::TAIL_PROBE as u64);
+    let mut buf = Vec::new();
+    if len <= head + tail {
+        f.take(head + tail).read_to_end(&mut buf)?;
+        return Ok(buf);
+    }
+    (&mut f).take(head).read_to_end(&mut buf)?;
+    buf.push(b'\n');
+    f.seek(SeekFrom::Start(len - tail))?;
+    f.take(tail).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 /// Why a file's content is not kept: binary, minified or generated.

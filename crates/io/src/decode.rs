@@ -1,11 +1,15 @@
 //! Payload decoding for web records: HTTP message parsing, de-chunking, content-encoding
 //! decompression (capped) and charset detection and decoding.
+//!
+//! The encoding of an HTML body is, in this order of precedence (the HTML standard's, with
+//! detection as the last step, as browsers do): a byte-order mark; the `charset` of the HTTP
+//! `Content-Type`; a `<meta>` declaration found by the standard's prescan of the first 1024
+//! bytes; detection from the bytes (valid UTF-8, else `chardetng`). Plain text skips the
+//! prescan.
 
 use encoding_rs::{DecoderResult, Encoding, UTF_8};
 use std::io::Read;
 
-/// How far into the body a `<meta charset>` is looked for.
-const META_SNIFF_BYTES: usize = 2048;
 /// Largest HTTP header block accepted.
 const MAX_HTTP_HEADER: usize = 256 << 10;
 
@@ -138,56 +142,316 @@ pub(crate) fn charset_param(content_type: &str) -> Option<&'static Encoding> {
     None
 }
 
+/// Where the encoding used to decode a document came from, in order of precedence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CharsetSource {
+    /// A byte-order mark (UTF-8, UTF-16LE, UTF-16BE).
+    Bom,
+    /// The `charset` parameter of the HTTP (or WARC record) `Content-Type`.
+    Header,
+    /// A `<meta charset>` or `<meta http-equiv="Content-Type">` found by the HTML prescan.
+    Meta,
+    /// Detected from the bytes: valid UTF-8 (including pure ASCII), else `chardetng`'s guess.
+    Detected,
+}
+
+impl CharsetSource {
+    /// The name written to a document's `meta.charset_source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CharsetSource::Bom => "bom",
+            CharsetSource::Header => "header",
+            CharsetSource::Meta => "meta",
+            CharsetSource::Detected => "detected",
+        }
+    }
+}
+
+/// Bytes of a body given to the detector at most.
+const DETECT_BYTES: usize = 256 << 10;
+
+/// The encoding of an HTML body: byte-order mark, else the declared one (`charset` of the
+/// `Content-Type`), else the HTML prescan of the first 1024 bytes ([`meta_charset`]), else
+/// detection from the bytes ([`detect`], with the URL's top-level domain as a hint).
+pub(crate) fn html_encoding(
+    body: &[u8],
+    declared: Option<&'static Encoding>,
+    url: Option<&str>,
+) -> (&'static Encoding, CharsetSource) {
+    body_encoding(body, declared, url, true)
+}
+
+/// The encoding of a plain-text body: byte-order mark, else the declared one, else detection.
+pub(crate) fn text_encoding(
+    body: &[u8],
+    declared: Option<&'static Encoding>,
+    url: Option<&str>,
+) -> (&'static Encoding, CharsetSource) {
+    body_encoding(body, declared, url, false)
+}
+
+fn body_encoding(
+    body: &[u8],
+    declared: Option<&'static Encoding>,
+    url: Option<&str>,
+    prescan: bool,
+) -> (&'static Encoding, CharsetSource) {
+    if let Some((enc, _)) = Encoding::for_bom(body) {
+        (enc, CharsetSource::Bom)
+    } else if let Some(enc) = declared {
+        (enc, CharsetSource::Header)
+    } else if let Some(enc) = meta_charset(body).filter(|_| prescan) {
+        (enc, CharsetSource::Meta)
+    } else {
+        (detect(body, url), CharsetSource::Detected)
+    }
+}
+
+/// Detects the encoding of undeclared bytes: UTF-8 when they are UTF-8 (see [`is_utf8`]),
+/// else the guess of `chardetng` (Mozilla's detector for legacy web content, as used by
+/// Firefox) over the first 256 KiB, hinted by the URL's top-level domain.
+pub(crate) fn detect(body: &[u8], url: Option<&str>) -> &'static Encoding {
+    if is_utf8(body) {
+        return UTF_8;
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    let cut = body.len().min(DETECT_BYTES);
+    detector.feed(&body[..cut], cut == body.len());
+    let tld = url.and_then(tld);
+    detector.guess(
+        tld.as_deref().map(str::as_bytes),
+        chardetng::Utf8Detection::Deny,
+    )
+}
+
+/// True when `body` is UTF-8: valid, or with an incomplete character at its very end (a
+/// payload cut by the crawler), or with stray invalid sequences among many valid multi-byte
+/// characters (at least 16 for each invalid one: text in a legacy single-byte encoding almost
+/// never forms valid multi-byte sequences, so one of its accented letters in 16 would have to).
+pub(crate) fn is_utf8(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(DETECT_BYTES)];
+    let Err(e) = std::str::from_utf8(head) else {
+        return true;
+    };
+    if e.error_len().is_none() {
+        return true; // Only an incomplete sequence at the end.
+    }
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    let mut chunks = head.utf8_chunks().peekable();
+    while let Some(chunk) = chunks.next() {
+        valid += chunk.valid().bytes().filter(|&b| b >= 0xc0).count();
+        let bad = chunk.invalid();
+        let at_end = chunks.peek().is_none() && head.ends_with(bad);
+        let cut_char = at_end && bad.len() < 4 && bad.first().is_some_and(|&b| b >= 0xc2);
+        if !bad.is_empty() && !cut_char {
+            invalid += 1;
+        }
+    }
+    invalid == 0 || valid >= 16 * invalid
+}
+
+/// The top-level domain of a URL's host, lowercased (`http://www.example.cz:80/` → `cz`).
+fn tld(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next()?.trim_end_matches('.');
+    let label = host.rsplit('.').next()?;
+    (!label.is_empty() && !label.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| label.to_ascii_lowercase())
+}
+
+/// How far into the body the HTML prescan looks (the HTML standard's 1024 bytes).
+const PRESCAN_BYTES: usize = 1024;
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
+}
+
 /// The encoding declared by a `<meta charset=...>` or `<meta http-equiv="Content-Type"
-/// content="...; charset=...">` in the first 2 KB of `body`. UTF-16 declarations are read as
-/// UTF-8, as browsers do (a document that can be scanned as ASCII is not UTF-16).
+/// content="...; charset=...">` in the first 1024 bytes of `body`, found by the HTML standard's
+/// "prescan a byte stream to determine its encoding" algorithm (comments and other tags'
+/// attributes are skipped, so a `charset=` inside them is not taken). UTF-16 declarations are
+/// read as UTF-8 and `x-user-defined` as windows-1252, as the standard says.
 pub(crate) fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
-    let head = body[..body.len().min(META_SNIFF_BYTES)].to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(i) = memchr::memmem::find(&head[from..], b"<meta") {
-        let tag_start = from + i + 5;
-        let tag_end =
-            memchr::memchr(b'>', &head[tag_start..]).map_or(head.len(), |j| tag_start + j);
-        let tag = &head[tag_start..tag_end];
-        if let Some(j) = memchr::memmem::find(tag, b"charset") {
-            let mut rest = &tag[j + 7..];
-            rest = trim_start_ascii(rest);
-            if let Some(r) = rest.strip_prefix(b"=") {
-                let r = trim_start_ascii(r);
-                let r = r
-                    .strip_prefix(b"\"")
-                    .or_else(|| r.strip_prefix(b"'"))
-                    .unwrap_or(r);
-                let end = r
-                    .iter()
-                    .position(|&b| {
-                        matches!(b, b'"' | b'\'' | b';' | b'/' | b'>') || b.is_ascii_whitespace()
-                    })
-                    .unwrap_or(r.len());
-                if let Some(enc) = Encoding::for_label(&r[..end]) {
-                    return Some(
-                        if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
-                            UTF_8
-                        } else if enc == encoding_rs::X_USER_DEFINED {
-                            encoding_rs::WINDOWS_1252
-                        } else {
-                            enc
-                        },
-                    );
-                }
+    let b = &body[..body.len().min(PRESCAN_BYTES)];
+    let n = b.len();
+    let mut pos = 0;
+    while pos < n {
+        let rest = &b[pos..];
+        if rest.starts_with(b"<!--") {
+            pos = memchr::memmem::find(&b[pos + 2..], b"-->").map(|k| pos + 2 + k + 3)?;
+            continue;
+        }
+        if rest.len() >= 6
+            && rest[..5].eq_ignore_ascii_case(b"<meta")
+            && (is_space(rest[5]) || rest[5] == b'/')
+        {
+            pos += 6;
+            if let Some(enc) = prescan_meta(b, &mut pos)? {
+                return Some(
+                    if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+                        UTF_8
+                    } else if enc == encoding_rs::X_USER_DEFINED {
+                        encoding_rs::WINDOWS_1252
+                    } else {
+                        enc
+                    },
+                );
             }
+            continue;
         }
-        from = tag_end.min(head.len());
-        if from >= head.len() {
-            break;
+        let tag_start = rest.len() >= 2
+            && rest[0] == b'<'
+            && (rest[1].is_ascii_alphabetic()
+                || (rest[1] == b'/' && rest.get(2).is_some_and(u8::is_ascii_alphabetic)));
+        if tag_start {
+            pos += 1;
+            while pos < n && !is_space(b[pos]) && b[pos] != b'>' {
+                pos += 1;
+            }
+            while get_attribute(b, &mut pos)?.is_some() {}
+            continue;
         }
+        if rest.starts_with(b"<!") || rest.starts_with(b"</") || rest.starts_with(b"<?") {
+            pos = memchr::memchr(b'>', &b[pos..]).map(|k| pos + k + 1)?;
+            continue;
+        }
+        pos += 1;
     }
     None
 }
 
-fn trim_start_ascii(s: &[u8]) -> &[u8] {
-    let n = s.iter().take_while(|b| b.is_ascii_whitespace()).count();
-    &s[n..]
+/// The attributes of a `<meta` tag (the prescan's steps for it): `Some(Some(enc))` when it
+/// declares an encoding, `Some(None)` when it does not, `None` when the input ends first.
+fn prescan_meta(b: &[u8], pos: &mut usize) -> Option<Option<&'static Encoding>> {
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    let mut got_pragma = false;
+    let mut need_pragma: Option<bool> = None;
+    let mut charset: Option<&'static Encoding> = None;
+    while let Some((name, value)) = get_attribute(b, pos)? {
+        if seen.contains(&name) {
+            continue;
+        }
+        match name.as_slice() {
+            b"http-equiv" if value == b"content-type" => got_pragma = true,
+            b"content" if charset.is_none() => {
+                if let Some(enc) = charset_from_content(&value) {
+                    charset = Some(enc);
+                    need_pragma = Some(true);
+                }
+            }
+            b"charset" => {
+                charset = Encoding::for_label(&value);
+                need_pragma = Some(false);
+            }
+            _ => {}
+        }
+        seen.push(name);
+    }
+    Some(match need_pragma {
+        None => None,
+        Some(true) if !got_pragma => None,
+        _ => charset,
+    })
+}
+
+/// The standard's "get an attribute": the next attribute's lowercased name and value at
+/// `pos`; `Some(None)` at the end of the tag; `None` when the input ends first.
+fn get_attribute(b: &[u8], pos: &mut usize) -> Option<Option<(Vec<u8>, Vec<u8>)>> {
+    let n = b.len();
+    while *pos < n && (is_space(b[*pos]) || b[*pos] == b'/') {
+        *pos += 1;
+    }
+    if *pos >= n {
+        return None;
+    }
+    if b[*pos] == b'>' {
+        return Some(None);
+    }
+    let mut name = Vec::new();
+    let mut value = Vec::new();
+    loop {
+        let c = *b.get(*pos)?;
+        if c == b'=' && !name.is_empty() {
+            *pos += 1;
+            break;
+        }
+        if is_space(c) {
+            while *pos < n && is_space(b[*pos]) {
+                *pos += 1;
+            }
+            if *b.get(*pos)? != b'=' {
+                return Some(Some((name, value)));
+            }
+            *pos += 1;
+            break;
+        }
+        if c == b'/' || c == b'>' {
+            return Some(Some((name, value)));
+        }
+        name.push(c.to_ascii_lowercase());
+        *pos += 1;
+    }
+    while *pos < n && is_space(b[*pos]) {
+        *pos += 1;
+    }
+    let c = *b.get(*pos)?;
+    if c == b'"' || c == b'\'' {
+        *pos += 1;
+        loop {
+            let d = *b.get(*pos)?;
+            *pos += 1;
+            if d == c {
+                return Some(Some((name, value)));
+            }
+            value.push(d.to_ascii_lowercase());
+        }
+    }
+    if c == b'>' {
+        return Some(Some((name, value)));
+    }
+    loop {
+        let d = *b.get(*pos)?;
+        if is_space(d) || d == b'>' {
+            return Some(Some((name, value)));
+        }
+        value.push(d.to_ascii_lowercase());
+        *pos += 1;
+    }
+}
+
+/// The standard's "extract a character encoding from a meta element" (a `content` value).
+fn charset_from_content(v: &[u8]) -> Option<&'static Encoding> {
+    let mut pos = 0;
+    loop {
+        pos += memchr::memmem::find(&v[pos..], b"charset")? + 7;
+        while pos < v.len() && is_space(v[pos]) {
+            pos += 1;
+        }
+        if v.get(pos) == Some(&b'=') {
+            pos += 1;
+            break;
+        }
+    }
+    while pos < v.len() && is_space(v[pos]) {
+        pos += 1;
+    }
+    let rest = &v[pos..];
+    match rest.first() {
+        Some(&q @ (b'"' | b'\'')) => {
+            let end = memchr::memchr(q, &rest[1..])?;
+            Encoding::for_label(&rest[1..=end])
+        }
+        Some(_) => {
+            let end = rest
+                .iter()
+                .position(|&c| is_space(c) || c == b';')
+                .unwrap_or(rest.len());
+            Encoding::for_label(&rest[..end])
+        }
+        None => None,
+    }
 }
 
 /// Decodes `bytes` from `encoding` into UTF-8 (a byte-order mark overrides the encoding). Every
@@ -381,9 +645,90 @@ mod tests {
         );
         assert_eq!(meta_charset(b"<meta charset=\"utf-16\">"), Some(UTF_8));
         assert_eq!(meta_charset(b"<p>charset=koi8-r</p>"), None);
-        let mut late = vec![b' '; 3000];
+        let mut late = vec![b' '; 1020];
         late.extend_from_slice(b"<meta charset=koi8-r>");
-        assert_eq!(meta_charset(&late), None);
+        assert_eq!(meta_charset(&late), None, "past the first 1024 bytes");
+        // The prescan skips comments and other tags' attributes.
+        assert_eq!(
+            meta_charset(b"<!-- <meta charset=koi8-r> --><meta charset=iso-8859-2>"),
+            Some(encoding_rs::ISO_8859_2)
+        );
+        assert_eq!(
+            meta_charset(b"<div title='<meta charset=koi8-r>'><meta charset=\"windows-1251\">"),
+            Some(encoding_rs::WINDOWS_1251)
+        );
+        // `content` without `http-equiv=content-type` declares nothing.
+        assert_eq!(
+            meta_charset(b"<meta name=x content=\"text/html; charset=koi8-r\">"),
+            None
+        );
+        assert_eq!(
+            meta_charset(
+                b"<meta content='text/html;charset = \"windows-1253\"' http-equiv=Content-Type>"
+            ),
+            Some(encoding_rs::WINDOWS_1253)
+        );
+        assert_eq!(
+            meta_charset(b"<meta charset=x-user-defined>"),
+            Some(encoding_rs::WINDOWS_1252)
+        );
+        assert_eq!(
+            meta_charset(b"<meta charset=\"koi8-r"),
+            None,
+            "cut inside the tag"
+        );
+        assert_eq!(meta_charset(b"<metadata charset=koi8-r>"), None);
+    }
+
+    #[test]
+    fn precedence_and_detection() {
+        let cp1250 = b"<p>P\xf8\xedli\x9a \x9elu\x9dou\xe8k\xfd k\xf9\xf2 \xfap\xecl \xef\xe1belsk\xe9 \xf3dy. \
+            \xc8e\x9atina se p\xed\x9ae latinkou s h\xe1\xe8ky a \xe8\xe1rkami.</p>";
+        assert_eq!(
+            html_encoding(cp1250, None, None),
+            (encoding_rs::WINDOWS_1250, CharsetSource::Detected)
+        );
+        let mut with_meta = b"<meta charset=iso-8859-2>".to_vec();
+        with_meta.extend_from_slice(cp1250);
+        assert_eq!(
+            html_encoding(&with_meta, None, None),
+            (encoding_rs::ISO_8859_2, CharsetSource::Meta)
+        );
+        assert_eq!(
+            html_encoding(&with_meta, Some(encoding_rs::WINDOWS_1250), None),
+            (encoding_rs::WINDOWS_1250, CharsetSource::Header)
+        );
+        let mut bom = b"\xef\xbb\xbf".to_vec();
+        bom.extend_from_slice(&with_meta);
+        assert_eq!(
+            html_encoding(&bom, Some(encoding_rs::WINDOWS_1250), None),
+            (UTF_8, CharsetSource::Bom)
+        );
+        assert_eq!(
+            text_encoding(b"plain ascii", None, None),
+            (UTF_8, CharsetSource::Detected)
+        );
+        // UTF-8 cut inside a character, or with one stray byte among many letters.
+        let mut cut = "žluťoučký kůň ".repeat(3).into_bytes();
+        cut.pop();
+        assert!(is_utf8(&cut));
+        let mut stray = "žluťoučký kůň ".repeat(10).into_bytes();
+        stray.push(0xff);
+        stray.extend_from_slice(" úpěl".as_bytes());
+        assert!(is_utf8(&stray));
+        assert!(!is_utf8(cp1250));
+        // Russian in KOI8-R with a .ru hint (the guess may be KOI8-U, which decodes Russian
+        // the same).
+        let ru = "Съешь же ещё этих мягких французских булок, да выпей чаю. Широкая \
+                  электрификация южных губерний даст мощный толчок подъёму сельского хозяйства.";
+        let (koi, _, _) = encoding_rs::KOI8_R.encode(ru);
+        let (text, bad) = decode(&koi, detect(&koi, Some("http://example.ru/x")));
+        assert_eq!((text.as_str(), bad), (ru, 0));
+        assert_eq!(
+            tld("https://user@www.Example.CZ.:8080/a?b").as_deref(),
+            Some("cz")
+        );
+        assert_eq!(tld("http://192.168.0.1/"), None);
     }
 
     #[test]

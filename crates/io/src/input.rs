@@ -145,6 +145,87 @@ pub fn open_source(path: &Path, config: &SourceConfig) -> Result<Records, Error>
     }
 }
 
+/// Why an input was left out of a listing ([`InputListing::skipped`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// A named pipe: opening it would wait for a writer, reading it would consume another
+    /// program's data.
+    Fifo,
+    /// A Unix socket.
+    Socket,
+    /// A block or character device.
+    Device,
+    /// A symbolic link that leads back to a directory it is inside of (followed, it would
+    /// never end), or a link to itself.
+    SymlinkLoop,
+    /// A directory already listed through another path (two links to one directory).
+    AlreadyListed,
+    /// The run's own output directory (or something under it): its shards, markers and JSON
+    /// files are not inputs.
+    OutputDirectory,
+}
+
+impl SkipReason {
+    /// A stable name (`fifo`, `socket`, `device`, `symlink_loop`, `already_listed`,
+    /// `output_directory`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SkipReason::Fifo => "fifo",
+            SkipReason::Socket => "socket",
+            SkipReason::Device => "device",
+            SkipReason::SymlinkLoop => "symlink_loop",
+            SkipReason::AlreadyListed => "already_listed",
+            SkipReason::OutputDirectory => "output_directory",
+        }
+    }
+
+    /// What it means, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::Fifo => "a named pipe (FIFO), not opened",
+            SkipReason::Socket => "a socket, not opened",
+            SkipReason::Device => "a device, not opened",
+            SkipReason::SymlinkLoop => "a symbolic link loop, not followed",
+            SkipReason::AlreadyListed => "a directory already listed through another path",
+            SkipReason::OutputDirectory => "the output directory of this run",
+        }
+    }
+}
+
+/// An input left out of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedInput {
+    /// The path as found.
+    pub path: PathBuf,
+    /// Why it was left out.
+    pub reason: SkipReason,
+}
+
+/// The result of [`list_inputs_with`]: the inputs to read, and what was left out and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputListing {
+    /// The inputs, sorted and de-duplicated.
+    pub files: Vec<PathBuf>,
+    /// What was left out, sorted by path: special files (FIFOs, sockets, devices — never
+    /// opened), symbolic-link loops, directories reached twice, the output directory. A link
+    /// to nothing is not left out: it is listed, and reading it fails naming the path (a
+    /// missing input is an error, never a silent gap in the corpus).
+    pub skipped: Vec<SkippedInput>,
+}
+
+/// How to list inputs ([`list_inputs_with`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    /// The source format: [`SourceFormat::CodeTree`] lists directories, every other format
+    /// files.
+    pub format: SourceFormat,
+    /// Paths left out with everything under them: a run's output directory, so that a run
+    /// whose output is inside an input directory never reads its own shards back. Paths that do
+    /// not exist yet are ignored.
+    pub exclude: Vec<PathBuf>,
+}
+
 /// Expands the given inputs (files, directories, globs) into a sorted, de-duplicated list of
 /// files. Directories contribute, recursively, the files whose format [`SourceFormat::detect`]
 /// recognises; hidden files and directories are skipped. A path that does not exist is an error.
@@ -155,50 +236,47 @@ pub fn open_source(path: &Path, config: &SourceConfig) -> Result<Records, Error>
 /// directory it matches contributes like a directory given by name, hidden entries are matched
 /// only by a pattern component that starts with `.`, and a glob that matches nothing is an error
 /// (a typo must not silently make an empty job).
+///
+/// Special files (FIFOs, sockets, devices) are never listed nor opened, symbolic links to
+/// directories are followed with loops cut; [`list_inputs_with`] also says what it left out.
 pub fn list_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    let mut out = Vec::new();
-    for p in paths {
-        match std::fs::metadata(p) {
-            Ok(meta) if meta.is_dir() => walk(p, &mut out)?,
-            Ok(_) => out.push(p.clone()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && is_glob(p) => {
-                let before = out.len();
-                expand_glob(p, &mut out)?;
-                if out.len() == before {
-                    return Err(Error::Io {
-                        path: p.display().to_string(),
-                        source: std::io::Error::new(
-                            std::io::ErrorKind::NotFound,
-                            "the glob matches no input",
-                        ),
-                    });
-                }
-            }
-            Err(e) => {
-                return Err(Error::Io {
-                    path: p.display().to_string(),
-                    source: e,
-                })
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
+    Ok(list_inputs_with(paths, &ListOptions::default())?.files)
 }
 
 /// [`list_inputs`] for a given format: for [`SourceFormat::CodeTree`] the inputs are the
 /// directories themselves (globs expanded to the directories they match, sorted and
 /// de-duplicated); for every other format, [`list_inputs`].
 pub fn list_inputs_for(paths: &[PathBuf], format: SourceFormat) -> Result<Vec<PathBuf>, Error> {
-    if format != SourceFormat::CodeTree {
-        return list_inputs(paths);
-    }
-    let mut out = Vec::new();
+    let options = ListOptions {
+        format,
+        exclude: Vec::new(),
+    };
+    Ok(list_inputs_with(paths, &options)?.files)
+}
+
+/// Lists inputs as [`list_inputs_for`] does, leaving out `options.exclude`, and reports what
+/// was left out: special files (never opened), symbolic-link loops (never followed),
+/// directories reached twice and excluded paths. Links to nothing are listed (their task
+/// fails naming the path).
+pub fn list_inputs_with(paths: &[PathBuf], options: &ListOptions) -> Result<InputListing, Error> {
+    let mut lister = Lister {
+        exclude: options
+            .exclude
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect(),
+        excluded_ids: options
+            .exclude
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok().map(|m| file_id(&m)))
+            .collect(),
+        visited: std::collections::HashSet::new(),
+        listing: InputListing::default(),
+    };
     for p in paths {
         if !std::fs::exists(p).unwrap_or(false) && is_glob(p) {
             let mut matched = Vec::new();
-            glob_matches(p, &mut matched, true)?;
+            glob_matches(p, &mut matched, options.format == SourceFormat::CodeTree)?;
             if matched.is_empty() {
                 return Err(Error::Io {
                     path: p.display().to_string(),
@@ -208,38 +286,211 @@ pub fn list_inputs_for(paths: &[PathBuf], format: SourceFormat) -> Result<Vec<Pa
                     ),
                 });
             }
-            out.extend(matched);
+            for m in matched {
+                lister.top(&m, options.format)?;
+            }
         } else {
-            std::fs::metadata(p).map_err(|e| Error::Io {
-                path: p.display().to_string(),
-                source: e,
-            })?;
-            out.push(p.clone());
+            lister.top(p, options.format)?;
         }
     }
-    out.sort();
-    out.dedup();
-    Ok(out)
+    let mut listing = lister.listing;
+    listing.files.sort();
+    listing.files.dedup();
+    listing.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    listing.skipped.dedup();
+    Ok(listing)
+}
+
+/// A directory's identity (device, inode), to find loops and directories reached twice.
+#[cfg(unix)]
+fn file_id(m: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino())
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+/// Whether a file type is a FIFO, socket or device (never opened by a source).
+pub(crate) fn is_special(ft: std::fs::FileType) -> bool {
+    special(ft).is_some()
+}
+
+/// The special-file reason for a file type, if it is not a regular file or a directory.
+fn special(ft: std::fs::FileType) -> Option<SkipReason> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Some(SkipReason::Fifo);
+        }
+        if ft.is_socket() {
+            return Some(SkipReason::Socket);
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return Some(SkipReason::Device);
+        }
+    }
+    let _ = ft;
+    None
+}
+
+/// Whether an I/O error is "too many levels of symbolic links".
+fn is_link_loop(e: &std::io::Error) -> bool {
+    // ELOOP on Linux and the BSDs / macOS.
+    matches!(e.raw_os_error(), Some(40) | Some(62)) && cfg!(unix)
+}
+
+struct Lister {
+    /// Canonical excluded paths (for inputs given by name).
+    exclude: Vec<PathBuf>,
+    /// Excluded directories' identities (for directories met while walking).
+    excluded_ids: Vec<(u64, u64)>,
+    /// Directories already walked.
+    visited: std::collections::HashSet<(u64, u64)>,
+    listing: InputListing,
+}
+
+impl Lister {
+    fn skip(&mut self, path: &Path, reason: SkipReason) {
+        self.listing.skipped.push(SkippedInput {
+            path: path.to_path_buf(),
+            reason,
+        });
+    }
+
+    fn excluded(&self, path: &Path) -> bool {
+        !self.exclude.is_empty()
+            && std::fs::canonicalize(path)
+                .is_ok_and(|c| self.exclude.iter().any(|e| c.starts_with(e)))
+    }
+
+    /// An input given by name (or matched by a glob).
+    fn top(&mut self, p: &Path, format: SourceFormat) -> Result<(), Error> {
+        let meta = match std::fs::metadata(p) {
+            Ok(m) => m,
+            Err(e) if is_link_loop(&e) => {
+                self.skip(p, SkipReason::SymlinkLoop);
+                return Ok(());
+            }
+            Err(e) => {
+                if std::fs::symlink_metadata(p).is_ok() {
+                    // A link to nothing: listed, so that reading it fails naming the path.
+                    self.listing.files.push(p.to_path_buf());
+                    return Ok(());
+                }
+                return Err(Error::Io {
+                    path: p.display().to_string(),
+                    source: e,
+                });
+            }
+        };
+        if let Some(reason) = special(meta.file_type()) {
+            self.skip(p, reason);
+            return Ok(());
+        }
+        if self.excluded(p) {
+            self.skip(p, SkipReason::OutputDirectory);
+            return Ok(());
+        }
+        if format == SourceFormat::CodeTree {
+            self.listing.files.push(p.to_path_buf());
+        } else if meta.is_dir() {
+            self.walk(p, &meta)?;
+        } else {
+            self.listing.files.push(p.to_path_buf());
+        }
+        Ok(())
+    }
+
+    /// Walks a directory (iteratively), listing the files whose format is detected.
+    fn walk(&mut self, root: &Path, root_meta: &std::fs::Metadata) -> Result<(), Error> {
+        // (directory, identities of the directories it is inside of, itself included)
+        let root_id = file_id(root_meta);
+        if !self.visited.insert(root_id) {
+            return Ok(()); // given twice, or inside another input: its files are listed
+        }
+        let mut stack = vec![(root.to_path_buf(), vec![root_id])];
+        while let Some((dir, ancestors)) = stack.pop() {
+            let io = |e| Error::Io {
+                path: dir.display().to_string(),
+                source: e,
+            };
+            // Entries in name order, and subdirectories walked in that order: which of two
+            // paths to one directory is listed does not depend on the file system's order.
+            let mut entries = std::fs::read_dir(&dir)
+                .map_err(io)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(io)?;
+            // Links after the real entries, so a directory linked from its own parent is
+            // listed under its real name.
+            entries.sort_by_key(|e| (e.file_type().is_ok_and(|t| t.is_symlink()), e.file_name()));
+            let mut subdirs = Vec::new();
+            for entry in entries {
+                if entry.file_name().to_string_lossy().starts_with('.') {
+                    continue;
+                }
+                let path = entry.path();
+                let mut ft = entry.file_type().map_err(io)?;
+                let mut meta = None;
+                let link = ft.is_symlink();
+                if link {
+                    match std::fs::metadata(&path) {
+                        Ok(m) => {
+                            ft = m.file_type();
+                            meta = Some(m);
+                        }
+                        Err(e) if is_link_loop(&e) => {
+                            self.skip(&path, SkipReason::SymlinkLoop);
+                            continue;
+                        }
+                        Err(_) => {
+                            // A link to nothing with an input's name: listed, so that
+                            // reading it fails naming the path (never a silent gap).
+                            if SourceFormat::detect(&path).is_some() {
+                                self.listing.files.push(path);
+                            }
+                            continue;
+                        }
+                    }
+                }
+                if ft.is_dir() {
+                    let m = match meta {
+                        Some(m) => m,
+                        None => std::fs::metadata(&path).map_err(io)?,
+                    };
+                    let id = file_id(&m);
+                    if self.excluded_ids.contains(&id) {
+                        self.skip(&path, SkipReason::OutputDirectory);
+                    } else if ancestors.contains(&id) {
+                        self.skip(&path, SkipReason::SymlinkLoop);
+                    } else if !self.visited.insert(id) {
+                        if link {
+                            self.skip(&path, SkipReason::AlreadyListed);
+                        }
+                    } else {
+                        let mut inside = ancestors.clone();
+                        inside.push(id);
+                        subdirs.push((path, inside));
+                    }
+                } else if SourceFormat::detect(&path).is_some() {
+                    match special(ft) {
+                        Some(reason) => self.skip(&path, reason),
+                        None => self.listing.files.push(path),
+                    }
+                }
+            }
+            stack.extend(subdirs.into_iter().rev());
+        }
+        Ok(())
+    }
 }
 
 fn is_glob(p: &Path) -> bool {
     let s = p.to_string_lossy();
     s.contains('*') || s.contains('?')
-}
-
-/// Adds the inputs a glob designates: matched files, and detected files under matched
-/// directories.
-fn expand_glob(pattern: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let mut matched = Vec::new();
-    glob_matches(pattern, &mut matched, false)?;
-    for m in matched {
-        if m.is_dir() {
-            walk(&m, out)?;
-        } else {
-            out.push(m);
-        }
-    }
-    Ok(())
 }
 
 /// The paths (files and directories; only directories when `dirs_only`) matching `pattern`,
@@ -383,24 +634,4 @@ fn component_match(pattern: &str, name: &str) -> bool {
         pi += 1;
     }
     pi == p.len()
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let io = |e| Error::Io {
-        path: dir.display().to_string(),
-        source: e,
-    };
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if entry.file_type().map_err(io)?.is_dir() {
-            walk(&path, out)?;
-        } else if SourceFormat::detect(&path).is_some() {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

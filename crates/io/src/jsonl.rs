@@ -1,7 +1,12 @@
-//! JSON Lines source: one JSON object per line, plain, gzip (one or many members) or zstd.
+//! JSON Lines source: one JSON object per line, plain, gzip (one or many members), zstd or
+//! bzip2.
 //!
-//! Compression is detected by the file's first bytes (`1f 8b` gzip, `28 b5 2f fd` zstd), so a
-//! misnamed file is still read correctly. The file is streamed: only the current line is held in
+//! Compression is detected by the file's first bytes (`1f 8b` gzip, `28 b5 2f fd` zstd, `BZh`
+//! bzip2), so a misnamed file is still read correctly. Lines end with `\n` or `\r\n`; a UTF-8
+//! byte order mark at the start of the file (or of a line, as in files joined with `cat`) is
+//! ignored. A file that is xz- or lz4-compressed, UTF-16 or UTF-32 text, or a Parquet file is
+//! refused at once with [`Error::Unsupported`](crate::Error::Unsupported) (a job-level error:
+//! read as lines, it would give nothing but `json_invalid` errors). The file is streamed: only the current line is held in
 //! memory, and a line longer than [`SourceConfig::max_record_bytes`] is discarded chunk by chunk
 //! without ever being held whole.
 //!
@@ -41,7 +46,7 @@
 //! | `decompress_error` | the gzip/zstd stream is corrupt or truncated | the input ends |
 //! | `read_error` | reading a plain file failed | the input ends |
 
-use crate::reader::{utf8_lossy_counted, ByteReader, LineEnd};
+use crate::reader::{open_stream, utf8_lossy_counted, ByteReader, LineEnd, OpenedStream};
 use crate::{Error, Record, RecordResult, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
 use serde_json::Value;
@@ -52,6 +57,9 @@ use std::sync::Arc;
 
 /// The name of this source, written to [`Document::source`].
 pub const SOURCE_NAME: &str = "jsonl";
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Compression of an input, detected from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,32 +95,42 @@ pub(crate) fn sniff(file: &mut File) -> std::io::Result<Compression> {
     })
 }
 
-/// Opens a JSONL input (plain, gzip or zstd, detected by magic bytes) and returns its records.
+/// Opens a JSONL input (plain, gzip, zstd or bzip2, detected by magic bytes) and returns its
+/// records.
 ///
-/// Fails only when the file cannot be opened or the configuration is invalid; everything wrong
-/// inside the file is a per-record [`RecordError`].
+/// Fails when the file cannot be opened or the configuration is invalid, and with
+/// [`Error::Unsupported`] when the file is in a compression or encoding garbell does not read
+/// (xz, lz4, UTF-16 or UTF-32 text, a Parquet file named `.jsonl`); everything wrong inside the
+/// file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
-    config.validate()?;
-    let io_err = |e| Error::Io {
+    let opened = open_stream(path, config)?;
+    let unsupported = |reason: &str| Error::Unsupported {
         path: path.display().to_string(),
-        source: e,
+        reason: reason.to_string(),
     };
-    let mut file = File::open(path).map_err(io_err)?;
-    let compression = sniff(&mut file).map_err(io_err)?;
-    let reader: Box<dyn Read + Send> = match compression {
-        Compression::None => Box::new(file),
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(
-            std::io::BufReader::with_capacity(crate::reader::CHUNK, file),
-        )),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(io_err)?),
-    };
-    let input: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| input.to_string());
+    if let Some(reason) = unsupported_magic(&opened.magic).filter(|_| !opened.compressed) {
+        return Err(unsupported(reason));
+    }
+    let read_error_kind = opened.read_error_kind();
+    let OpenedStream {
+        reader,
+        compressed,
+        input,
+        file_name,
+        ..
+    } = opened;
+    let mut reader = ByteReader::new(reader, 0);
+    if compressed {
+        // The decompressed text's own first bytes: a compressed UTF-16 file is refused too.
+        // A decompression error here is left to the first `next`, which reports it.
+        if reader.ensure(4).is_ok() {
+            if let Some(reason) = unsupported_magic(reader.buffered()) {
+                return Err(unsupported(reason));
+            }
+        }
+    }
     Ok(Box::new(JsonlRecords {
-        reader: ByteReader::new(reader, 0),
+        reader,
         fields: Fields {
             input,
             file_name,
@@ -121,15 +139,50 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
             url: config.url_field.clone(),
         },
         max_line: usize::try_from(config.max_record_bytes).unwrap_or(usize::MAX),
-        read_error_kind: if compression == Compression::None {
-            "read_error"
-        } else {
-            "decompress_error"
-        },
+        read_error_kind,
         index: 0,
         pending: None,
         done: false,
     }))
+}
+
+/// Why a file starting with `magic` cannot be read as JSON Lines, for the formats garbell
+/// recognises but does not read.
+fn unsupported_magic(magic: &[u8]) -> Option<&'static str> {
+    const CASES: &[(&[u8], &str)] = &[
+        (
+            &[0xfd, b'7', b'z', b'X', b'Z', 0],
+            "xz-compressed (not supported: recompress it with zstd or gzip)",
+        ),
+        (
+            &[0x04, 0x22, 0x4d, 0x18],
+            "lz4-compressed (not supported: recompress it with zstd or gzip)",
+        ),
+        (
+            b"PAR1",
+            "a Parquet file (name it `.parquet` or set `format = \"parquet\"`)",
+        ),
+        (
+            &[0xff, 0xfe, 0, 0],
+            "UTF-32 text (convert it to UTF-8, e.g. `iconv -f UTF-32 -t UTF-8`)",
+        ),
+        (
+            &[0, 0, 0xfe, 0xff],
+            "UTF-32 text (convert it to UTF-8, e.g. `iconv -f UTF-32 -t UTF-8`)",
+        ),
+        (
+            &[0xff, 0xfe],
+            "UTF-16 text (convert it to UTF-8, e.g. `iconv -f UTF-16 -t UTF-8`)",
+        ),
+        (
+            &[0xfe, 0xff],
+            "UTF-16 text (convert it to UTF-8, e.g. `iconv -f UTF-16 -t UTF-8`)",
+        ),
+    ];
+    CASES
+        .iter()
+        .find(|(m, _)| magic.starts_with(m))
+        .map(|(_, why)| *why)
 }
 
 /// What a line is turned into.
@@ -208,7 +261,11 @@ impl Iterator for JsonlRecords {
                 }
                 Ok(LineEnd::Found(n) | LineEnd::Last(n)) => n,
             };
-            let line = &self.reader.buffered()[..len];
+            let mut line = &self.reader.buffered()[..len];
+            // A UTF-8 byte order mark at the start of the file, or of a line (files joined
+            // with `cat`), is not part of the JSON.
+            let bom = if line.starts_with(BOM) { BOM.len() } else { 0 };
+            line = &line[bom..];
             if line.iter().all(u8::is_ascii_whitespace) {
                 self.reader.consume_bytes(len);
                 continue;

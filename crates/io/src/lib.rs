@@ -1,18 +1,22 @@
 //! Source adapters: each turns one input file into a stream of [`Record`]s. A record that cannot
 //! be read is a [`RecordError`] (counted, reported with file and offset, skipped); a file that
-//! cannot be opened at all is an [`Error`].
+//! cannot be opened at all, or cannot be read at all for a reason that is not damage (an
+//! unsupported codec, compression or encoding: [`Error::Unsupported`]), is an [`Error`].
 //!
 //! Formats are chosen by [`SourceConfig`] (`format = "auto"` picks by file extension);
 //! compression is detected from the file's first bytes.
 //!
-//! - [`jsonl`]: JSON Lines, plain, gzip or zstd;
+//! - [`jsonl`]: JSON Lines, plain, gzip, zstd or bzip2;
 //! - [`warc`]: WARC and WET, plain, gzip (one record per member or not) or zstd, with HTTP
-//!   bodies decoded and HTML turned into text by [`html::html_to_text`];
+//!   bodies decoded and HTML turned into text by [`html::html_to_text`]; Internet Archive ARC
+//!   files ([`arc`]) through the same reader;
 //! - [`mediawiki`]: MediaWiki XML dumps (plain, bzip2 single or multistream), wikitext turned
 //!   into text by [`wikitext::wikitext_to_text`];
-//! - [`parquet`]: Parquet files (Hugging Face exports, The Stack), columns mapped to fields;
+//! - [`parquet`]: Parquet files of any codec (Hugging Face exports, The Stack), columns mapped to
+//!   fields;
 //! - [`code`]: a directory of source code, one document per file with its language;
-//! - [`input::list_inputs`]: expands files, directories and globs into a sorted list of inputs.
+//! - [`input::list_inputs_with`]: expands files, directories and globs into a sorted list of
+//!   inputs, leaving out (and reporting) special files, link loops and the output directory.
 //!
 //! Sources never panic on input data and always end, whatever the bytes: corrupt gzip members,
 //! truncated files, garbage and oversized records become [`RecordError`]s with a stable `kind`
@@ -46,6 +50,7 @@
 use garbell_core::{Document, RecordError};
 use std::path::Path;
 
+pub mod arc;
 pub mod code;
 mod decode;
 pub mod html;
@@ -95,6 +100,17 @@ pub enum Error {
     /// A configuration value is invalid.
     #[error("invalid source configuration: {0}")]
     Config(String),
+    /// The input cannot be read at all for a reason that is not damage: a compression codec,
+    /// a format or a feature of the format that garbell does not read (a Parquet file
+    /// compressed with LZO, an xz-compressed JSONL file, UTF-16 text). Never counted as record
+    /// errors: a run that would read nothing from the input must not end as if it had worked.
+    #[error("{path}: cannot be read: {reason}")]
+    Unsupported {
+        /// The input path.
+        path: String,
+        /// What is not supported, and what to do about it when there is something.
+        reason: String,
+    },
     /// The input's schema does not fit the configuration (a Parquet file without the configured
     /// text column, or with a text column that holds no strings), or the file is not in the
     /// format it claims.
@@ -107,7 +123,28 @@ pub enum Error {
     },
 }
 
-pub use input::{list_inputs_for, open_source, HtmlMode, SourceConfig, SourceFormat};
+impl Error {
+    /// The job-level error a record error stands for, when it is of kind [`UNSUPPORTED`]: a
+    /// source that finds out only while reading that its input cannot be read at all for a
+    /// reason that is not damage (see [`Error::Unsupported`]) yields such a record error, and
+    /// the runner stops the job with this error instead of counting it.
+    pub fn from_record(e: &RecordError) -> Option<Error> {
+        (e.kind == UNSUPPORTED).then(|| Error::Unsupported {
+            path: e.input.clone(),
+            reason: e.message.clone(),
+        })
+    }
+}
+
+/// [`RecordError::kind`] of an input that cannot be read at all for a reason that is not
+/// damage, found while reading (an unimplemented feature of the format): not a record error to
+/// count but a job-level [`Error::Unsupported`] ([`Error::from_record`]).
+pub const UNSUPPORTED: &str = "unsupported_input";
+
+pub use input::{
+    list_inputs_for, list_inputs_with, open_source, HtmlMode, InputListing, ListOptions,
+    SkipReason, SkippedInput, SourceConfig, SourceFormat,
+};
 
 /// Convenience: opens `path` with `config` and returns its records.
 pub fn read(path: &Path, config: &SourceConfig) -> Result<Records, Error> {

@@ -50,15 +50,14 @@
 //! Every error ends the input except an oversized page: XML cannot be resynchronised safely.
 //! Dumps are split into many files (and multistream indexes), so one bad file loses little.
 
-use crate::reader::utf8_lossy_counted;
+use crate::reader::{open_stream, utf8_lossy_counted, OpenedStream};
 use crate::wikitext::{wikitext_to_text, Namespaces};
 use crate::{Error, Record, RecordResult, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
 use quick_xml::errors::SyntaxError;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::Value;
-use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -108,38 +107,14 @@ pub fn lang_from_dbname(dbname: &str) -> Option<String> {
 /// Fails only when the file cannot be opened or the configuration is invalid; everything wrong
 /// inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
-    config.validate()?;
-    let io_err = |e| Error::Io {
-        path: path.display().to_string(),
-        source: e,
-    };
-    let mut file = File::open(path).map_err(io_err)?;
-    let mut magic = [0u8; 4];
-    let n = read_up_to(&mut file, &mut magic).map_err(io_err)?;
-    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
-    let magic = &magic[..n];
-    let (reader, read_error_kind): (Box<dyn Read + Send>, _) = if magic.starts_with(b"BZh") {
-        (
-            Box::new(bzip2::bufread::MultiBzDecoder::new(
-                BufReader::with_capacity(crate::reader::CHUNK, file),
-            )),
-            "decompress_error",
-        )
-    } else if magic.starts_with(&[0x1f, 0x8b]) {
-        (
-            Box::new(flate2::bufread::MultiGzDecoder::new(
-                BufReader::with_capacity(crate::reader::CHUNK, file),
-            )),
-            "decompress_error",
-        )
-    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        (
-            Box::new(zstd::stream::read::Decoder::new(file).map_err(io_err)?),
-            "decompress_error",
-        )
-    } else {
-        (Box::new(file), "read_error")
-    };
+    let opened = open_stream(path, config)?;
+    let read_error_kind = opened.read_error_kind();
+    let OpenedStream {
+        reader,
+        input,
+        file_name,
+        ..
+    } = opened;
     let max = usize::try_from(config.max_record_bytes).unwrap_or(usize::MAX);
     let guard = MarkupGuard {
         inner: reader,
@@ -152,11 +127,6 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
     cfg.check_end_names = false;
     cfg.allow_unmatched_ends = true;
     cfg.expand_empty_elements = false;
-    let input: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| input.to_string());
     Ok(Box::new(WikiRecords {
         xml,
         buf: Vec::new(),
@@ -173,19 +143,6 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
         index: 0,
         done: false,
     }))
-}
-
-fn read_up_to(r: &mut impl Read, out: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < out.len() {
-        match r.read(&mut out[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Marks the error a [`MarkupGuard`] returns.

@@ -1,24 +1,27 @@
 //! Parquet source: one document per row of any Parquet file (Hugging Face `datasets` exports,
-//! The Stack / StarCoder code data, garbell's own shards), with columns mapped by
-//! [`SourceConfig`].
+//! FineWeb, CulturaX, The Stack / StarCoder code data, garbell's own shards), with columns
+//! mapped by [`SourceConfig`].
 //!
 //! # Reading
 //!
-//! The file is streamed one record batch (at most 256 rows) at a time, row group by row group;
-//! memory is bounded by a row group's column chunks, as in every Parquet reader. Compression:
-//! uncompressed and zstd (the codecs garbell is built with; a snappy or gzip file fails with
-//! `parquet_invalid` at its first batch).
+//! The file is streamed row group by row group, one record batch (at most 256 rows) at a time,
+//! with one decoder per row group; memory is bounded by a row group's column chunks, as in
+//! every Parquet reader. Every codec the common writers use is read: uncompressed, snappy (the
+//! default of pyarrow, pandas, DuckDB and `datasets`), gzip, brotli, LZ4 (the Hadoop-framed
+//! and the raw kind), zstd (the default of polars and arrow-rs writers tuned for size). LZO,
+//! deprecated and written by none of them, is refused before reading:
+//! [`Error::Unsupported`].
 //!
 //! # Columns
 //!
 //! | column | becomes |
 //! | --- | --- |
-//! | `text_field` (string, large string, string view; binary decoded as UTF-8) | [`Document::text`] |
+//! | `text_field` (string, large string, string view, dictionary-encoded string; binary decoded as UTF-8) | [`Document::text`] |
 //! | `id_field` (string or integer) | [`Document::id`], else `<file name>/<row>` |
 //! | `url_field` (string) | [`Document::url`] |
-//! | every other column holding booleans, integers, floats, strings, dates and timestamps (ISO 8601 strings) or lists of these | [`Document::meta`] under the column name; nulls are left out |
+//! | every other column holding booleans, integers, floats, decimals (as strings), strings, dates and timestamps (ISO 8601 strings), or lists, structs and maps of these | [`Document::meta`] under the column name, as JSON (a list is an array, a struct an object, a map an object when its keys are strings and else a list of `[key, value]` pairs); top-level nulls are left out, nulls inside a value kept as `null` |
 //!
-//! Other column types (structs, maps, binary) are not copied. For The Stack, use
+//! Binary columns other than the text are not copied. For The Stack, use
 //! `text_field = "content"` and `id_field = "hexsha"`: `max_stars_repo_path`,
 //! `max_stars_repo_name`, `lang`, `licenses` and the rest land in `meta`. A dotted field name is a
 //! plain column name here (nested columns are not searched).
@@ -31,29 +34,35 @@
 //! A file whose **schema** does not fit the configuration — no `text_field` column, or one that
 //! holds no strings — is a job-level [`Error::Schema`]: every file of a data set shares its
 //! schema, so this is a configuration mistake to fix before hours of work, not a bad record.
-//! A file that is not Parquet at all is [`Error::Schema`] too.
+//! A file that is not Parquet at all (or whose footer is damaged) is [`Error::Schema`] too, and
+//! a file that uses a codec garbell cannot decode is [`Error::Unsupported`].
 //!
 //! | kind | meaning | then |
 //! | --- | --- | --- |
 //! | `parquet_null_text` | the row's text is null | next row |
 //! | `record_too_large` | the text is longer than `max_record_bytes` | next row |
-//! | `parquet_invalid` | a batch cannot be decoded (corrupt page, unsupported codec) | the input ends |
+//! | `parquet_invalid` | a row group cannot be decoded from some row on (corrupt page); the message names the row group and the rows lost, the offset is the first row lost | next row group |
+//! | [`crate::UNSUPPORTED`] | the decoder meets a feature it does not implement | the job stops ([`Error::from_record`](crate::Error::from_record)) |
 //!
 //! Invalid UTF-8 in a binary text column is replaced (U+FFFD) and counted in the signal
 //! `invalid_utf8`.
 
-use crate::reader::utf8_lossy_counted;
+use crate::reader::{io_error, open_input, utf8_lossy_counted, OpenedInput};
 use crate::{Error, Record, RecordResult, Records, SourceConfig};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Date64Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    Date32Type, Date64Type, Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{AnyDictionaryArray, Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use garbell_core::{Document, Origin, RecordError};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
+use parquet::basic::Compression;
 use serde_json::Value;
 use std::fs::File;
 use std::path::Path;
@@ -65,15 +74,20 @@ use std::sync::Arc;
 /// system call. A corrupt page header (found by the `parquet` fuzz target:
 /// `tests/fuzz/known/parquet-slow-23de8b4a.parquet`) made the decoder's Thrift skipping read
 /// one byte at a time at the end of the file, one `read(2)` each: 95 s on a 1 KiB file.
+/// Cheap to clone (one reader is built per row group).
+#[derive(Clone)]
 struct BoundedFile {
-    file: File,
+    file: Arc<File>,
     len: u64,
 }
 
 impl BoundedFile {
     fn new(file: File) -> std::io::Result<Self> {
         let len = file.metadata()?.len();
-        Ok(BoundedFile { file, len })
+        Ok(BoundedFile {
+            file: Arc::new(file),
+            len,
+        })
     }
 }
 
@@ -143,29 +157,78 @@ pub const SOURCE_NAME: &str = "parquet";
 /// Rows per record batch.
 const BATCH_ROWS: usize = 256;
 
+/// Why a column chunk compressed with `codec` cannot be decoded, if it cannot.
+fn unsupported_codec(codec: Compression) -> Option<&'static str> {
+    match codec {
+        Compression::LZO => Some(
+            "LZO (deprecated in the Parquet format and written by none of pyarrow, pandas, \
+             DuckDB, polars, Spark's defaults or arrow-rs; rewrite the file with zstd or snappy)",
+        ),
+        Compression::UNCOMPRESSED
+        | Compression::SNAPPY
+        | Compression::GZIP(_)
+        | Compression::BROTLI(_)
+        | Compression::LZ4
+        | Compression::ZSTD(_)
+        | Compression::LZ4_RAW => None,
+    }
+}
+
+/// Whether a column of this type holds text (possibly dictionary-encoded).
+fn is_text_type(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView => true,
+        DataType::Dictionary(_, values) => is_text_type(values),
+        _ => false,
+    }
+}
+
 /// Opens a Parquet file and returns its rows as records.
 ///
 /// Fails when the file cannot be opened, is not Parquet, or has no usable text column
-/// ([`Error::Schema`]); everything wrong inside the file is a per-record [`RecordError`].
+/// ([`Error::Schema`]), or uses a codec garbell cannot decode ([`Error::Unsupported`]);
+/// everything wrong inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
-    config.validate()?;
+    let OpenedInput {
+        file,
+        input,
+        file_name,
+        ..
+    } = open_input(path, config)?;
     let shown = path.display().to_string();
-    let file = File::open(path).map_err(|e| Error::Io {
-        path: shown.clone(),
-        source: e,
-    })?;
     let schema_err = |message: String| Error::Schema {
         path: shown.clone(),
         message,
     };
-    let file = BoundedFile::new(file).map_err(|e| Error::Io {
-        path: shown.clone(),
-        source: e,
-    })?;
-    let builder = catch_decoder_panic(|| ParquetRecordBatchReaderBuilder::try_new(file))
-        .map_err(|m| schema_err(format!("not a readable Parquet file: {m}")))?
-        .map_err(|e| schema_err(format!("not a readable Parquet file: {e}")))?;
-    let schema = builder.schema().clone();
+    let file = BoundedFile::new(file).map_err(io_error(path))?;
+    let metadata =
+        catch_decoder_panic(|| ArrowReaderMetadata::load(&file, ArrowReaderOptions::default()))
+            .map_err(|m| schema_err(format!("not a readable Parquet file: {m}")))?
+            .map_err(|e| schema_err(format!("not a readable Parquet file: {e}")))?;
+    let mut groups = Vec::with_capacity(metadata.metadata().num_row_groups());
+    let mut first_row = 0u64;
+    for (g, rg) in metadata.metadata().row_groups().iter().enumerate() {
+        for c in rg.columns() {
+            if let Some(why) = unsupported_codec(c.compression()) {
+                return Err(Error::Unsupported {
+                    path: shown.clone(),
+                    reason: format!(
+                        "column `{}` (row group {g}) is compressed with {why}",
+                        c.column_path()
+                    ),
+                });
+            }
+        }
+        let rows = u64::try_from(rg.num_rows()).unwrap_or(0);
+        groups.push(first_row..first_row.saturating_add(rows));
+        first_row = first_row.saturating_add(rows);
+    }
+    let schema = metadata.schema().clone();
     let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let text = columns
         .iter()
@@ -178,15 +241,7 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
             ))
         })?;
     let text_type = schema.field(text).data_type();
-    if !matches!(
-        text_type,
-        DataType::Utf8
-            | DataType::LargeUtf8
-            | DataType::Utf8View
-            | DataType::Binary
-            | DataType::LargeBinary
-            | DataType::BinaryView
-    ) {
+    if !is_text_type(text_type) {
         return Err(schema_err(format!(
             "text column `{}` holds {text_type}, not strings",
             config.text_field
@@ -197,32 +252,35 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
             .then(|| columns.iter().position(|c| c == name))
             .flatten()
     };
-    let reader = catch_decoder_panic(|| builder.with_batch_size(BATCH_ROWS).build())
-        .map_err(|m| schema_err(format!("not a readable Parquet file: {m}")))?
-        .map_err(|e| schema_err(e.to_string()))?;
-    let input: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| input.to_string());
     Ok(Box::new(ParquetRecords {
         id: find(&config.id_field),
         url: find(&config.url_field),
         text,
         columns,
-        reader,
+        file,
+        metadata,
+        groups,
+        group: 0,
+        reader: None,
         batch: None,
         row_in_batch: 0,
         row: 0,
         input,
         file_name,
         max: usize::try_from(config.max_record_bytes).unwrap_or(usize::MAX),
-        done: false,
     }))
 }
 
+/// Streams the rows of one file, one reader per row group: a row group that cannot be decoded
+/// ends only itself, reported with its number and the rows lost.
 struct ParquetRecords {
-    reader: ParquetRecordBatchReader,
+    file: BoundedFile,
+    metadata: ArrowReaderMetadata,
+    /// Row range (in the file) of each row group.
+    groups: Vec<std::ops::Range<u64>>,
+    /// The next row group to open (the current one is `group - 1` while `reader` is set).
+    group: usize,
+    reader: Option<ParquetRecordBatchReader>,
     columns: Vec<String>,
     text: usize,
     id: Option<usize>,
@@ -234,7 +292,6 @@ struct ParquetRecords {
     input: Arc<str>,
     file_name: String,
     max: usize,
-    done: bool,
 }
 
 impl Iterator for ParquetRecords {
@@ -242,9 +299,6 @@ impl Iterator for ParquetRecords {
 
     fn next(&mut self) -> Option<RecordResult> {
         loop {
-            if self.done {
-                return None;
-            }
             if let Some(batch) = self.batch.take() {
                 if self.row_in_batch < batch.num_rows() {
                     let r = self.row_in_batch;
@@ -256,22 +310,42 @@ impl Iterator for ParquetRecords {
                     return Some(result);
                 }
             }
-            let reader = &mut self.reader;
+            let Some(reader) = self.reader.as_mut() else {
+                let g = self.group;
+                let rows = self.groups.get(g)?.clone();
+                self.group += 1;
+                self.row = rows.start;
+                let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
+                    self.file.clone(),
+                    self.metadata.clone(),
+                );
+                let built = catch_decoder_panic(|| {
+                    builder
+                        .with_row_groups(vec![g])
+                        .with_batch_size(BATCH_ROWS)
+                        .build()
+                });
+                match built {
+                    Ok(Ok(reader)) => self.reader = Some(reader),
+                    Ok(Err(e)) => return Some(Err(self.group_lost(g, e.to_string()))),
+                    Err(m) => return Some(Err(self.group_lost(g, m))),
+                }
+                continue;
+            };
             let next = catch_decoder_panic(|| reader.next())
                 .unwrap_or_else(|m| Some(Err(arrow_schema::ArrowError::ExternalError(m.into()))));
+            let g = self.group - 1;
             match next {
                 None => {
-                    self.done = true;
-                    return None;
+                    self.reader = None;
+                    if self.row < self.groups[g].end {
+                        let m = "the row group ended early".to_string();
+                        return Some(Err(self.group_lost(g, m)));
+                    }
                 }
                 Some(Err(e)) => {
-                    self.done = true;
-                    return Some(Err(RecordError::new(
-                        self.input.as_ref(),
-                        self.row,
-                        "parquet_invalid",
-                        e.to_string(),
-                    )));
+                    self.reader = None;
+                    return Some(Err(self.group_lost(g, e.to_string())));
                 }
                 Some(Ok(batch)) => {
                     self.batch = Some(batch);
@@ -283,6 +357,43 @@ impl Iterator for ParquetRecords {
 }
 
 impl ParquetRecords {
+    /// The error for the rest of row group `g`, from the current row to its end, which is
+    /// skipped: reading goes on with the next row group. An unimplemented feature of the
+    /// format is [`crate::UNSUPPORTED`] (a job-level error), anything else `parquet_invalid`.
+    fn group_lost(&mut self, g: usize, message: String) -> RecordError {
+        let rows = self.groups[g].clone();
+        let start = self.row.clamp(rows.start, rows.end);
+        self.row = rows.end;
+        self.batch = None;
+        self.reader = None;
+        // How arrow-rs words a feature it does not implement (`nyi_err!`, an encoding its
+        // readers lack, a codec feature left out at build time).
+        let unimplemented = [
+            "NYI: ",
+            "unsupported encoding",
+            "is not supported",
+            "Disabled feature at compile time",
+        ];
+        if unimplemented.iter().any(|m| message.contains(m)) {
+            return RecordError::new(
+                self.input.as_ref(),
+                start,
+                crate::UNSUPPORTED,
+                format!("row group {g}: a feature garbell's Parquet decoder does not implement: {message}"),
+            );
+        }
+        RecordError::new(
+            self.input.as_ref(),
+            start,
+            "parquet_invalid",
+            format!(
+                "row group {g}, rows {start}..{} ({} rows lost): {message}",
+                rows.end,
+                rows.end - start
+            ),
+        )
+    }
+
     fn convert(&self, batch: &RecordBatch, r: usize, row: u64) -> RecordResult {
         let err =
             |kind, message: String| Err(RecordError::new(self.input.as_ref(), row, kind, message));
@@ -359,6 +470,9 @@ enum TextRef<'a> {
 fn text_at(a: &dyn Array, r: usize) -> Option<TextRef<'_>> {
     if a.is_null(r) {
         return None;
+    }
+    if let Some(d) = a.as_any_dictionary_opt() {
+        return text_at(d.values().as_ref(), dictionary_key(d, r)?);
     }
     if let Some(s) = a.as_string_opt::<i32>() {
         Some(TextRef::Str(s.value(r)))
@@ -442,8 +556,87 @@ fn value_at(a: &dyn Array, r: usize) -> Option<Value> {
             let l = a.as_list_opt::<i64>()?;
             Some(list_value(l.value(r).as_ref()))
         }
+        DataType::FixedSizeList(..) => {
+            let l = a.as_fixed_size_list_opt()?;
+            Some(list_value(l.value(r).as_ref()))
+        }
+        DataType::ListView(_) => {
+            let l = a.as_list_view_opt::<i32>()?;
+            Some(list_value(l.value(r).as_ref()))
+        }
+        DataType::LargeListView(_) => {
+            let l = a.as_list_view_opt::<i64>()?;
+            Some(list_value(l.value(r).as_ref()))
+        }
+        DataType::Struct(fields) => {
+            let s = a.as_struct_opt()?;
+            let mut object = serde_json::Map::with_capacity(fields.len());
+            for (f, column) in fields.iter().zip(s.columns()) {
+                let v = value_at(column.as_ref(), r).unwrap_or(Value::Null);
+                object.insert(f.name().clone(), v);
+            }
+            Some(Value::Object(object))
+        }
+        DataType::Map(..) => {
+            // A JSON object when every key is a string (the usual case), else a list of
+            // `[key, value]` pairs.
+            let m = a.as_map_opt()?;
+            let entries = m.value(r);
+            let (keys, values) = (entries.column(0), entries.column(1));
+            let pairs: Vec<(Value, Value)> = (0..entries.len())
+                .map(|i| {
+                    (
+                        value_at(keys.as_ref(), i).unwrap_or(Value::Null),
+                        value_at(values.as_ref(), i).unwrap_or(Value::Null),
+                    )
+                })
+                .collect();
+            if pairs.iter().all(|(k, _)| k.is_string()) {
+                Some(Value::Object(
+                    pairs
+                        .into_iter()
+                        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v)))
+                        .collect(),
+                ))
+            } else {
+                Some(Value::Array(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| Value::Array(vec![k, v]))
+                        .collect(),
+                ))
+            }
+        }
+        DataType::Dictionary(..) => {
+            let d = a.as_any_dictionary_opt()?;
+            value_at(d.values().as_ref(), dictionary_key(d, r)?)
+        }
+        DataType::Decimal128(..) => a
+            .as_primitive_opt::<Decimal128Type>()
+            .map(|p| Value::from(p.value_as_string(r))),
+        DataType::Decimal256(..) => a
+            .as_primitive_opt::<Decimal256Type>()
+            .map(|p| Value::from(p.value_as_string(r))),
         _ => None,
     }
+}
+
+/// The index into a dictionary's values of row `r` (any integer key type); `None` for a null
+/// or out-of-range key.
+fn dictionary_key(d: &dyn AnyDictionaryArray, r: usize) -> Option<usize> {
+    let (keys, n) = (d.keys(), d.values().len());
+    macro_rules! key {
+        ($($t:ty),*) => {
+            $(if let Some(k) = keys.as_primitive_opt::<$t>() {
+                return usize::try_from(k.value(r)).ok().filter(|&k| k < n);
+            })*
+        };
+    }
+    if keys.is_null(r) {
+        return None;
+    }
+    key!(Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type);
+    None
 }
 
 fn list_value(items: &dyn Array) -> Value {

@@ -2,7 +2,122 @@
 //! and finds lines with a length cap. Both the compressed layer (a gzip member's start offset) and
 //! the decompressed layer (line and record offsets) use it.
 
+use crate::{Error, SourceConfig};
+use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+/// An input file opened by a source: what every source starts with.
+pub(crate) struct OpenedInput {
+    /// The file, at offset 0.
+    pub(crate) file: File,
+    /// Its first bytes (up to 8; fewer for a shorter file), for format and compression sniffing.
+    pub(crate) magic: Vec<u8>,
+    /// The path as written in origins and errors.
+    pub(crate) input: Arc<str>,
+    /// The file name, for default ids (`<file name>/<record index>`).
+    pub(crate) file_name: String,
+}
+
+/// An input opened as a stream of bytes, decompressed when its first bytes say so.
+pub(crate) struct OpenedStream {
+    /// The (decompressed) content.
+    pub(crate) reader: Box<dyn Read + Send>,
+    /// Whether `reader` decompresses (its errors are then `decompress_error`).
+    pub(crate) compressed: bool,
+    /// The file's first bytes (before decompression).
+    pub(crate) magic: Vec<u8>,
+    /// The path as written in origins and errors.
+    pub(crate) input: Arc<str>,
+    /// The file name, for default ids.
+    pub(crate) file_name: String,
+}
+
+impl OpenedStream {
+    /// The record error kind of a failed read: `decompress_error` or `read_error`.
+    pub(crate) fn read_error_kind(&self) -> &'static str {
+        if self.compressed {
+            "decompress_error"
+        } else {
+            "read_error"
+        }
+    }
+}
+
+/// [`open_input`], then [`decompressor`]: the content of a plain, gzip, zstd or bzip2 file.
+pub(crate) fn open_stream(path: &Path, config: &SourceConfig) -> Result<OpenedStream, Error> {
+    let opened = open_input(path, config)?;
+    let (reader, compressed): (Box<dyn Read + Send>, bool) =
+        match decompressor(opened.file, &opened.magic).map_err(io_error(path))? {
+            Ok(decompressed) => (decompressed, true),
+            Err(file) => (Box::new(file), false),
+        };
+    Ok(OpenedStream {
+        reader,
+        compressed,
+        magic: opened.magic,
+        input: opened.input,
+        file_name: opened.file_name,
+    })
+}
+
+/// A streaming decompressor for a file by its first bytes: gzip (`1f 8b`, every member), zstd
+/// (`28 b5 2f fd`) or bzip2 (`BZh1`..`BZh9`, single or multistream); `None` when the magic is
+/// none of them (the caller reads the file as it is).
+pub(crate) fn decompressor(
+    file: File,
+    magic: &[u8],
+) -> io::Result<Result<Box<dyn Read + Send>, File>> {
+    let buffered = |file| io::BufReader::with_capacity(CHUNK, file);
+    Ok(Ok(if magic.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::bufread::MultiGzDecoder::new(buffered(file)))
+    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(zstd::stream::read::Decoder::new(file)?)
+    } else if magic.starts_with(b"BZh") && magic.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+        Box::new(bzip2::bufread::MultiBzDecoder::new(buffered(file)))
+    } else {
+        return Ok(Err(file));
+    }))
+}
+
+/// The job-level error for an I/O failure on `path`.
+pub(crate) fn io_error(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
+    move |e| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    }
+}
+
+/// Checks `config`, opens `path` and reads its first bytes (the file is rewound).
+pub(crate) fn open_input(path: &Path, config: &SourceConfig) -> Result<OpenedInput, Error> {
+    config.validate()?;
+    let io_err = io_error(path);
+    let mut file = File::open(path).map_err(&io_err)?;
+    let mut magic = vec![0u8; 8];
+    let mut n = 0;
+    while n < magic.len() {
+        match file.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_err(e)),
+        }
+    }
+    magic.truncate(n);
+    file.seek(SeekFrom::Start(0)).map_err(&io_err)?;
+    let input: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| input.to_string());
+    Ok(OpenedInput {
+        file,
+        magic,
+        input,
+        file_name,
+    })
+}
 
 /// Default read size.
 pub(crate) const CHUNK: usize = 64 << 10;

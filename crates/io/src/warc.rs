@@ -1,5 +1,6 @@
 //! WARC / WET source: WARC/1.0 and WARC/1.1 files, uncompressed or gzip-compressed, including
-//! Common Crawl's layout of one record per gzip member.
+//! Common Crawl's layout of one record per gzip member. ARC files ([`crate::arc`]) are read by
+//! the same machinery.
 //!
 //! # Reading
 //!
@@ -34,16 +35,19 @@
 //!
 //! HTTP bodies are de-chunked (`Transfer-Encoding: chunked`, when the body is indeed chunked)
 //! and decompressed (`Content-Encoding: gzip`, `deflate`, `zstd`; capped at `max_record_bytes`),
-//! then decoded to UTF-8 with the charset of the HTTP `Content-Type`, else of a `<meta charset>`
-//! or `<meta http-equiv="Content-Type">` in the first 2 KB, else UTF-8 (a byte-order mark
-//! overrides all), and turned into text by [`crate::html::html_to_text`] (main content; the
-//! source option `html = "plain"` keeps all visible text instead).
+//! then decoded to UTF-8 ([`decode_html`]): a byte-order mark, else the charset of the HTTP
+//! `Content-Type`, else a `<meta charset>` or `<meta http-equiv="Content-Type">` found by the
+//! HTML standard's prescan of the first 1024 bytes, else detected from the bytes (valid UTF-8,
+//! else Mozilla's `chardetng` with the URL's top-level domain as a hint); `text/plain` bodies
+//! the same without the prescan. The text is then extracted by [`crate::html::html_to_text`]
+//! (main content; the source option `html = "plain"` keeps all visible text instead).
 //!
 //! The document's id is the `WARC-Record-ID` as written (e.g. `<urn:uuid:...>`), or
 //! `<file name>/<record index>` without one; its url is `WARC-Target-URI`; its `meta` holds
 //! `warc_record_id`, `warc_date`, `warc_type`, `content_type` (the HTTP one for responses),
 //! `warc_identified_content_language` and `warc_truncated` when present, `http_status` for
-//! responses and `charset` (the encoding used) for HTML. When decoding replaced invalid byte
+//! responses, `charset` (the encoding used) and `charset_source` (`bom`, `header`, `meta`,
+//! `detected`) for HTML and plain text. When decoding replaced invalid byte
 //! sequences, the signal `invalid_utf8` counts them (for any source charset).
 //! [`Origin::record`] counts every WARC record read, documents and skipped ones alike.
 //!
@@ -52,7 +56,7 @@
 //! | kind | meaning | then |
 //! | --- | --- | --- |
 //! | `gzip_member_corrupt` | a gzip member (or bytes where one should start) cannot be decompressed: bad header, bad deflate data, CRC mismatch | resync on the next member |
-//! | `truncated` | the file ends inside a gzip member or a record (or a gzip member ends inside a record) | the input ends (the next member) |
+//! | `truncated` | the file ends inside a gzip member or a record (or a gzip member ends inside a record); the complete records decompressed before the cut are kept, also in a file gzipped as one stream | the input ends (the next member) |
 //! | `warc_invalid` | bytes that are not a WARC record (bad version line, no Content-Length, header too long) | resync on the next `WARC/1.` line |
 //! | `record_too_large` | a record (or decoded body) larger than `max_record_bytes` | next record |
 //! | `http_invalid` | a `response` whose block is not an HTTP response | next record |
@@ -102,7 +106,9 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| input.to_string());
+    let container = container_of(path, compression).map_err(io_err)?;
     let ctx = Ctx {
+        container,
         input,
         file_name,
         max: config.max_record_bytes,
@@ -125,8 +131,56 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
     })
 }
 
+/// The record container of an input.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Container {
+    /// WARC/1.0, WARC/1.1 (and WET).
+    Warc,
+    /// Internet Archive ARC ([`crate::arc`]).
+    Arc,
+}
+
+/// Whether `path` holds WARC or ARC records: ARC when its first decompressed bytes are an ARC
+/// file header (`filedesc://`), WARC when they are a WARC version line, else by name (`.arc`,
+/// `.arc.gz`, `.arc.zst`: ARC; anything else WARC).
+fn container_of(path: &Path, compression: Compression) -> io::Result<Container> {
+    let file = File::open(path)?;
+    let mut head = Vec::with_capacity(16);
+    // A start that cannot be decompressed is left to the reader to report.
+    let _ = match compression {
+        Compression::Gzip => flate2::read::GzDecoder::new(file)
+            .take(16)
+            .read_to_end(&mut head),
+        Compression::Zstd => match zstd::stream::read::Decoder::new(file) {
+            Ok(dec) => dec.take(16).read_to_end(&mut head),
+            Err(e) => Err(e),
+        },
+        Compression::None => file.take(16).read_to_end(&mut head),
+    };
+    if head.starts_with(b"filedesc:") {
+        return Ok(Container::Arc);
+    }
+    if head.starts_with(b"WARC/") {
+        return Ok(Container::Warc);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let base = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(&name);
+    Ok(if base.ends_with(".arc") {
+        Container::Arc
+    } else {
+        Container::Warc
+    })
+}
+
 /// What every record of one input shares.
 struct Ctx {
+    container: Container,
     input: Arc<str>,
     file_name: String,
     max: u64,
@@ -134,6 +188,14 @@ struct Ctx {
 }
 
 impl Ctx {
+    /// The error kind of bytes that are not a record.
+    fn invalid_kind(&self) -> &'static str {
+        match self.container {
+            Container::Warc => "warc_invalid",
+            Container::Arc => "arc_invalid",
+        }
+    }
+
     fn error(&self, offset: u64, kind: &'static str, message: impl Into<String>) -> RecordError {
         RecordError::new(self.input.as_ref(), offset, kind, message)
     }
@@ -144,13 +206,13 @@ impl Ctx {
 // ---------------------------------------------------------------------------------------------
 
 /// A WARC record as read: headers and block.
-struct RawRecord {
-    headers: Headers,
-    block: Vec<u8>,
+pub(crate) struct RawRecord {
+    pub(crate) headers: Headers,
+    pub(crate) block: Vec<u8>,
 }
 
 /// One step of reading a decompressed WARC stream.
-enum Step {
+pub(crate) enum Step {
     /// A complete record starting at this stream offset.
     Record(u64, RawRecord),
     /// A record larger than the cap: its header was read, its block skipped (or not, when
@@ -231,10 +293,12 @@ fn skip_to_warc_line<R: Read>(r: &mut ByteReader<R>, limit: u64) -> io::Result<S
     }
 }
 
-/// Reads the next record from a decompressed stream. `scan_limit` bounds the bytes scanned
-/// when resyncing after garbage. `skip_large` says whether the block of a too-large record is
-/// to be skipped by reading it (else it is left in the stream and the caller abandons it).
+/// Reads the next record of `container` from a decompressed stream. `scan_limit` bounds the
+/// bytes scanned when resyncing after garbage. `skip_large` says whether the block of a
+/// too-large record is to be skipped by reading it (else it is left in the stream and the
+/// caller abandons it).
 fn next_record<R: Read>(
+    container: Container,
     r: &mut ByteReader<R>,
     max: u64,
     scan_limit: u64,
@@ -245,6 +309,19 @@ fn next_record<R: Read>(
         Blank::Limit => return Ok(Step::ScanLimit { offset: r.pos() }),
         Blank::More => {}
     }
+    match container {
+        Container::Warc => next_warc_record(r, max, scan_limit, skip_large),
+        Container::Arc => crate::arc::next_record(r, max, scan_limit, skip_large),
+    }
+}
+
+/// [`next_record`] for WARC, blank lines already skipped.
+fn next_warc_record<R: Read>(
+    r: &mut ByteReader<R>,
+    max: u64,
+    scan_limit: u64,
+    skip_large: bool,
+) -> io::Result<Step> {
     let offset = r.pos();
     let invalid = |r: &mut ByteReader<R>, message: String| -> io::Result<Step> {
         Ok(match skip_to_warc_line(r, scan_limit)? {
@@ -369,7 +446,13 @@ impl<R: Read> Iterator for PlainWarc<R> {
             return None;
         }
         let at = self.r.pos();
-        let step = match next_record(&mut self.r, self.ctx.max, u64::MAX, true) {
+        let step = match next_record(
+            self.ctx.container,
+            &mut self.r,
+            self.ctx.max,
+            u64::MAX,
+            true,
+        ) {
             Ok(step) => step,
             Err(e) => {
                 self.done = true;
@@ -390,13 +473,15 @@ impl<R: Read> Iterator for PlainWarc<R> {
                 self.done = true;
                 Some(Err(self.ctx.error(
                     offset,
-                    "warc_invalid",
+                    self.ctx.invalid_kind(),
                     "no WARC record found",
                 )))
             }
-            Step::Invalid { offset, message } => {
-                Some(Err(self.ctx.error(offset, "warc_invalid", message)))
-            }
+            Step::Invalid { offset, message } => Some(Err(self.ctx.error(
+                offset,
+                self.ctx.invalid_kind(),
+                message,
+            ))),
             Step::TooLarge {
                 offset,
                 length,
@@ -510,7 +595,36 @@ impl GzWarc {
 
     /// The member at `offset` failed with `e`: drops its held results, reports it (unless we
     /// are still looking for a real member) and resyncs from the byte after its start.
-    fn member_failed(&mut self, offset: u64, dec: Box<Member>, e: &io::Error) {
+    ///
+    /// A member cut short by the end of the file (`UnexpectedEof`) is not corrupt: every record
+    /// decompressed before the cut is whole (deflate data decodes in order; only the CRC of the
+    /// unfinished member cannot be checked), so the held records are handed out, followed by
+    /// one `truncated` error, and the input ends (there is nothing after the cut to resync on).
+    /// `record_at` is the decompressed offset, within the member, of the record being read.
+    fn member_failed(
+        &mut self,
+        offset: u64,
+        dec: Box<Member>,
+        held: Vec<RecordResult>,
+        e: &io::Error,
+        record_at: u64,
+    ) {
+        if e.kind() == io::ErrorKind::UnexpectedEof && !self.resyncing {
+            self.out.extend(held);
+            let message = if record_at == 0 {
+                format!("file ends inside a gzip member ({e})")
+            } else {
+                format!(
+                    "file ends inside a gzip member ({e}) at decompressed offset {record_at} \
+                     of the member; the complete records before it are kept"
+                )
+            };
+            self.out
+                .push_back(Err(self.ctx.error(offset, "truncated", message)));
+            drop(dec);
+            self.state = GzState::Done;
+            return;
+        }
         if !self.resyncing {
             let (kind, message) = match e.kind() {
                 io::ErrorKind::UnexpectedEof => {
@@ -597,19 +711,28 @@ impl GzWarc {
         if !started && self.resyncing {
             // A candidate found by scanning is a real member only if it decodes to WARC data.
             match dec.ensure(5) {
-                Ok(n) if n == 0 || looks_like_warc(dec.buffered()) => self.resyncing = false,
+                Ok(n) if n == 0 || looks_like_start(self.ctx.container, dec.buffered()) => {
+                    self.resyncing = false
+                }
                 Ok(_) => {
                     let comp = self.release(dec);
                     return self.resync(comp, Some(offset + 1));
                 }
-                Err(e) => return self.member_failed(offset, dec, &e),
+                Err(e) => return self.member_failed(offset, dec, held, &e, 0),
             }
         }
         // A too-large record at the start of its member is not decompressed: the rest of the
         // member is abandoned (decompression-bomb guard). Later ones are read through.
-        let step = match next_record(&mut dec, self.ctx.max, self.ctx.max, started) {
+        let record_at = dec.pos();
+        let step = match next_record(
+            self.ctx.container,
+            &mut dec,
+            self.ctx.max,
+            self.ctx.max,
+            started,
+        ) {
             Ok(step) => step,
-            Err(e) => return self.member_failed(offset, dec, &e),
+            Err(e) => return self.member_failed(offset, dec, held, &e, record_at),
         };
         let result = match step {
             Step::End => {
@@ -637,12 +760,14 @@ impl GzWarc {
             Step::ScanLimit { .. } => {
                 let error = self.ctx.error(
                     offset,
-                    "warc_invalid",
+                    self.ctx.invalid_kind(),
                     "no WARC record within max_record_bytes of decompressed data",
                 );
                 return self.abandon_member(dec, held, error);
             }
-            Step::Invalid { message, .. } => Err(self.ctx.error(offset, "warc_invalid", message)),
+            Step::Invalid { message, .. } => {
+                Err(self.ctx.error(offset, self.ctx.invalid_kind(), message))
+            }
             // The member ended cleanly inside a record.
             Step::Truncated { message, .. } => Err(self.ctx.error(offset, "truncated", message)),
         };
@@ -652,7 +777,10 @@ impl GzWarc {
         held.push(result);
         // Reading to the member's end, if it is there, checks its CRC.
         match skip_blank(&mut dec, self.ctx.max) {
-            Err(e) => self.member_failed(offset, dec, &e),
+            Err(e) => {
+                let at = dec.pos();
+                self.member_failed(offset, dec, held, &e, at)
+            }
             Ok(Blank::Eof) => {
                 self.out.extend(held);
                 let comp = self.release(dec);
@@ -675,9 +803,14 @@ impl GzWarc {
     }
 }
 
-/// True for the start of WARC data (possibly after blank lines).
-fn looks_like_warc(b: &[u8]) -> bool {
-    b.starts_with(b"WARC/") || b.first().is_some_and(|&c| c == b'\r' || c == b'\n')
+/// True for the start of WARC (or ARC) data, possibly after blank lines.
+fn looks_like_start(container: Container, b: &[u8]) -> bool {
+    match container {
+        Container::Warc => {
+            b.starts_with(b"WARC/") || b.first().is_some_and(|&c| c == b'\r' || c == b'\n')
+        }
+        Container::Arc => crate::arc::looks_like_arc(b),
+    }
 }
 
 /// True when `b` starts with a gzip member header (deflate, no reserved flags).
@@ -727,9 +860,17 @@ fn build(ctx: &Ctx, raw: RawRecord, index: u64, offset: u64) -> RecordResult {
         "metadata" => return Ok(Record::Skipped("warc_metadata")),
         "revisit" => return Ok(Record::Skipped("warc_revisit")),
         "continuation" => return Ok(Record::Skipped("warc_continuation")),
+        crate::arc::FILEDESC_TYPE => return Ok(Record::Skipped("arc_filedesc")),
         _ => return Ok(Record::Skipped("warc_unknown_type")),
     }
     let err = |kind: &'static str, message: String| Err(ctx.error(offset, kind, message));
+    let url = h.get("WARC-Target-URI").map(|u| {
+        let u = u.trim();
+        u.strip_prefix('<')
+            .and_then(|v| v.strip_suffix('>'))
+            .unwrap_or(u)
+            .to_string()
+    });
     let warc_ct = h.get("Content-Type").unwrap_or("");
     let mut meta = serde_json::Map::new();
     let text;
@@ -777,22 +918,28 @@ fn build(ctx: &Ctx, raw: RawRecord, index: u64, offset: u64) -> RecordResult {
                 Err(e) => return body_error(ctx, offset, e),
             }
         }
-        let (t, bad, charset) = html_body(&body, decode::charset_param(ct), ctx.html);
+        let (t, bad, charset, source) = html_body(&body, ct, url.as_deref(), ctx.html);
         text = t;
         invalid = bad;
         content_type = ct.to_string();
         meta.insert("http_status".into(), Value::from(http.status));
         meta.insert("charset".into(), Value::from(charset));
+        meta.insert("charset_source".into(), Value::from(source));
     } else {
         let media = decode::media_type(warc_ct);
         if decode::is_html(&media) {
-            let (t, bad, charset) = html_body(&raw.block, decode::charset_param(warc_ct), ctx.html);
+            let (t, bad, charset, source) =
+                html_body(&raw.block, warc_ct, url.as_deref(), ctx.html);
             text = t;
             invalid = bad;
             meta.insert("charset".into(), Value::from(charset));
+            meta.insert("charset_source".into(), Value::from(source));
         } else if media == "text/plain" {
-            let enc = decode::charset_param(warc_ct).unwrap_or(encoding_rs::UTF_8);
+            let declared = decode::charset_param(warc_ct);
+            let (enc, source) = decode::text_encoding(&raw.block, declared, url.as_deref());
             (text, invalid) = decode::decode(&raw.block, enc);
+            meta.insert("charset".into(), Value::from(enc.name()));
+            meta.insert("charset_source".into(), Value::from(source.as_str()));
         } else {
             return Ok(Record::Skipped("non_html_content"));
         }
@@ -805,16 +952,13 @@ fn build(ctx: &Ctx, raw: RawRecord, index: u64, offset: u64) -> RecordResult {
     let mut doc = Document::new(
         id,
         text,
-        SOURCE_NAME,
+        match ctx.container {
+            Container::Warc => SOURCE_NAME,
+            Container::Arc => crate::arc::SOURCE_NAME,
+        },
         Origin::new(ctx.input.clone(), index, offset),
     );
-    doc.url = h.get("WARC-Target-URI").map(|u| {
-        let u = u.trim();
-        u.strip_prefix('<')
-            .and_then(|v| v.strip_suffix('>'))
-            .unwrap_or(u)
-            .to_string()
-    });
+    doc.url = url;
     for (key, header) in [
         ("warc_record_id", "WARC-Record-ID"),
         ("warc_date", "WARC-Date"),
@@ -823,6 +967,7 @@ fn build(ctx: &Ctx, raw: RawRecord, index: u64, offset: u64) -> RecordResult {
             "WARC-Identified-Content-Language",
         ),
         ("warc_truncated", "WARC-Truncated"),
+        ("arc_ip", "ARC-IP-Address"),
     ] {
         if let Some(v) = h.get(header) {
             meta.insert(key.into(), Value::from(v));
@@ -837,18 +982,58 @@ fn build(ctx: &Ctx, raw: RawRecord, index: u64, offset: u64) -> RecordResult {
     Ok(Record::Document(doc))
 }
 
-/// Decodes an HTML body (declared charset, else `<meta>`, else UTF-8) and extracts its text;
-/// returns the text, the number of malformed sequences and the encoding's name.
+/// An HTML page decoded to UTF-8 by [`decode_html`].
+#[derive(Debug, Clone)]
+pub struct DecodedHtml {
+    /// The markup as UTF-8 (malformed sequences replaced by U+FFFD).
+    pub html: String,
+    /// How many malformed sequences were replaced.
+    pub malformed: usize,
+    /// The encoding used (`encoding_rs` name: `UTF-8`, `windows-1250`, `KOI8-R`, ...).
+    pub charset: &'static str,
+    /// Where it came from: `bom`, `header`, `meta` or `detected`.
+    pub charset_source: &'static str,
+}
+
+/// Decodes an HTML page's bytes the way the WARC and ARC sources do: byte-order mark, else the
+/// `charset` of `content_type` (the HTTP header's), else a `<meta>` declaration found by the
+/// HTML standard's prescan of the first 1024 bytes, else detection from the bytes (valid UTF-8,
+/// else Mozilla's `chardetng` hinted by the top-level domain of `url`).
+///
+/// ```
+/// // Czech in windows-1250, no declaration anywhere.
+/// let page = b"<p>P\xf8\xedli\x9a \x9elu\x9dou\xe8k\xfd k\xf9\xf2 \xfap\xecl \xef\xe1belsk\xe9 \xf3dy.</p>";
+/// let d = garbell_io::warc::decode_html(page, None, Some("http://www.example.cz/"));
+/// assert_eq!(d.html, "<p>Příliš žluťoučký kůň úpěl ďábelské ódy.</p>");
+/// assert_eq!((d.charset, d.charset_source), ("windows-1250", "detected"));
+/// ```
+pub fn decode_html(body: &[u8], content_type: Option<&str>, url: Option<&str>) -> DecodedHtml {
+    let declared = content_type.and_then(decode::charset_param);
+    let (encoding, source) = decode::html_encoding(body, declared, url);
+    let (html, malformed) = decode::decode(body, encoding);
+    DecodedHtml {
+        html,
+        malformed,
+        charset: encoding.name(),
+        charset_source: source.as_str(),
+    }
+}
+
+/// Decodes an HTML body ([`decode_html`]) and extracts its text; returns the text, the number
+/// of malformed sequences, the encoding's name and where it came from.
 fn html_body(
     body: &[u8],
-    declared: Option<&'static encoding_rs::Encoding>,
+    content_type: &str,
+    url: Option<&str>,
     mode: crate::HtmlMode,
-) -> (String, usize, &'static str) {
-    let encoding = declared
-        .or_else(|| decode::meta_charset(body))
-        .unwrap_or(encoding_rs::UTF_8);
-    let (html, bad) = decode::decode(body, encoding);
-    (mode.to_text(&html), bad, encoding.name())
+) -> (String, usize, &'static str, &'static str) {
+    let d = decode_html(body, Some(content_type), url);
+    (
+        mode.to_text(&d.html),
+        d.malformed,
+        d.charset,
+        d.charset_source,
+    )
 }
 
 fn body_error(ctx: &Ctx, offset: u64, e: BodyError) -> RecordResult {

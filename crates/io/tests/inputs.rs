@@ -4,7 +4,7 @@
 
 use garbell_io::input::list_inputs;
 use garbell_io::SourceFormat;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[test]
 fn list_inputs_is_sorted_recursive_and_skips_hidden_and_unknown() {
@@ -163,4 +163,135 @@ fn new_formats_by_name() {
     assert_eq!(toml_format, SourceFormat::CodeTree);
     let m: SourceFormat = serde_json::from_str("\"mediawiki\"").unwrap();
     assert_eq!(m, SourceFormat::Mediawiki);
+}
+
+/// Makes a FIFO at `path` with `mkfifo` (coreutils).
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let st = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_are_skipped_with_a_reason_and_never_opened() {
+    use garbell_io::{list_inputs_with, ListOptions, SkipReason};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("a.jsonl"), b"").unwrap();
+    mkfifo(&root.join("pipe.jsonl"));
+    mkfifo(&root.join("pipe-without-a-known-name"));
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("sock.jsonl")).unwrap();
+    std::os::unix::fs::symlink(root.join("pipe.jsonl"), root.join("link-to-pipe.jsonl")).unwrap();
+    // A FIFO opened for reading blocks until a writer comes: the listing would hang here if it
+    // opened one. Named explicitly, it is skipped too.
+    let listing = list_inputs_with(
+        &[root.to_path_buf(), root.join("pipe.jsonl")],
+        &ListOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(listing.files, [root.join("a.jsonl")]);
+    let skipped: Vec<(String, SkipReason)> = listing
+        .skipped
+        .iter()
+        .map(|s| {
+            let rel = s.path.strip_prefix(root).unwrap();
+            (rel.to_string_lossy().into_owned(), s.reason)
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("link-to-pipe.jsonl".to_string(), SkipReason::Fifo),
+            ("pipe.jsonl".to_string(), SkipReason::Fifo),
+            ("sock.jsonl".to_string(), SkipReason::Socket),
+        ]
+    );
+    // Devices, named explicitly.
+    let listing = list_inputs_with(&[PathBuf::from("/dev/null")], &ListOptions::default()).unwrap();
+    assert!(listing.files.is_empty());
+    assert_eq!(listing.skipped[0].reason, SkipReason::Device);
+    assert_eq!(
+        list_inputs(&[root.to_path_buf()]).unwrap(),
+        [root.join("a.jsonl")]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_reported_not_followed() {
+    use garbell_io::{list_inputs_with, ListOptions, SkipReason};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("data");
+    std::fs::create_dir_all(root.join("sub/deeper")).unwrap();
+    std::fs::write(root.join("sub/deeper/x.jsonl"), b"").unwrap();
+    std::fs::create_dir_all(dir.path().join("elsewhere")).unwrap();
+    std::fs::write(dir.path().join("elsewhere/y.jsonl"), b"").unwrap();
+    // A link back up the tree, a link to itself, a link to nothing, two links to one directory.
+    std::os::unix::fs::symlink(&root, root.join("sub/deeper/up")).unwrap();
+    std::os::unix::fs::symlink(root.join("self.jsonl"), root.join("self.jsonl")).unwrap();
+    std::os::unix::fs::symlink(root.join("gone"), root.join("gone.jsonl")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("elsewhere"), root.join("more")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("elsewhere"), root.join("more-again")).unwrap();
+    let listing = list_inputs_with(std::slice::from_ref(&root), &ListOptions::default()).unwrap();
+    assert_eq!(
+        listing.files,
+        [
+            root.join("gone.jsonl"),
+            root.join("more/y.jsonl"),
+            root.join("sub/deeper/x.jsonl")
+        ]
+    );
+    let skipped: Vec<(PathBuf, SkipReason)> = listing
+        .skipped
+        .iter()
+        .map(|s| (s.path.clone(), s.reason))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (root.join("more-again"), SkipReason::AlreadyListed),
+            (root.join("self.jsonl"), SkipReason::SymlinkLoop),
+            (root.join("sub/deeper/up"), SkipReason::SymlinkLoop),
+        ]
+    );
+}
+
+#[test]
+fn the_output_directory_is_left_out() {
+    use garbell_io::{list_inputs_with, ListOptions, SkipReason};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for f in [
+        "a.jsonl",
+        "out/shards/part-00000.parquet",
+        "out/stats.json",
+        "out2/b.jsonl",
+    ] {
+        let p = root.join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, b"").unwrap();
+    }
+    let options = ListOptions {
+        exclude: vec![root.join("out"), root.join("not-created-yet")],
+        ..ListOptions::default()
+    };
+    let listing = list_inputs_with(&[root.to_path_buf()], &options).unwrap();
+    assert_eq!(
+        listing.files,
+        [root.join("a.jsonl"), root.join("out2/b.jsonl")]
+    );
+    assert_eq!(listing.skipped.len(), 1);
+    assert_eq!(
+        (&listing.skipped[0].path, listing.skipped[0].reason),
+        (&root.join("out"), SkipReason::OutputDirectory)
+    );
+    // Named through another spelling of the path, or as a file under it: left out too.
+    let other = root.join("out2/../out/stats.json");
+    let listing = list_inputs_with(std::slice::from_ref(&other), &options).unwrap();
+    assert!(listing.files.is_empty());
+    assert_eq!(listing.skipped[0].reason, SkipReason::OutputDirectory);
 }

@@ -236,3 +236,94 @@ fn explicit_format_and_bad_config() {
         Err(garbell_io::Error::Io { .. })
     ));
 }
+
+#[test]
+fn a_leading_bom_and_crlf_line_ends_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // As Windows tools write it: a UTF-8 BOM, CRLF line ends, a blank CRLF line, a BOM again
+    // where a second file was appended with `cat`.
+    let body = "\u{feff}{\"id\":\"a\",\"text\":\"Bon dia\"}\r\n\r\n{\"id\":\"b\",\"text\":\"Línia\\r\\namb CRLF\"}\r\n\u{feff}{\"id\":\"c\",\"text\":\"tercer\"}\r\n";
+    let plain = temp_copy(dir.path(), "bom.jsonl", body.as_bytes());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, body.as_bytes()).unwrap();
+    let gz = temp_copy(dir.path(), "bom.jsonl.gz", &gz.finish().unwrap());
+    for path in [plain, gz] {
+        let out = read_all(&path);
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        let docs: Vec<(&str, &str)> = out
+            .docs
+            .iter()
+            .map(|d| (d.id.as_str(), d.text.as_str()))
+            .collect();
+        assert_eq!(
+            docs,
+            [
+                ("a", "Bon dia"),
+                ("b", "Línia\r\namb CRLF"),
+                ("c", "tercer")
+            ]
+        );
+        // Offsets are those of the lines: the first line starts at 0 (its BOM included).
+        let offsets: Vec<u64> = out.docs.iter().map(|d| d.origin.offset).collect();
+        assert_eq!(offsets, [0, 34, 74], "{}", path.display());
+        assert!(out.docs.iter().all(|d| d.meta.is_empty()));
+    }
+}
+
+#[test]
+fn bzip2_jsonl_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "{\"id\":\"a\",\"text\":\"Bon dia\"}\n{\"id\":\"b\",\"text\":\"Bona nit\"}\n";
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    std::io::Write::write_all(&mut bz, body.as_bytes()).unwrap();
+    // A misleading name: the content decides.
+    let path = temp_copy(dir.path(), "docs.jsonl", &bz.finish().unwrap());
+    let out = read_all(&path);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.docs.len(), 2);
+    assert_eq!(out.docs[1].text, "Bona nit");
+}
+
+#[test]
+fn unreadable_encodings_and_compressions_are_job_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(
+            "{\"text\":\"hola\"}\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    let mut gz16 = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz16, &utf16).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("utf16.jsonl", utf16.clone(), "UTF-16"),
+        ("utf16.jsonl.gz", gz16.finish().unwrap(), "UTF-16"),
+        (
+            "x.jsonl.xz",
+            b"\xfd7zXZ\x00\x00\x04rest of an xz stream".to_vec(),
+            "xz-compressed",
+        ),
+        (
+            "p.jsonl",
+            b"PAR1\x15\x04 and more".to_vec(),
+            "a Parquet file",
+        ),
+    ];
+    for (name, bytes, needle) in cases {
+        let path = temp_copy(dir.path(), name, &bytes);
+        let config = SourceConfig {
+            format: SourceFormat::Jsonl,
+            ..SourceConfig::default()
+        };
+        match garbell_io::open_source(&path, &config) {
+            Err(e @ garbell_io::Error::Unsupported { .. }) => {
+                let m = e.to_string();
+                assert!(m.contains(name) && m.contains(needle), "{m}");
+            }
+            Err(e) => panic!("{name}: {e}"),
+            Ok(_) => panic!("{name}: opened"),
+        }
+    }
+}

@@ -413,3 +413,62 @@ fn two_corrupt_members_in_a_row_are_two_errors() {
     );
     assert_eq!(out.docs.len(), 3);
 }
+
+/// A WARC of `n` resource records (plain text, varied sizes), and the end offset of each.
+fn many_records(n: usize) -> (Vec<u8>, Vec<usize>) {
+    let mut plain = Vec::new();
+    let mut ends = Vec::new();
+    for i in 0..n {
+        let body = format!("record {i} ").repeat(20 + (i * 37) % 300);
+        plain.extend_from_slice(
+            format!(
+                "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:test:{i}>\r\n\
+                 WARC-Target-URI: http://example.org/{i}\r\nContent-Type: text/plain\r\n\
+                 Content-Length: {}\r\n\r\n{body}\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        ends.push(plain.len() - 4);
+    }
+    (plain, ends)
+}
+
+#[test]
+fn single_stream_gzip_cut_short_keeps_every_complete_record() {
+    // A whole WARC gzipped as one stream (as `gzip file.warc` writes it), cut at 3/4 of its
+    // compressed size: every record that decompresses whole before the cut is kept.
+    use std::io::Read;
+    let (plain, ends) = many_records(155);
+    let file = gz(&plain);
+    let cut = &file[..file.len() * 3 / 4];
+    // What an independent decoder recovers before the cut.
+    let mut prefix = Vec::new();
+    let mut dec = flate2::read::GzDecoder::new(cut);
+    let mut buf = [0u8; 4096];
+    loop {
+        match dec.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => prefix.extend_from_slice(&buf[..k]),
+        }
+    }
+    let whole = ends.iter().filter(|&&e| e <= prefix.len()).count();
+    assert!(whole > 100 && whole < 155, "{whole}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = read_all(&temp_copy(dir.path(), "cut.warc.gz", cut));
+    assert_eq!(out.error_kinds(), ["truncated"], "{:?}", out.errors);
+    assert_eq!(
+        out.errors[0].offset, 0,
+        "the offset of the (only) gzip member"
+    );
+    assert!(out.errors[0].message.contains("decompressed offset"));
+    assert_eq!(out.docs.len(), whole);
+    for (i, d) in out.docs.iter().enumerate() {
+        assert_eq!(d.id, format!("<urn:test:{i}>"));
+        assert_eq!(d.text, format!("record {i} ").repeat(20 + (i * 37) % 300));
+    }
+    // Cut inside the gzip trailer only: every record is whole and kept.
+    let out = read_all(&temp_copy(dir.path(), "t.warc.gz", &file[..file.len() - 4]));
+    assert_eq!(out.error_kinds(), ["truncated"]);
+    assert_eq!(out.docs.len(), 155);
+}

@@ -34,8 +34,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let policy = match value("--sh").map(String::as_str) {
         Some("keep") => ShPolicy::Keep,
-        Some("merge") => ShPolicy::Merge,
-        _ => ShPolicy::Split,
+        Some("merge" | "group") => ShPolicy::Group,
+        Some("split") => ShPolicy::Split,
+        _ => ShPolicy::Standard,
     };
     let path = args.iter().enumerate().find_map(|(i, a)| {
         let after_flag = i > 0 && takes_value(&args[i - 1]);

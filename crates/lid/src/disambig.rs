@@ -94,21 +94,25 @@ pub enum DataError {
     },
 }
 
-/// What happens to Latin- and Cyrillic-script Serbo-Croatian (`hr`, `sr`, `sh`; Bosnian is
-/// reported as its `output`, `other` by default).
+/// What happens to Serbo-Croatian (`hr`, `sr`, Bosnian, `sh`): see `docs/lid.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ShPolicy {
-    /// Decide between `hr`, `sr` and Bosnian by evidence; `sh` is never answered (lid.176's
-    /// `sh` answers are decided too). The default.
+    /// `hr` and `sr` when the standard is identifiable, `sh` for the rest: Bosnian (and
+    /// Montenegrin, which reads as Bosnian here) and standard-neutral Latin text, i.e. text in
+    /// which no marker of any standard occurs. Cyrillic Serbo-Croatian is `sr`. The default
+    /// (Salamandra's Serbo-Croatian bucket is `sh`).
     #[default]
+    Standard,
+    /// Decide between `hr`, `sr` and Bosnian by evidence; `sh` is never answered (lid.176's
+    /// `sh` answers are decided too), Bosnian is reported as its `output` line says (`other`).
     Split,
     /// Like `Split`, but `sh` stays a candidate with lid.176's probability and no evidence of
     /// its own: it is kept when lid.176 says `sh` and the text has no Croatian/Serbian markers.
     Keep,
-    /// Decide as `Split`, then report `hr`, `sr` and `sh` all as `sh` (one Serbo-Croatian bucket;
-    /// the script tells Cyrillic from Latin).
-    Merge,
+    /// All of the group reported as `sh` (one Serbo-Croatian bucket; the script tells Cyrillic
+    /// from Latin).
+    Group,
 }
 
 /// The result of [`Disambiguator::refine`].
@@ -275,6 +279,16 @@ impl Disambiguator {
                 .find(|(l, _)| l == label)
                 .map(|(_, m)| g.members[*m as usize].as_str())
         })
+    }
+
+    /// Whether `a` and `b` are members (or outputs) of one confusable group: the group
+    /// evidence decides between them, a vote of the document's pieces does not.
+    pub fn same_group(&self, a: &str, b: &str) -> bool {
+        self.groups.iter().any(|g| {
+            let has = |x: &str| g.members.iter().chain(&g.output).any(|m| m == x);
+            has(a) && has(b)
+        }) || (a == "sh" && self.same_group("hr", b))
+            || (b == "sh" && self.same_group(a, "hr"))
     }
 
     /// The group names, in data order.
@@ -542,6 +556,7 @@ impl Disambiguator {
             .map(|i| g.scripts[i].is_empty() || g.scripts[i].contains(&script))
             .collect();
         if g.name == "sc" && self.sh_policy != ShPolicy::Keep {
+            // (`sh` is reported by the policy below, never as lid.176's own candidate.)
             if let Some(i) = g.members.iter().position(|m| m == "sh") {
                 allowed[i] = false;
             }
@@ -550,6 +565,10 @@ impl Disambiguator {
             score.push(LID_WEIGHT * (top_p + EPS).ln());
             allowed.push(true);
         }
+        let is_sc = g.name == "sc";
+        // Inside `sc` under `Standard`: was any marker of any standard found?
+        let base: Option<Vec<f32>> =
+            (is_sc && self.sh_policy == ShPolicy::Standard).then(|| score.clone());
         self.evidence(g, text, &mut score);
         let mut best: Option<usize> = None;
         for (i, s) in score.iter().enumerate() {
@@ -560,23 +579,42 @@ impl Disambiguator {
         let Some(best) = best else {
             return unchanged;
         };
+        let neutral = base.is_some_and(|b| {
+            script != Script::Cyrillic && b.iter().zip(&score).take(n).all(|(x, y)| x == y)
+        });
+        // The code each candidate is reported as.
+        let report = |i: usize| -> &'a str {
+            if i >= n {
+                return top;
+            }
+            let m = g.members[i].as_str();
+            match (self.sh_policy, is_sc, m) {
+                (ShPolicy::Group, true, _) => "sh",
+                (ShPolicy::Standard, true, "bs" | "sh") => "sh",
+                (ShPolicy::Standard, true, "hr" | "sr") if neutral => "sh",
+                _ => g.output[i].as_str(),
+            }
+        };
         let max = score[best];
-        let total: f32 = score
-            .iter()
-            .zip(&allowed)
-            .filter(|(_, a)| **a)
-            .map(|(s, _)| (s - max).exp())
-            .sum();
+        let lang = report(best);
+        // The winner's share, plus the shares of the candidates reported as the same code (all
+        // of them for `sh` under `Group`), of lid.176's mass on the candidates.
+        let mut total = 0.0f32;
+        let mut same = 0.0f32;
+        for (i, (s, a)) in score.iter().zip(&allowed).enumerate() {
+            if *a {
+                let e = (s - max).exp();
+                total += e;
+                if i == best || report(i) == lang {
+                    same += e;
+                }
+            }
+        }
         let mass: f32 = g.members.iter().map(|m| prob(m)).sum::<f32>()
             + if top_is_member { 0.0 } else { top_p };
-        let lang: &str = if best < n { &g.output[best] } else { top };
-        let lang = match (self.sh_policy, lang) {
-            (ShPolicy::Merge, "hr" | "sr" | "sh") if g.name == "sc" => "sh",
-            _ => lang,
-        };
         Refined {
             lang,
-            score: (mass.min(1.0) / total).min(1.0),
+            score: (mass.min(1.0) * same / total).min(1.0),
             script,
             group: Some(&g.name),
         }

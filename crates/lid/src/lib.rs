@@ -31,6 +31,7 @@ mod dict;
 mod disambig;
 pub mod eval;
 mod letters;
+pub mod mixed;
 mod model;
 pub mod ngram;
 mod ngram_tsv;

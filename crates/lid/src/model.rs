@@ -8,6 +8,12 @@ use std::path::Path;
 
 const MAGIC: i32 = 793_712_314;
 const KSUB: usize = 256;
+/// Widest sub-quantizer accepted (fastText's `quantize` uses 2 by default). Bounds how much a
+/// quantized matrix expands at load time: at most `4 * MAX_DSUB` bytes of floats per code byte.
+const MAX_DSUB: usize = 64;
+/// Label counts of a hierarchical-softmax model must add up to less than this (the tree
+/// builder's sentinel count, as in the reference).
+const MAX_COUNT_SUM: i64 = 1_000_000_000_000_000;
 
 /// The loss a supervised model was trained with; it decides how labels are scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +144,24 @@ impl<'a> Reader<'a> {
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect())
     }
+    /// Bytes not read yet.
+    fn remaining(&self) -> usize {
+        self.b.len() - self.pos
+    }
+    /// Fails unless `count` items of at least `each` bytes fit in the bytes left: called
+    /// before anything is allocated for a count read from the file.
+    fn fits(&self, count: usize, each: usize, what: &str) -> Result<(), Error> {
+        match count.checked_mul(each) {
+            Some(n) if n <= self.remaining() => Ok(()),
+            _ => Err(Error::Format(format!(
+                "{what}: {count} entries of at least {each} bytes do not fit in the {} bytes left \
+                 at byte {} (the file is {} bytes)",
+                self.remaining(),
+                self.pos,
+                self.b.len()
+            ))),
+        }
+    }
     fn cstr(&mut self) -> Result<&'a [u8], Error> {
         let rest = &self.b[self.pos..];
         let n = rest
@@ -167,10 +191,22 @@ impl Pq {
         let nsubq = usize_of(r.i32()? as i64, "pq nsubq")?;
         let dsub = usize_of(r.i32()? as i64, "pq dsub")?;
         let lastdsub = usize_of(r.i32()? as i64, "pq lastdsub")?;
-        let centroids = r.f32s(dim * KSUB)?;
-        if nsubq == 0 || dsub == 0 || (nsubq - 1) * dsub + lastdsub != dim {
-            return Err(Error::Format("inconsistent product quantizer".into()));
+        if nsubq == 0
+            || dsub == 0
+            || lastdsub == 0
+            || lastdsub > dsub
+            || dsub > MAX_DSUB
+            || (nsubq - 1)
+                .checked_mul(dsub)
+                .and_then(|x| x.checked_add(lastdsub))
+                != Some(dim)
+        {
+            return Err(Error::Format(format!(
+                "inconsistent product quantizer (dim {dim}, nsubq {nsubq}, dsub {dsub}, lastdsub {lastdsub})"
+            )));
         }
+        r.fits(dim, KSUB * 4, "product quantizer centroids")?;
+        let centroids = r.f32s(dim * KSUB)?;
         Ok(Pq {
             nsubq,
             dsub,
@@ -190,26 +226,46 @@ impl Pq {
     }
 }
 
-/// A matrix as stored: dense, or product-quantized codes with optional norm quantization.
-/// Returned as (rows, per-row scale, n); for dense, the scale is 1.
-fn load_matrix(r: &mut Reader<'_>, quant: bool) -> Result<(Vec<f32>, Vec<f32>, usize), Error> {
+/// A matrix as stored: dense, or product-quantized codes with optional norm quantization, of
+/// width `dim` (from the header). Returned as (rows, per-row scale, n); for dense, the scale is 1.
+/// Every size is checked against the bytes left before anything is allocated.
+fn load_matrix(
+    r: &mut Reader<'_>,
+    quant: bool,
+    dim: usize,
+) -> Result<(Vec<f32>, Vec<f32>, usize), Error> {
     if !quant {
         let m = usize_of(r.i64()?, "rows")?;
         let n = usize_of(r.i64()?, "cols")?;
-        let data = r.f32s(
-            m.checked_mul(n)
-                .ok_or_else(|| Error::Format("matrix too large".into()))?,
-        )?;
+        if n != dim {
+            return Err(Error::Format(format!(
+                "matrix width {n} differs from dim {dim}"
+            )));
+        }
+        r.fits(m, n * 4, "dense matrix rows")?;
+        let data = r.f32s(m * n)?;
         return Ok((data, vec![1.0; m], n));
     }
     let qnorm = r.u8()? != 0;
     let m = usize_of(r.i64()?, "rows")?;
     let n = usize_of(r.i64()?, "cols")?;
+    if n != dim {
+        return Err(Error::Format(format!(
+            "matrix width {n} differs from dim {dim}"
+        )));
+    }
     let codesize = usize_of(r.i32()? as i64, "codesize")?;
     let codes = r.take(codesize)?;
     let pq = Pq::load(r)?;
     if pq.nsubq.checked_mul(m) != Some(codesize) || (pq.nsubq - 1) * pq.dsub + pq.lastdsub != n {
         return Err(Error::Format("code size does not match the matrix".into()));
+    }
+    // m * n <= codesize * MAX_DSUB (each code byte stands for at most MAX_DSUB values).
+    let cells = m
+        .checked_mul(n)
+        .ok_or_else(|| Error::Format("matrix too large".into()))?;
+    if qnorm {
+        r.fits(m, 1, "norm codes")?;
     }
     let mut scale = vec![1.0f32; m];
     if qnorm {
@@ -220,7 +276,7 @@ fn load_matrix(r: &mut Reader<'_>, quant: bool) -> Result<(Vec<f32>, Vec<f32>, u
         }
     }
     // Unscaled centroid values per row; callers apply the scale as the reference does.
-    let mut data = vec![0f32; m * n];
+    let mut data = vec![0f32; cells];
     for t in 0..m {
         let code = &codes[pq.nsubq * t..pq.nsubq * (t + 1)];
         for (mi, &c) in code.iter().enumerate() {
@@ -333,16 +389,22 @@ impl Model {
         Model::from_bytes(crate::LID176_FTZ)
     }
 
-    /// Loads a model file (`.bin` or `.ftz`).
+    /// Loads a model file (`.bin` or `.ftz`). A malformed file is an [`Error::Format`] naming
+    /// the file ("invalid fastText model: <path>: ...").
     pub fn load(path: &Path) -> Result<Model, Error> {
         let bytes = std::fs::read(path).map_err(|e| Error::Io {
             path: path.display().to_string(),
             source: e,
         })?;
-        Model::from_bytes(&bytes)
+        Model::from_bytes(&bytes).map_err(|e| match e {
+            Error::Format(m) => Error::Format(format!("{}: {m}", path.display())),
+            other => other,
+        })
     }
 
-    /// Parses a model from its bytes.
+    /// Parses a model from its bytes. Every count and size read from the header is checked
+    /// against the bytes that follow before anything is allocated for it, so a malformed or
+    /// hostile file is an [`Error::Format`], never a huge allocation or a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, Error> {
         let mut r = Reader { b: bytes, pos: 0 };
         if r.i32()? != MAGIC {
@@ -357,6 +419,9 @@ impl Model {
             )));
         }
         let dim = usize_of(r.i32()? as i64, "dim")?;
+        if dim == 0 {
+            return Err(Error::Format("dim is 0".into()));
+        }
         let _ws = r.i32()?;
         let _epoch = r.i32()?;
         let _min_count = r.i32()?;
@@ -380,7 +445,7 @@ impl Model {
         if version == 11 {
             maxn = 0; // old supervised models did not use character n-grams
         }
-        if bucket < 0 || (bucket == 0 && maxn > 0) {
+        if bucket < 0 || (bucket == 0 && (maxn > 0 || word_ngrams > 1)) {
             return Err(Error::Format(format!("invalid bucket count {bucket}")));
         }
 
@@ -389,9 +454,14 @@ impl Model {
         let nlabels = usize_of(r.i32()? as i64, "nlabels")?;
         let _ntokens = r.i64()?;
         let prune_size = r.i64()?;
-        if nwords + nlabels != size {
+        if nwords.checked_add(nlabels) != Some(size) {
             return Err(Error::Format("dictionary counts do not add up".into()));
         }
+        if nlabels == 0 {
+            return Err(Error::Format("the dictionary has no labels".into()));
+        }
+        // Each entry: a NUL-terminated word (at least 1 byte), an i64 count, a type byte.
+        r.fits(size, 10, "dictionary")?;
         let mut words = Vec::with_capacity(size);
         let mut types = Vec::with_capacity(size);
         let mut counts = Vec::with_capacity(size);
@@ -405,9 +475,19 @@ impl Model {
             });
         }
         let prune_pairs = if prune_size >= 0 {
-            let mut v = Vec::with_capacity(prune_size as usize);
+            let n = usize::try_from(prune_size)
+                .map_err(|_| Error::Format(format!("invalid prune size {prune_size}")))?;
+            r.fits(n, 8, "pruned dictionary")?;
+            let mut v = Vec::with_capacity(n);
             for _ in 0..prune_size {
-                v.push((r.i32()?, r.i32()?));
+                let (from, to) = (r.i32()?, r.i32()?);
+                // A kept bucket maps to one of the `prune_size` rows after the words.
+                if to < 0 || to as i64 >= prune_size {
+                    return Err(Error::Format(format!(
+                        "prune index entry {from} -> {to} outside the {prune_size} kept rows"
+                    )));
+                }
+                v.push((from, to));
             }
             Some(v)
         } else {
@@ -417,6 +497,18 @@ impl Model {
             .map(|i| String::from_utf8_lossy(&words[i]).into_owned())
             .collect();
         let label_counts: Vec<i64> = counts[nwords..].to_vec();
+        if loss == Loss::HierarchicalSoftmax {
+            let sum = label_counts.iter().try_fold(0i64, |acc, &c| {
+                (c >= 0).then_some(())?;
+                acc.checked_add(c).filter(|&t| t < MAX_COUNT_SUM)
+            });
+            if sum.is_none() {
+                return Err(Error::Format(
+                    "label counts are negative or too large for the hierarchical softmax tree"
+                        .into(),
+                ));
+            }
+        }
         let dict = Dictionary::new(
             words,
             types,
@@ -435,7 +527,7 @@ impl Model {
                 "pruned dictionary with a dense input matrix".into(),
             ));
         }
-        let (mut input, in_scale, in_n) = load_matrix(&mut r, quant_input)?;
+        let (mut input, in_scale, in_n) = load_matrix(&mut r, quant_input, dim)?;
         if in_n != dim {
             return Err(Error::Format("input matrix width differs from dim".into()));
         }
@@ -447,7 +539,7 @@ impl Model {
             }
         }
         let qout = r.u8()? != 0;
-        let (out_rows, out_scale, out_n) = load_matrix(&mut r, quant_input && qout)?;
+        let (out_rows, out_scale, out_n) = load_matrix(&mut r, quant_input && qout, dim)?;
         if out_n != dim {
             return Err(Error::Format("output matrix width differs from dim".into()));
         }

@@ -83,14 +83,60 @@ fn sh_policies() {
     let t = "Ko je sačuvao fajl? Računar je nedelju dana radio bez greške.";
     let d = Disambiguator::embedded().expect("embedded data");
     assert_eq!(d.refine(t, &[("sh", 0.6), ("sr", 0.3)]).lang, "sr");
-    let merge = Disambiguator::embedded()
+    let split = Disambiguator::embedded()
         .expect("data")
-        .with_sh_policy(ShPolicy::Merge);
-    assert_eq!(merge.refine(t, &[("hr", 0.6), ("sr", 0.3)]).lang, "sh");
+        .with_sh_policy(ShPolicy::Split);
+    assert_eq!(split.refine(t, &[("sh", 0.6), ("sr", 0.3)]).lang, "sr");
+    let group = Disambiguator::embedded()
+        .expect("data")
+        .with_sh_policy(ShPolicy::Group);
+    let r = group.refine(t, &[("hr", 0.6), ("sr", 0.3)]);
+    // The whole group is `sh`, so its score is the group's whole mass: more than the winner's
+    // share under `split`.
+    assert_eq!(r.lang, "sh");
+    let s = split.refine(t, &[("hr", 0.6), ("sr", 0.3)]);
+    assert!(
+        r.score > s.score && r.score > 0.5,
+        "{} {}",
+        r.score,
+        s.score
+    );
     let keep = Disambiguator::embedded()
         .expect("data")
         .with_sh_policy(ShPolicy::Keep);
     assert_eq!(keep.refine("Dobar dan.", &[("sh", 0.9)]).lang, "sh");
+}
+
+#[test]
+fn standard_policy_sends_bosnian_and_neutral_text_to_sh() {
+    let d = Disambiguator::embedded().expect("embedded data");
+    let split = Disambiguator::embedded()
+        .expect("data")
+        .with_sh_policy(ShPolicy::Split);
+    // Bosnian: ijekavian reflexes with the lexicon Bosnian shares with Serbian, and
+    // Bosnian-only words (historija, sedmica).
+    let bs = "Historija grada je duga: svake sedmice se ovdje nešto desi, a hiljade ljudi \
+              dolaze da vide mjesto gdje je sve počelo.";
+    assert_eq!(d.refine(bs, &[("hr", 0.5), ("bs", 0.3)]).lang, "sh");
+    assert_eq!(split.refine(bs, &[("hr", 0.5), ("bs", 0.3)]).lang, "other");
+    // No marker of any standard: neither hr nor sr is identifiable.
+    let neutral = "Dobar dan, kako ste?";
+    assert_eq!(d.refine(neutral, &[("hr", 0.6), ("sr", 0.3)]).lang, "sh");
+    assert_eq!(
+        split.refine(neutral, &[("hr", 0.6), ("sr", 0.3)]).lang,
+        "hr"
+    );
+    // The standard is identifiable: Croatian and Serbian stay.
+    let hr = "Tko je spremio datoteku? Računalo je tjedan dana radilo bez pogreške.";
+    assert_eq!(d.refine(hr, &[("sr", 0.5), ("hr", 0.4)]).lang, "hr");
+    let sr = "Ko je sačuvao fajl? Računar je nedelju dana radio bez greške.";
+    assert_eq!(d.refine(sr, &[("hr", 0.5), ("sr", 0.4)]).lang, "sr");
+    // Cyrillic Serbo-Croatian is Serbian even without markers.
+    assert_eq!(
+        d.refine("Добар дан, како сте?", &[("sr", 0.6), ("ru", 0.3)])
+            .lang,
+        "sr"
+    );
 }
 
 #[test]
@@ -136,10 +182,16 @@ fn stems_count_in_inflected_forms() {
 #[test]
 fn bosnian_collects_ijekavian_and_shared_lexicon() {
     // ijekavian (vrijednost, primjer) + the Serbian/Bosnian lexicon (izaberite, sistem,
-    // podešavanja): Bosnian, reported as `other`.
+    // podešavanja): Bosnian, reported as `sh` (as `other` under `split`).
     let bs = "Ova vrijednost određuje sistem štampe. Na primjer, izaberite podešavanja sistema.";
+    assert_eq!(refine(bs, &[("hr", 0.5), ("sr", 0.3), ("bs", 0.1)]), "sh");
+    let split = Disambiguator::embedded()
+        .expect("data")
+        .with_sh_policy(ShPolicy::Split);
     assert_eq!(
-        refine(bs, &[("hr", 0.5), ("sr", 0.3), ("bs", 0.1)]),
+        split
+            .refine(bs, &[("hr", 0.5), ("sr", 0.3), ("bs", 0.1)])
+            .lang,
         "other"
     );
     // ijekavian with the Croatian lexicon stays Croatian.

@@ -4,7 +4,8 @@
 //! byte-identical for the same inputs and configuration whatever the thread count — and
 //! `run.json`, the environment facts (threads, timings) kept apart because they vary.
 //!
-//! - [`verify`] checks every output listed in a manifest against the files on disk;
+//! - [`verify`] / [`verify_report`] check a manifest against its own digest, every file it
+//!   lists against the disk, and the directories of those files for unlisted files;
 //! - [`diff`] says what changed between two runs: configuration keys, inputs, counts.
 //!
 //! Format versioning: [`FORMAT_VERSION`] is bumped when a field changes meaning or is removed;
@@ -49,6 +50,17 @@ pub struct Manifest {
     pub seeds: BTreeMap<String, u64>,
     /// Per-step, per-language statistics.
     pub stats: ChainStats,
+    /// Every other file the stage publishes, with its hash: for `run`, `stats.json`,
+    /// `errors.jsonl`, the completion markers (`completions/`, `dedup/completions/`) and the
+    /// dedup removal lists (`dedup/duplicates.bin`, `dedup/lines.dups`). Absent in manifests
+    /// written before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileRecord>,
+    /// blake3 of the manifest's own content: see [`Manifest::content_digest`]. Set by
+    /// [`Manifest::to_json`]; checked by [`verify`]. Absent in manifests written before it
+    /// existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub manifest_blake3: String,
 }
 
 /// A file that went in: path as given, size and content hash.
@@ -134,11 +146,59 @@ impl Manifest {
         })
     }
 
-    /// The manifest as pretty JSON with a trailing newline (the on-disk form).
+    /// The manifest as pretty JSON with a trailing newline (the on-disk form), its
+    /// `manifest_blake3` set to the digest of the rest of its content.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut b = serde_json::to_vec_pretty(self).unwrap_or_default();
+        let mut m = self.clone();
+        m.manifest_blake3.clear();
+        let value = serde_json::to_value(&m).unwrap_or_default();
+        m.manifest_blake3 = content_digest(&value);
+        let mut b = serde_json::to_vec_pretty(&m).unwrap_or_default();
         b.push(b'\n');
         b
+    }
+
+    /// The digest recorded in `manifest_blake3`: blake3 (lowercase hex) of the compact JSON of
+    /// the manifest without that field, objects with sorted keys. Computed on the JSON value,
+    /// so it covers fields this version does not know (written by a newer garbell) too.
+    pub fn content_digest(value: &serde_json::Value) -> String {
+        content_digest(value)
+    }
+}
+
+/// See [`Manifest::content_digest`].
+fn content_digest(value: &serde_json::Value) -> String {
+    let mut v = value.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("manifest_blake3");
+    }
+    let canonical = canonical_json(&v);
+    blake3::hash(canonical.as_bytes()).to_hex().to_string()
+}
+
+/// Compact JSON with object keys sorted at every level (whatever serde_json's map order).
+fn canonical_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let body: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::Value::String(k.clone()),
+                        canonical_json(&m[k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", body.join(","))
+        }
+        serde_json::Value::Array(a) => {
+            let body: Vec<String> = a.iter().map(canonical_json).collect();
+            format!("[{}]", body.join(","))
+        }
+        other => other.to_string(),
     }
 }
 
@@ -199,6 +259,12 @@ pub enum Problem {
     Hash(PathBuf),
     /// The file could not be read.
     Unreadable(PathBuf, String),
+    /// A file in a directory the stage publishes into that the manifest does not list (an
+    /// extra shard, a marker of another run).
+    Unexpected(PathBuf),
+    /// The manifest's own content does not match its `manifest_blake3` (an edited count,
+    /// input, hash or configuration).
+    ManifestAltered(PathBuf),
 }
 
 impl std::fmt::Display for Problem {
@@ -218,35 +284,115 @@ impl std::fmt::Display for Problem {
             }
             Problem::Hash(p) => write!(f, "content differs: {} (blake3 mismatch)", p.display()),
             Problem::Unreadable(p, e) => write!(f, "unreadable: {}: {e}", p.display()),
+            Problem::Unexpected(p) => write!(
+                f,
+                "unexpected: {} (not listed in the manifest)",
+                p.display()
+            ),
+            Problem::ManifestAltered(p) => write!(
+                f,
+                "manifest altered: {} (its content does not match its manifest_blake3)",
+                p.display()
+            ),
         }
     }
 }
 
-/// Checks every output of the manifest in `dir`; returns the problems (empty when all match) and
-/// the number of outputs checked.
+/// What [`verify`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Verification {
+    /// Files checked (outputs and other files listed).
+    pub checked: usize,
+    /// The problems, in order: the manifest itself, then listed files in manifest order, then
+    /// unexpected files in sorted order. Empty when everything matches.
+    pub problems: Vec<Problem>,
+    /// False for a manifest written before `manifest_blake3` existed: its own content could
+    /// not be checked.
+    pub self_checked: bool,
+}
+
+/// [`verify_report`] as (files checked, problems): the problems include the manifest's own
+/// digest and unexpected files.
 pub fn verify(dir: &Path) -> Result<(usize, Vec<Problem>), Error> {
+    verify_report(dir).map(|v| (v.checked, v.problems))
+}
+
+/// Checks the manifest in `dir` against itself (`manifest_blake3`), every file it lists
+/// (`outputs` and `files`: present, same size, same blake3), and the directories those files
+/// are in (below `dir`, not `dir` itself) for files it does not list.
+pub fn verify_report(dir: &Path) -> Result<Verification, Error> {
+    let path = dir.join(MANIFEST_FILE);
     let m = Manifest::load(dir)?;
-    let mut problems = Vec::new();
-    for o in &m.outputs {
-        let path = dir.join(&o.path);
+    let mut v = Verification::default();
+    let text = std::fs::read(&path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| Error::Invalid {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    if !m.manifest_blake3.is_empty() {
+        v.self_checked = true;
+        if content_digest(&value) != m.manifest_blake3 {
+            v.problems.push(Problem::ManifestAltered(path.clone()));
+        }
+    }
+    let listed: Vec<(&str, u64, &str)> = m
+        .outputs
+        .iter()
+        .map(|o| (o.path.as_str(), o.bytes, o.blake3.as_str()))
+        .chain(
+            m.files
+                .iter()
+                .map(|f| (f.path.as_str(), f.bytes, f.blake3.as_str())),
+        )
+        .collect();
+    let mut dirs = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeSet::new();
+    for &(rel, bytes, blake3) in &listed {
+        let path = dir.join(rel);
+        if let Some(parent) = Path::new(rel)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            dirs.insert(dir.join(parent));
+        }
+        names.insert(path.clone());
         match std::fs::metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                problems.push(Problem::Missing(path))
+                v.problems.push(Problem::Missing(path))
             }
-            Err(e) => problems.push(Problem::Unreadable(path, e.to_string())),
-            Ok(md) if md.len() != o.bytes => problems.push(Problem::Size {
+            Err(e) => v.problems.push(Problem::Unreadable(path, e.to_string())),
+            Ok(md) if md.len() != bytes => v.problems.push(Problem::Size {
                 path,
-                expected: o.bytes,
+                expected: bytes,
                 found: md.len(),
             }),
             Ok(_) => match hash_file(&path) {
-                Ok((_, h)) if h == o.blake3 => {}
-                Ok(_) => problems.push(Problem::Hash(path)),
-                Err(e) => problems.push(Problem::Unreadable(path, e.to_string())),
+                Ok((_, h)) if h == blake3 => {}
+                Ok(_) => v.problems.push(Problem::Hash(path)),
+                Err(e) => v.problems.push(Problem::Unreadable(path, e.to_string())),
             },
         }
     }
-    Ok((m.outputs.len(), problems))
+    v.checked = listed.len();
+    let mut extra = Vec::new();
+    for d in &dirs {
+        let Ok(entries) = std::fs::read_dir(d) else {
+            continue; // its files are reported missing above
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_file() && !names.contains(&p) {
+                extra.push(p);
+            }
+        }
+    }
+    extra.sort();
+    v.problems
+        .extend(extra.into_iter().map(Problem::Unexpected));
+    Ok(v)
 }
 
 /// What changed between two manifests, as human-readable lines (empty when nothing did).
@@ -421,6 +567,8 @@ mod tests {
             outputs,
             seeds: BTreeMap::new(),
             stats: ChainStats::default(),
+            files: vec![],
+            manifest_blake3: String::new(),
         };
         std::fs::write(dir.join(MANIFEST_FILE), m.to_json()).expect("write");
         m
@@ -437,11 +585,12 @@ mod tests {
                 ("c", b"third"),
             ],
         );
-        assert_eq!(verify(d.path()).expect("ok"), (3, vec![]));
+        let v = verify_report(d.path()).expect("ok");
+        assert_eq!((v.checked, v.problems.len(), v.self_checked), (3, 0, true));
         std::fs::write(d.path().join("a"), b"hello World").expect("flip");
         std::fs::write(d.path().join("b"), b"second").expect("truncate");
         std::fs::remove_file(d.path().join("c")).expect("rm");
-        let (_, p) = verify(d.path()).expect("ok");
+        let p = verify_report(d.path()).expect("ok").problems;
         assert!(
             matches!(&p[0], Problem::Hash(x) if x.ends_with("a")),
             "{p:?}"
@@ -461,6 +610,47 @@ mod tests {
             matches!(&p[2], Problem::Missing(x) if x.ends_with("c")),
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn verify_finds_unexpected_files_and_an_edited_manifest() {
+        let d = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir(d.path().join("shards")).expect("mkdir");
+        manifest(d.path(), &[("shards/a", b"one"), ("top", b"two")]);
+        // Files beside the run directory's top-level files are not the manifest's business.
+        std::fs::write(d.path().join("run.json"), b"{}").expect("write");
+        assert!(verify_report(d.path()).expect("ok").problems.is_empty());
+        std::fs::write(d.path().join("shards/b"), b"extra").expect("write");
+        let p = verify_report(d.path()).expect("ok").problems;
+        assert_eq!(p, vec![Problem::Unexpected(d.path().join("shards/b"))]);
+        std::fs::remove_file(d.path().join("shards/b")).expect("rm");
+        // One count edited by hand: the JSON still parses, the digest no longer matches.
+        let path = d.path().join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let edited = text.replacen("\"written\": 0", "\"written\": 7", 1);
+        assert_ne!(text, edited);
+        std::fs::write(&path, edited).expect("write");
+        let p = verify_report(d.path()).expect("ok").problems;
+        assert_eq!(p, vec![Problem::ManifestAltered(path.clone())]);
+        // Reformatting (key order, spacing) is not an alteration.
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        std::fs::write(&path, serde_json::to_string(&v).expect("json")).expect("write");
+        assert!(verify_report(d.path()).expect("ok").problems.is_empty());
+    }
+
+    #[test]
+    fn manifests_without_a_digest_still_verify_their_files() {
+        let d = tempfile::tempdir().expect("tmp");
+        manifest(d.path(), &[("a", b"x")]);
+        let path = d.path().join(MANIFEST_FILE);
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+        v.as_object_mut().expect("object").remove("manifest_blake3");
+        std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+        let r = verify_report(d.path()).expect("ok");
+        assert!(!r.self_checked && r.problems.is_empty(), "{r:?}");
+        std::fs::write(d.path().join("a"), b"y").expect("write");
+        assert_eq!(verify_report(d.path()).expect("ok").problems.len(), 1);
     }
 
     #[test]

@@ -13,6 +13,8 @@ use std::sync::Arc;
 pub struct Context {
     /// Language profiles.
     pub languages: Languages,
+    /// The profiles' word lists, as the quality filters read them (made once).
+    lexicon: Option<garbell_quality::Lexicon>,
     models: BTreeMap<String, Arc<Model>>,
     /// Size and blake3 of each model's bytes, by name.
     model_files: BTreeMap<String, (u64, String)>,
@@ -26,6 +28,7 @@ impl Context {
     pub fn new(languages: Languages) -> Self {
         Context {
             languages,
+            lexicon: None,
             models: BTreeMap::new(),
             model_files: BTreeMap::new(),
         }
@@ -61,6 +64,12 @@ impl Context {
 }
 
 impl Context {
+    /// The word lists of the language profiles (stopwords), for the quality filters.
+    pub fn lexicon(&mut self) -> &garbell_quality::Lexicon {
+        let langs = &self.languages;
+        self.lexicon.get_or_insert_with(|| lexicon(langs))
+    }
+
     /// The second-stage LID data (embedded), with a Serbo-Croatian policy, with or without the
     /// character n-gram profiles.
     pub fn disambiguator(
@@ -69,9 +78,10 @@ impl Context {
         ngram_profiles: bool,
     ) -> Result<Arc<garbell_lid::Disambiguator>, Error> {
         let policy = match policy {
+            garbell_config::SerboCroatian::Standard => garbell_lid::ShPolicy::Standard,
             garbell_config::SerboCroatian::Split => garbell_lid::ShPolicy::Split,
             garbell_config::SerboCroatian::Keep => garbell_lid::ShPolicy::Keep,
-            garbell_config::SerboCroatian::Merge => garbell_lid::ShPolicy::Merge,
+            garbell_config::SerboCroatian::Group => garbell_lid::ShPolicy::Group,
         };
         let mut d = garbell_lid::Disambiguator::embedded()
             .map_err(|e| Error::Lid(e.to_string()))?
@@ -123,60 +133,74 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
                 }
             })
         }
-        StepConfig::FilterGopherQuality(c) => {
-            per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
-        }
-        StepConfig::FilterGopherRepetition(c) => {
-            per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
-        }
-        StepConfig::FilterC4(c) => {
-            per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
-        }
-        StepConfig::FilterFinewebQuality(c) => {
-            per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
-        }
-        StepConfig::AnnotateOscar(c) => {
-            per_language(ctx, config.name(), c, |c| Ok(Box::new(c.build()?)))?
-        }
         StepConfig::FilterUrlBlocklist(c) => Box::new(c.build()?),
         StepConfig::FilterCodeQuality(c) => Box::new(c.build()?),
+        StepConfig::LabelCodeLanguage(c) => Box::new(c.build()),
         StepConfig::FilterLanguage(c) => Box::new(crate::steps::FilterLanguage::new(
             &ctx.languages,
             &c.languages,
             c.threshold,
         )),
+        // The signal filters of `garbell_quality::signal_filters!`, routed by language.
+        s => per_language(ctx, s)?,
     })
 }
 
-/// Builds a quality step from the chain's parameters, and one more per language whose profile
+/// The word lists of `langs` as the quality filters read them.
+pub fn lexicon(langs: &Languages) -> garbell_quality::Lexicon {
+    let mut lex = garbell_quality::Lexicon::new();
+    for p in langs.iter() {
+        if let Some(text) = &p.stopwords {
+            lex.add_stopwords(&p.code, text);
+        }
+    }
+    lex
+}
+
+/// Builds a signal filter from the chain's parameters, and one more per language whose profile
 /// has a `[quality.<step>]` table (its keys over the chain's values); documents are routed by
 /// `lang`.
-fn per_language<T>(
-    ctx: &Context,
-    name: &str,
-    base: &T,
-    build: impl Fn(&T) -> Result<Box<dyn Step>, Error>,
-) -> Result<Box<dyn Step>, Error>
-where
-    T: serde::Serialize + serde::de::DeserializeOwned,
-{
-    let default = build(base)?;
+fn per_language(ctx: &mut Context, step: &StepConfig) -> Result<Box<dyn Step>, Error> {
+    let name = step.name();
+    let build = |s: &StepConfig, lex: &garbell_quality::Lexicon| match s.filter() {
+        Some(f) => Ok(f.build_step(lex)?),
+        None => Err(Error::Config(garbell_config::Error::Invalid {
+            path: "<chain>".into(),
+            message: format!("step `{}` has no builder", s.name()),
+        })),
+    };
+    let lex = ctx.lexicon().clone();
+    let default = build(step, &lex)?;
     let mut by_lang = BTreeMap::new();
-    for p in ctx.languages.iter() {
-        if let Some(table) = p.quality.get(name) {
-            let c = garbell_config::apply_overrides(base, table).map_err(|message| {
-                garbell_config::Error::Invalid {
-                    path: format!("languages/{}.toml", p.code),
-                    message: format!("[quality.{name}]: {message}"),
-                }
-            })?;
-            by_lang.insert(p.code.clone(), build(&c)?);
+    for code in routed_languages(step, &ctx.languages) {
+        if let Some(p) = ctx.languages.get(&code) {
+            let table = p.quality.get(name).cloned().unwrap_or_default();
+            let c =
+                step.with_overrides(&table)
+                    .map_err(|message| garbell_config::Error::Invalid {
+                        path: format!("languages/{}.toml", p.code),
+                        message: format!("[quality.{name}]: {message}"),
+                    })?;
+            by_lang.insert(code, build(&c, &lex)?);
         }
     }
     if by_lang.is_empty() {
         return Ok(default);
     }
     Ok(Box::new(crate::steps::PerLanguage::new(default, by_lang)))
+}
+
+/// The languages that get their own variant of `step`: those whose profile has a
+/// `[quality.<step>]` table, when `step` is a signal filter.
+pub fn routed_languages(step: &StepConfig, langs: &Languages) -> Vec<String> {
+    if step.filter().is_none() {
+        return Vec::new();
+    }
+    langs
+        .iter()
+        .filter(|p| p.quality.contains_key(step.name()))
+        .map(|p| p.code.clone())
+        .collect()
 }
 
 /// Builds the whole chain.

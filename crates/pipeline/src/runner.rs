@@ -132,6 +132,16 @@ pub fn run(
         .filter(|i| opts.slice.is_none_or(|(k, n)| i % n == k))
         .collect();
     let merging = opts.slice.is_none() || opts.merge_only;
+    if out.exists() && !out.is_dir() {
+        return Err(Error::Io {
+            path: out.display().to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "the output must be a directory, and this is an existing file \
+                 (--output names the directory the run writes into)",
+            ),
+        });
+    }
     // Directories this run creates: removed again if they are still empty when the job fails
     // (a failed first run leaves no empty output tree behind). Not for one task of an array:
     // its siblings may be about to write into the same directories.
@@ -158,6 +168,17 @@ pub fn run(
     remove_stale_temps(&done_dir, &ours)?;
     if merging {
         remove_stale_temps(out, &|n: &str| !n.starts_with(".part-"))?;
+        // Shards and markers of inputs a previous run had and this one does not: they are no
+        // output of this run (and `manifest verify` would call them unexpected).
+        remove_beyond(&shard_dir, "part-", ".parquet", inputs.len())?;
+        remove_beyond(&done_dir, "part-", ".json", inputs.len())?;
+        // The manifest means "complete": an earlier run's must not outlive a run that fails
+        // (or describe inputs this one replaced). Written again, last, when this run succeeds.
+        let manifest = out.join(garbell_manifest::MANIFEST_FILE);
+        match std::fs::remove_file(&manifest) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(&manifest, e)),
+            _ => {}
+        }
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
@@ -172,7 +193,7 @@ pub fn run(
             .map(|&i| {
                 let path = &inputs[i];
                 let marker = done_dir.join(format!("part-{i:05}.json"));
-                let r = match completed(&marker, &hash, i, path, out)? {
+                let r = match completed(&marker, &hash, i, path, out, true)? {
                     Some(rep) => {
                         resumed.fetch_add(1, Ordering::Relaxed);
                         Ok(rep)
@@ -207,6 +228,10 @@ pub fn run(
         tasks.push(rep);
     }
     let mut outputs: Vec<Output> = tasks.iter().map(|t| t.shard.clone()).collect();
+    let mut files: Vec<String> = tasks
+        .iter()
+        .map(|t| format!("completions/part-{:05}.json", t.index))
+        .collect();
     let mut dedup_clusters = None;
     if merging && config.dedup.enabled() {
         let d = crate::dedup::run_dedup(&config.dedup, &config.output, &tasks, out, &hash, &pool)?;
@@ -214,6 +239,7 @@ pub fn run(
         stats.written_by_lang = crate::dedup::written_by_lang(&d.stats);
         stats.steps.push(d.stats);
         outputs.extend(d.outputs);
+        files.extend(d.files);
         dedup_clusters = Some(d.clusters);
     }
     let summary = RunSummary {
@@ -236,9 +262,11 @@ pub fn run(
         outputs,
         seeds: BTreeMap::new(),
         stats: summary.stats.clone(),
+        files: Vec::new(),
+        manifest_blake3: String::new(),
     };
     if merging {
-        write_outputs(opts, &summary, &manifest)?;
+        write_outputs(opts, &summary, manifest, files)?;
     }
     created.keep();
     Ok(summary)
@@ -277,13 +305,61 @@ pub fn resolved_config(
     (resolved, hash)
 }
 
-/// The report of a task completed by an earlier run of the same configuration, if any.
+/// Removes `<dir>/<prefix>NNNNN<suffix>` for every number `N >= n` (the outputs of inputs an
+/// earlier run had beyond this run's last one).
+pub(crate) fn remove_beyond(dir: &Path, prefix: &str, suffix: &str, n: usize) -> Result<(), Error> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let p = entry.map_err(|e| io_err(dir, e))?.path();
+        let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let index = name
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix(suffix))
+            .filter(|d| d.len() >= 5 && d.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|d| d.parse::<usize>().ok());
+        if index.is_some_and(|i| i >= n) && p.is_file() {
+            match std::fs::remove_file(&p) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(&p, e)),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// True when task `index` of the run in `out` is complete and current: its marker was written
+/// with configuration `hash` for this `input` at the same path and size, and its shard is there
+/// at the recorded size; with `content`, the input's blake3 is compared too (reading it whole).
+/// What `garbell slurm` uses, without `content`, to decide what to submit: hashing every input
+/// on the submitting node would cost as much reading as the run; the tasks and the merge
+/// compare the hashes.
+pub fn task_is_current(
+    out: &Path,
+    hash: &str,
+    index: usize,
+    input: &Path,
+    content: bool,
+) -> Result<bool, Error> {
+    let marker = out
+        .join("completions")
+        .join(format!("part-{index:05}.json"));
+    Ok(completed(&marker, hash, index, input, out, content)?.is_some())
+}
+
+/// The report of a task completed by an earlier run of the same configuration, if any: the
+/// marker must name the same input with the same content (size, then blake3: a changed input is
+/// processed again, and everything downstream of it follows).
 fn completed(
     marker: &Path,
     hash: &str,
     index: usize,
     input: &Path,
     out: &Path,
+    content: bool,
 ) -> Result<Option<TaskReport>, Error> {
     let text = match std::fs::read(marker) {
         Ok(t) => t,
@@ -307,7 +383,14 @@ fn completed(
     let same_input = rep.index == index
         && rep.input.path == input.display().to_string()
         && rep.input.bytes == size;
-    Ok((same_input && shard_ok).then_some(rep))
+    if !(same_input && shard_ok) {
+        return Ok(None);
+    }
+    if !content {
+        return Ok(Some(rep));
+    }
+    let (_, blake3) = hash_input(input).map_err(|e| io_err(input, e))?;
+    Ok((blake3 == rep.input.blake3).then_some(rep))
 }
 
 fn process_input(
@@ -337,6 +420,10 @@ fn process_input(
                 *stats.skipped.entry(reason.to_string()).or_default() += 1
             }
             Err(e) => {
+                // An input that cannot be read at all (not damage) stops the job.
+                if let Some(fatal) = garbell_io::Error::from_record(&e) {
+                    return Err(fatal.into());
+                }
                 *stats.read_errors.entry(e.kind.to_string()).or_default() += 1;
                 if errors.len() < MAX_ERRORS_LISTED_PER_INPUT {
                     errors.push(ErrorLine::from(e));
@@ -365,7 +452,15 @@ fn process_input(
     })
 }
 
-fn write_outputs(opts: &RunOptions, s: &RunSummary, manifest: &Manifest) -> Result<(), Error> {
+/// Writes `stats.json`, `errors.jsonl`, `run.json`, then the manifest, which lists every
+/// published file with its hash: the shards (`outputs`), and in `files` the statistics, the error
+/// list, the completion markers and the dedup removal lists (`marker_files`, relative paths).
+fn write_outputs(
+    opts: &RunOptions,
+    s: &RunSummary,
+    mut manifest: Manifest,
+    marker_files: Vec<String>,
+) -> Result<(), Error> {
     let out = &opts.output;
     write_atomic(&out.join("stats.json"), &json_pretty(&s.stats))?;
     let mut errs = Vec::new();
@@ -374,6 +469,17 @@ fn write_outputs(opts: &RunOptions, s: &RunSummary, manifest: &Manifest) -> Resu
         errs.push(b'\n');
     }
     write_atomic(&out.join("errors.jsonl"), &errs)?;
+    let mut files = vec!["stats.json".to_string(), "errors.jsonl".to_string()];
+    files.extend(marker_files);
+    for rel in files {
+        let p = out.join(&rel);
+        let (bytes, blake3) = garbell_manifest::hash_file(&p).map_err(|e| io_err(&p, e))?;
+        manifest.files.push(FileRecord {
+            path: rel,
+            bytes,
+            blake3,
+        });
+    }
     let run = serde_json::json!({
         "threads": opts.threads,
         "seconds": s.seconds,
@@ -444,7 +550,7 @@ fn hash_input(path: &Path) -> std::io::Result<(u64, String)> {
 }
 
 /// Total size of an input (file, or every file under a directory), to recognise it on resume.
-fn input_size(path: &Path) -> std::io::Result<u64> {
+pub(crate) fn input_size(path: &Path) -> std::io::Result<u64> {
     if !path.is_dir() {
         return Ok(std::fs::metadata(path)?.len());
     }

@@ -71,7 +71,16 @@ pub struct IdentifyLanguage {
     lines: Option<(f32, f32)>,
     /// Prediction restricted to the labels the profiles (or the second stage) claim.
     restrict: bool,
+    /// Mixed documents decided by a vote of their running text (second stage only): the
+    /// probability a rival language needs in lid.176's top-5 to call the vote, `None` = off.
+    mixed_vote: Option<f32>,
 }
+
+/// The running-text vote runs when another configured language has at least this probability
+/// in lid.176's top-5 (docs/lid.md).
+pub const MIXED_MIN_RIVAL: f32 = 0.05;
+/// A piece votes only when identified with at least this score.
+pub const MIXED_MIN_SCORE: f32 = 0.3;
 
 impl IdentifyLanguage {
     /// A step over `model`, mapping labels through the profiles' `lid.labels`, refined by the
@@ -103,6 +112,7 @@ impl IdentifyLanguage {
             max_bytes,
             lines: None,
             restrict: false,
+            mixed_vote: Some(MIXED_MIN_RIVAL),
         }
     }
 
@@ -238,18 +248,63 @@ impl IdentifyLanguage {
                 None => (LANG_OTHER, 0.0, None),
             };
         };
+        let (lang, score, script, contested) =
+            self.identify_refined(text, stage2, self.mixed_vote.unwrap_or(2.0));
+        // Mixed documents (docs/lid.md): when lid.176 saw a second language, the running text's
+        // pieces vote, weighted by their running words, so that English names, code and quotes
+        // do not outvote the language the document is written in.
+        if self.mixed_vote.is_some() {
+            let vote =
+                garbell_lid::mixed::running_text_vote(text, MIXED_MIN_SCORE, contested, |piece| {
+                    let (l, s, _, _) = self.identify_refined(piece, stage2, 2.0);
+                    (l, s)
+                });
+            // Another language than the document's, outside its confusable group (inside one,
+            // the group evidence of the whole text decides better than its pieces), with a
+            // majority of the running words.
+            if let Some(v) = vote.filter(|v| {
+                v.lang != lang
+                    && v.lang != LANG_OTHER
+                    && !stage2.same_group(v.lang, lang)
+                    && 2 * v.lang_words > v.words
+            }) {
+                return (v.lang, v.score, Some(script));
+            }
+        }
+        (lang, score, Some(script))
+    }
+
+    /// lid.176's top-5 refined by the second stage: the language, its score, the script, and
+    /// whether another configured language, outside the answer's confusable group, had at
+    /// least `rival` in lid.176's top-5.
+    fn identify_refined<'a>(
+        &'a self,
+        text: &str,
+        stage2: &'a Disambiguator,
+        rival: f32,
+    ) -> (&'a str, f32, Script, bool) {
         let mut mapped: [(&str, f32); 5] = [("", 0.0); 5];
         let n = self.top5(text, &mut mapped);
         let r = stage2.refine(text, &mapped[..n]);
+        let contested = mapped[..n].iter().any(|(l, p)| {
+            *p >= rival && *l != r.lang && *l != LANG_OTHER && !stage2.same_group(l, r.lang)
+        });
         // Restricted: the n-gram profiles can answer `other` or a language without a profile
         // here; the most probable allowed label stands instead.
         if self.restrict
             && n > 0
             && (r.lang == LANG_OTHER || !self.lang_of_label.iter().any(|l| l == r.lang))
         {
-            return (mapped[0].0, mapped[0].1.min(1.0), Some(r.script));
+            return (mapped[0].0, mapped[0].1.min(1.0), r.script, contested);
         }
-        (r.lang, r.score.min(1.0), Some(r.script))
+        (r.lang, r.score.min(1.0), r.script, contested)
+    }
+
+    /// The running-text vote for mixed documents: called when a rival language has at least
+    /// this probability in lid.176's top-5 (`MIXED_MIN_RIVAL` by default), `None` = off.
+    pub fn with_mixed_vote(mut self, rival: Option<f32>) -> Self {
+        self.mixed_vote = rival;
+        self
     }
 }
 

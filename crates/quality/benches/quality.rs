@@ -7,8 +7,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flate2::read::GzDecoder;
 use garbell_core::{Document, Origin, Step};
 use garbell_quality::{
-    C4Config, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig, OscarConfig,
-    Tokenizer,
+    C4Config, FilterParams, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig,
+    OscarConfig, Tokenizer,
 };
 use std::io::{BufRead, BufReader};
 
@@ -42,8 +42,12 @@ fn steps(tok: Tokenizer) -> Vec<Box<dyn Step>> {
         annotate_only: annotate,
         ..Default::default()
     })
-    .build()
-    {
+    .build_with(
+        &garbell_quality::Lexicon::from_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../languages"),
+        )
+        .unwrap_or_default(),
+    ) {
         v.push(Box::new(s));
     }
     if let Ok(s) = (GopherRepetitionConfig {

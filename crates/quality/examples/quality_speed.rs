@@ -9,7 +9,8 @@
 use flate2::read::GzDecoder;
 use garbell_core::{Document, Origin, Step};
 use garbell_quality::{
-    C4Config, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig, Tokenizer,
+    C4Config, FilterParams, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig,
+    Tokenizer,
 };
 use std::io::{BufRead, BufReader};
 use std::time::Instant;
@@ -41,7 +42,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 annotate_only: true,
                 ..Default::default()
             }
-            .build()?,
+            .build_with(
+                &garbell_quality::Lexicon::from_dir(
+                    &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../languages"),
+                )
+                .unwrap_or_default(),
+            )?,
         ),
         Box::new(
             GopherRepetitionConfig {

@@ -1,7 +1,8 @@
 //! `filter_c4`: the C4 rules (Raffel et al. 2020, section 2.2; datatrove `C4QualityFilter`).
 
 use crate::common::{nchars, put, py_strip, Error, Tokenizer};
-use garbell_core::{Document, RecordError, Step, Verdict};
+use crate::filter::{FilterParams, Lexicon, SignalFilter, Signals, Threshold};
+use garbell_core::{Document, Verdict};
 use garbell_text::words::{datatrove_sentence_count, is_python_space, python_lines};
 use serde::{Deserialize, Serialize};
 
@@ -68,11 +69,8 @@ impl Default for C4Config {
     }
 }
 
-impl C4Config {
-    /// Validates the parameters and builds the step.
-    pub fn build(&self) -> Result<C4, Error> {
-        Ok(C4 { cfg: self.clone() })
-    }
+impl FilterParams for C4Config {
+    type Filter = C4;
 }
 
 /// `filter_c4` — **What**: looks at each line (stripped): removes lines with a word over
@@ -207,42 +205,84 @@ impl C4 {
     }
 }
 
-impl Step for C4 {
-    fn name(&self) -> &str {
-        "filter_c4"
+impl SignalFilter for C4 {
+    type Params = C4Config;
+    const NAME: &'static str = "filter_c4";
+    /// The line rules change the kept lines, and `filter_lorem_ipsum`/`filter_curly_bracket`
+    /// where the scan stops (and so the signals): only the sentence minimum can be changed on
+    /// stored signals.
+    const TUNABLE: &'static [&'static str] = &["min_num_sentences"];
+
+    fn new(c: &C4Config, _: &Lexicon) -> Result<Self, Error> {
+        Ok(C4 { cfg: c.clone() })
     }
 
-    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
+    fn annotate_only(&self) -> bool {
+        self.cfg.annotate_only
+    }
+
+    fn signals(&self) -> Vec<String> {
+        [
+            "c4_lines",
+            "c4_lines_kept",
+            "c4_sentences",
+            "c4_lorem_ipsum",
+            "c4_curly_bracket",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    /// Scans the lines. The outcome is recorded in the signals: `c4_lorem_ipsum` or
+    /// `c4_curly_bracket` is 1 when the scan stopped there, and `c4_sentences` (with
+    /// `c4_lines_kept`) is written only when the scan reached the end with at least
+    /// `min_num_sentences` sentences (annotate with `min_num_sentences = 0` to tune that
+    /// threshold downwards).
+    fn annotate(&self, doc: &mut Document) -> Option<String> {
         let (outcome, n_lines) = self.run(doc);
         put(doc, "c4_lines", n_lines as f64);
         put(doc, "c4_lorem_ipsum", 0.0);
         put(doc, "c4_curly_bracket", 0.0);
         match outcome {
             Outcome::Drop(reason) => {
-                let sig = if reason == "c4_lorem_ipsum" {
-                    "c4_lorem_ipsum"
-                } else if reason == "c4_curly_bracket" {
-                    "c4_curly_bracket"
-                } else {
-                    "c4_sentences"
-                };
-                if sig != "c4_sentences" {
-                    put(doc, sig, 1.0);
+                if reason == "c4_lorem_ipsum" || reason == "c4_curly_bracket" {
+                    put(doc, reason, 1.0);
                 }
-                Ok(if self.cfg.annotate_only {
-                    Verdict::Keep
-                } else {
-                    Verdict::drop(reason)
-                })
+                doc.signals.remove("c4_lines_kept");
+                doc.signals.remove("c4_sentences");
+                None
             }
             Outcome::Kept(lines, sentences) => {
                 put(doc, "c4_lines_kept", lines.len() as f64);
                 put(doc, "c4_sentences", sentences as f64);
-                if !self.cfg.annotate_only && self.cfg.remove_lines {
-                    doc.text = py_strip(&lines.join("\n")).to_string();
-                }
-                Ok(Verdict::Keep)
+                self.cfg
+                    .remove_lines
+                    .then(|| py_strip(&lines.join("\n")).to_string())
             }
         }
+    }
+
+    fn decide(&self, s: &dyn Signals) -> Verdict {
+        let c = &self.cfg;
+        let flag = |k: &str| s.signal(k).is_some_and(|v| v > 0.0);
+        if c.filter_lorem_ipsum && flag("c4_lorem_ipsum") {
+            return Verdict::drop("c4_lorem_ipsum");
+        }
+        if c.filter_curly_bracket && flag("c4_curly_bracket") {
+            return Verdict::drop("c4_curly_bracket");
+        }
+        match (c.min_num_sentences, s.signal("c4_sentences")) {
+            (Some(m), Some(n)) if n < m as f64 => Verdict::drop("c4_too_few_sentences"),
+            (Some(_), None) => Verdict::drop("c4_too_few_sentences"),
+            _ => Verdict::Keep,
+        }
+    }
+
+    fn thresholds(&self) -> Vec<Threshold> {
+        crate::filter::thresholds([(
+            "c4_sentences",
+            "min_num_sentences",
+            self.cfg.min_num_sentences.map(|x| x as f64),
+        )])
     }
 }

@@ -1,8 +1,7 @@
-//! Shared pieces: the word splitter choice, stopword lists, errors and small helpers.
+//! Shared pieces: the word splitter choice, errors and small helpers.
 
 use garbell_text::words::{datatrove_words_into, Words};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// Which word splitter a filter uses.
@@ -117,38 +116,6 @@ pub(crate) fn check_ratio(
         }),
         _ => Ok(()),
     }
-}
-
-macro_rules! stopword_files {
-    ($($l:literal),*) => {
-        &[$(($l, include_str!(concat!("../../../languages/stopwords/", $l, ".txt")))),*]
-    };
-}
-
-/// Embedded `languages/stopwords/<iso>.txt` files (the languages that have a list).
-const STOPWORD_FILES: &[(&str, &str)] = stopword_files!(
-    "bg", "ca", "cs", "da", "de", "el", "en", "es", "et", "eu", "fi", "fr", "ga", "gl", "hr", "hu",
-    "it", "lt", "lv", "nl", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sv", "uk"
-);
-
-/// The stopword list of `lang` from `languages/stopwords/<lang>.txt` (lowercase), or `None`
-/// when the language has none (cy mt nn oc sh sr; see `languages/stopwords/README.md`).
-pub fn stopwords(lang: &str) -> Option<&'static HashSet<&'static str, FastBuild>> {
-    static SETS: OnceLock<Vec<(&'static str, HashSet<&'static str, FastBuild>)>> = OnceLock::new();
-    let sets = SETS.get_or_init(|| {
-        STOPWORD_FILES
-            .iter()
-            .map(|(l, text)| {
-                let set = text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|w| !w.is_empty() && !w.starts_with('#'))
-                    .collect();
-                (*l, set)
-            })
-            .collect()
-    });
-    sets.iter().find(|(l, _)| *l == lang).map(|(_, s)| s)
 }
 
 /// Python's `str.strip()` (Unicode whitespace as Python defines it).

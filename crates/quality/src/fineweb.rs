@@ -2,8 +2,9 @@
 //! `FineWebQualityFilter`).
 
 use crate::common::{check_ratio, nchars, put, py_strip, terminal_punctuation, Error, Tokenizer};
+use crate::filter::{thresholds, FilterParams, Lexicon, SignalFilter, Signals, Threshold};
 use crate::gopher_repetition::find_duplicates;
-use garbell_core::{Document, RecordError, Step, Verdict};
+use garbell_core::{Document, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `filter_fineweb_quality`. Defaults are datatrove 0.10.1's
@@ -44,15 +45,8 @@ impl Default for FineWebQualityConfig {
     }
 }
 
-impl FineWebQualityConfig {
-    /// Validates the parameters and builds the step.
-    pub fn build(&self) -> Result<FineWebQuality, Error> {
-        const S: &str = "filter_fineweb_quality";
-        check_ratio(S, "line_punct_thr", Some(self.line_punct_thr))?;
-        check_ratio(S, "short_line_thr", Some(self.short_line_thr))?;
-        check_ratio(S, "char_duplicates_ratio", Some(self.char_duplicates_ratio))?;
-        Ok(FineWebQuality { cfg: self.clone() })
-    }
+impl FilterParams for FineWebQualityConfig {
+    type Filter = FineWebQuality;
 }
 
 /// `filter_fineweb_quality` — **What**: over the non-blank lines: the fraction ending in terminal
@@ -67,14 +61,17 @@ pub struct FineWebQuality {
 }
 
 impl FineWebQuality {
-    /// Computes the signals; `false` when the document has no non-blank line.
-    pub fn annotate(&self, doc: &mut Document) -> bool {
+    /// Computes the signals; none (and `false`) when the document has no non-blank line.
+    fn measure(&self, doc: &mut Document) -> bool {
         let text = doc.text.as_str();
         let lines: Vec<&str> = text
             .split('\n')
             .filter(|l| !py_strip(l).is_empty())
             .collect();
         if lines.is_empty() {
+            for k in SIGNALS {
+                doc.signals.remove(k);
+            }
             return false;
         }
         let n = lines.len() as f64;
@@ -114,12 +111,54 @@ impl FineWebQuality {
         put(doc, "fineweb_list_ratio", list.min(f64::MAX));
         true
     }
+}
 
-    /// Decides from the signals, in datatrove's order.
-    pub fn decide(&self, doc: &Document) -> Verdict {
+const SIGNALS: [&str; 4] = [
+    "fineweb_line_punct_ratio",
+    "fineweb_short_line_ratio",
+    "fineweb_char_dup_ratio",
+    "fineweb_list_ratio",
+];
+
+impl SignalFilter for FineWebQuality {
+    type Params = FineWebQualityConfig;
+    const NAME: &'static str = "filter_fineweb_quality";
+    const TUNABLE: &'static [&'static str] = &[
+        "line_punct_thr",
+        "line_punct_exclude_zero",
+        "short_line_thr",
+        "char_duplicates_ratio",
+        "new_line_ratio",
+    ];
+
+    fn new(c: &FineWebQualityConfig, _: &Lexicon) -> Result<Self, Error> {
+        const S: &str = "filter_fineweb_quality";
+        check_ratio(S, "line_punct_thr", Some(c.line_punct_thr))?;
+        check_ratio(S, "short_line_thr", Some(c.short_line_thr))?;
+        check_ratio(S, "char_duplicates_ratio", Some(c.char_duplicates_ratio))?;
+        Ok(FineWebQuality { cfg: c.clone() })
+    }
+
+    fn annotate_only(&self) -> bool {
+        self.cfg.annotate_only
+    }
+
+    fn signals(&self) -> Vec<String> {
+        SIGNALS.map(String::from).to_vec()
+    }
+
+    fn annotate(&self, doc: &mut Document) -> Option<String> {
+        self.measure(doc);
+        None
+    }
+
+    /// Datatrove's order; a document without signals (no non-blank line) is `empty`.
+    fn decide(&self, sig: &dyn Signals) -> Verdict {
         let c = &self.cfg;
-        let s = |k: &str| doc.signals.get(k).copied().unwrap_or(0.0);
-        let punct = s("fineweb_line_punct_ratio");
+        let Some(punct) = sig.signal("fineweb_line_punct_ratio") else {
+            return Verdict::drop("empty");
+        };
+        let s = |k: &str| sig.signal(k).unwrap_or(0.0);
         if punct < c.line_punct_thr && !(punct == 0.0 && c.line_punct_exclude_zero) {
             return Verdict::drop("line_punct_ratio");
         }
@@ -134,25 +173,30 @@ impl FineWebQuality {
         }
         Verdict::Keep
     }
-}
 
-impl Step for FineWebQuality {
-    fn name(&self) -> &str {
-        "filter_fineweb_quality"
-    }
-
-    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
-        if !self.annotate(doc) {
-            return Ok(if self.cfg.annotate_only {
-                Verdict::Keep
-            } else {
-                Verdict::drop("empty")
-            });
-        }
-        Ok(if self.cfg.annotate_only {
-            Verdict::Keep
-        } else {
-            self.decide(doc)
-        })
+    fn thresholds(&self) -> Vec<Threshold> {
+        let c = &self.cfg;
+        thresholds([
+            (
+                "fineweb_line_punct_ratio",
+                "line_punct_thr",
+                Some(c.line_punct_thr),
+            ),
+            (
+                "fineweb_short_line_ratio",
+                "short_line_thr",
+                Some(c.short_line_thr),
+            ),
+            (
+                "fineweb_char_dup_ratio",
+                "char_duplicates_ratio",
+                Some(c.char_duplicates_ratio),
+            ),
+            (
+                "fineweb_list_ratio",
+                "new_line_ratio",
+                Some(c.new_line_ratio),
+            ),
+        ])
     }
 }

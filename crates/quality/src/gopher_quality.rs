@@ -1,8 +1,9 @@
 //! `filter_gopher_quality`: Gopher's quality rules (Rae et al. 2021, table A1; datatrove
 //! `GopherQualityFilter`).
 
-use crate::common::{check_ratio, nchars, punctuation_set, put, stopwords, Error, Tokenizer};
-use garbell_core::{Document, RecordError, Step, Verdict};
+use crate::common::{check_ratio, nchars, punctuation_set, put, Error, FastBuild, Tokenizer};
+use crate::filter::{thresholds, FilterParams, Lexicon, SignalFilter, Signals, Threshold};
+use garbell_core::{Document, Verdict};
 use garbell_text::words::python_lines;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -85,21 +86,10 @@ impl GopherQualityConfig {
             ..Default::default()
         }
     }
+}
 
-    /// Validates the parameters and builds the step.
-    pub fn build(&self) -> Result<GopherQuality, Error> {
-        const S: &str = "filter_gopher_quality";
-        check_ratio(S, "max_bullet_lines_ratio", self.max_bullet_lines_ratio)?;
-        check_ratio(S, "max_ellipsis_lines_ratio", self.max_ellipsis_lines_ratio)?;
-        check_ratio(S, "min_alpha_words_ratio", self.min_alpha_words_ratio)?;
-        Ok(GopherQuality {
-            cfg: self.clone(),
-            fixed_stop_words: self
-                .stop_words
-                .as_ref()
-                .map(|v| v.iter().cloned().collect()),
-        })
-    }
+impl FilterParams for GopherQualityConfig {
+    type Filter = GopherQuality;
 }
 
 /// `filter_gopher_quality` — **What**: counts words, mean word length, `#` and ellipsis per word,
@@ -115,7 +105,14 @@ impl GopherQualityConfig {
 #[derive(Debug)]
 pub struct GopherQuality {
     cfg: GopherQualityConfig,
-    fixed_stop_words: Option<HashSet<String, crate::common::FastBuild>>,
+    /// The stopword list of every language (`stop_words` unset), or the one fixed list.
+    stop_words: StopWords,
+}
+
+#[derive(Debug)]
+enum StopWords {
+    Fixed(HashSet<String, FastBuild>),
+    ByLanguage(Lexicon),
 }
 
 fn is_symbol_word(w: &str) -> bool {
@@ -140,7 +137,7 @@ fn count_non_overlapping(text: &str, pat: &str) -> usize {
 
 impl GopherQuality {
     /// Computes the signals into `doc.signals`.
-    pub fn annotate(&self, doc: &mut Document) {
+    fn measure(&self, doc: &mut Document) {
         let mut words = Vec::new();
         self.cfg
             .tokenizer
@@ -216,31 +213,125 @@ impl GopherQuality {
 
     fn stop_word_count<'w>(&self, words: &[&'w str], lang: &str) -> Option<usize> {
         let lower = self.cfg.lowercase_stop_words;
-        let fixed = self.fixed_stop_words.as_ref();
-        let list = match fixed {
-            Some(_) => None,
-            None => Some(stopwords(lang)?),
+        let list = match &self.stop_words {
+            StopWords::Fixed(f) => f,
+            StopWords::ByLanguage(lex) => lex.stopwords(lang)?,
         };
         // Distinct stopwords seen; they are few, so a small vector beats hashing.
         let mut seen: Vec<Cow<'w, str>> = Vec::new();
         for w in words {
             let k = stop_key(w, lower);
-            let hit = match (fixed, list) {
-                (Some(f), _) => f.contains(k.as_ref()),
-                (None, Some(l)) => l.contains(k.as_ref()),
-                (None, None) => false,
-            };
-            if hit && !seen.contains(&k) {
+            if list.contains(k.as_ref()) && !seen.contains(&k) {
                 seen.push(k);
             }
         }
         Some(seen.len())
     }
+}
 
-    /// Decides from the signals in `doc.signals` (as [`GopherQuality::annotate`] wrote them).
-    pub fn decide(&self, doc: &Document) -> Verdict {
+/// The signals, in the order they are decided on.
+const SIGNALS: [&str; 8] = [
+    "gopher_words",
+    "gopher_avg_word_len",
+    "gopher_hash_ratio",
+    "gopher_ellipsis_ratio",
+    "gopher_bullet_lines",
+    "gopher_ellipsis_lines",
+    "gopher_alpha_words",
+    "gopher_stop_words",
+];
+
+impl SignalFilter for GopherQuality {
+    type Params = GopherQualityConfig;
+    const NAME: &'static str = "filter_gopher_quality";
+    const TUNABLE: &'static [&'static str] = &[
+        "min_doc_words",
+        "max_doc_words",
+        "min_avg_word_length",
+        "max_avg_word_length",
+        "max_symbol_word_ratio",
+        "max_bullet_lines_ratio",
+        "max_ellipsis_lines_ratio",
+        "min_alpha_words_ratio",
+        "min_stop_words",
+    ];
+
+    fn new(c: &GopherQualityConfig, lexicon: &Lexicon) -> Result<Self, Error> {
+        const S: &str = "filter_gopher_quality";
+        check_ratio(S, "max_bullet_lines_ratio", c.max_bullet_lines_ratio)?;
+        check_ratio(S, "max_ellipsis_lines_ratio", c.max_ellipsis_lines_ratio)?;
+        check_ratio(S, "min_alpha_words_ratio", c.min_alpha_words_ratio)?;
+        Ok(GopherQuality {
+            cfg: c.clone(),
+            stop_words: match &c.stop_words {
+                Some(v) => StopWords::Fixed(v.iter().cloned().collect()),
+                None => StopWords::ByLanguage(lexicon.clone()),
+            },
+        })
+    }
+
+    fn annotate_only(&self) -> bool {
+        self.cfg.annotate_only
+    }
+
+    fn signals(&self) -> Vec<String> {
+        SIGNALS.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn annotate(&self, doc: &mut Document) -> Option<String> {
+        self.measure(doc);
+        None
+    }
+
+    fn thresholds(&self) -> Vec<Threshold> {
         let c = &self.cfg;
-        let s = |k: &str| doc.signals.get(k).copied();
+        let u = |x: Option<usize>| x.map(|x| x as f64);
+        thresholds([
+            ("gopher_words", "min_doc_words", u(c.min_doc_words)),
+            ("gopher_words", "max_doc_words", u(c.max_doc_words)),
+            (
+                "gopher_avg_word_len",
+                "min_avg_word_length",
+                c.min_avg_word_length,
+            ),
+            (
+                "gopher_avg_word_len",
+                "max_avg_word_length",
+                c.max_avg_word_length,
+            ),
+            (
+                "gopher_hash_ratio",
+                "max_symbol_word_ratio",
+                c.max_symbol_word_ratio,
+            ),
+            (
+                "gopher_ellipsis_ratio",
+                "max_symbol_word_ratio",
+                c.max_symbol_word_ratio,
+            ),
+            (
+                "gopher_bullet_lines",
+                "max_bullet_lines_ratio",
+                c.max_bullet_lines_ratio,
+            ),
+            (
+                "gopher_ellipsis_lines",
+                "max_ellipsis_lines_ratio",
+                c.max_ellipsis_lines_ratio,
+            ),
+            (
+                "gopher_alpha_words",
+                "min_alpha_words_ratio",
+                c.min_alpha_words_ratio,
+            ),
+            ("gopher_stop_words", "min_stop_words", u(c.min_stop_words)),
+        ])
+    }
+
+    /// Gopher's rules in datatrove's order; the first that fails names the reason.
+    fn decide(&self, sig: &dyn Signals) -> Verdict {
+        let c = &self.cfg;
+        let s = |k: &str| sig.signal(k);
         let words = s("gopher_words").unwrap_or(0.0);
         if c.min_doc_words.is_some_and(|m| m > 0 && words < m as f64) {
             return Verdict::drop("gopher_short_doc");
@@ -285,21 +376,6 @@ impl GopherQuality {
             }
         }
         Verdict::Keep
-    }
-}
-
-impl Step for GopherQuality {
-    fn name(&self) -> &str {
-        "filter_gopher_quality"
-    }
-
-    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
-        self.annotate(doc);
-        Ok(if self.cfg.annotate_only {
-            Verdict::Keep
-        } else {
-            self.decide(doc)
-        })
     }
 }
 

@@ -2,7 +2,8 @@
 //! `GopherRepetitionFilter`).
 
 use crate::common::{check_ratio, nchars, put, py_strip, Error, FastBuild, IdBuild, Tokenizer};
-use garbell_core::{Document, RecordError, Step, Verdict};
+use crate::filter::{FilterParams, Lexicon, SignalFilter, Signals, Threshold};
+use garbell_core::{Document, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
@@ -53,39 +54,8 @@ impl Default for GopherRepetitionConfig {
     }
 }
 
-impl GopherRepetitionConfig {
-    /// Validates the parameters and builds the step.
-    pub fn build(&self) -> Result<GopherRepetition, Error> {
-        const S: &str = "filter_gopher_repetition";
-        check_ratio(S, "dup_line_frac", self.dup_line_frac)?;
-        check_ratio(S, "dup_para_frac", self.dup_para_frac)?;
-        check_ratio(S, "dup_line_char_frac", self.dup_line_char_frac)?;
-        check_ratio(S, "dup_para_char_frac", self.dup_para_char_frac)?;
-        for &(n, f) in self.top_n_grams.iter().chain(&self.dup_n_grams) {
-            if n == 0 {
-                return Err(Error {
-                    step: S,
-                    param: "top_n_grams/dup_n_grams",
-                    message: "n must be ≥ 1".into(),
-                });
-            }
-            check_ratio(S, "top_n_grams/dup_n_grams", Some(f))?;
-        }
-        let mut names = Vec::new();
-        for &(n, _) in &self.top_n_grams {
-            names.push((format!("rep_top_{n}_gram"), format!("top_{n}_gram")));
-        }
-        for &(n, _) in &self.dup_n_grams {
-            names.push((
-                format!("rep_dup_{n}_gram"),
-                format!("duplicated_{n}_n_grams"),
-            ));
-        }
-        Ok(GopherRepetition {
-            cfg: self.clone(),
-            names,
-        })
-    }
+impl FilterParams for GopherRepetitionConfig {
+    type Filter = GopherRepetition;
 }
 
 /// `filter_gopher_repetition` — **What**: measures repeated paragraphs (split at 2+ newlines),
@@ -268,9 +238,29 @@ fn dup_ngram_chars(
     repeated
 }
 
+/// The line and paragraph signals, in the order they are decided on, with their parameter and
+/// reason.
+const FRACTIONS: [(&str, &str); 4] = [
+    ("rep_dup_para_frac", "dup_para_frac"),
+    ("rep_dup_para_char_frac", "dup_para_char_frac"),
+    ("rep_dup_line_frac", "dup_line_frac"),
+    ("rep_dup_line_char_frac", "dup_line_char_frac"),
+];
+
 impl GopherRepetition {
+    /// The limit of each of [`FRACTIONS`].
+    fn fraction_limits(&self) -> [Option<f64>; 4] {
+        let c = &self.cfg;
+        [
+            c.dup_para_frac,
+            c.dup_para_char_frac,
+            c.dup_line_frac,
+            c.dup_line_char_frac,
+        ]
+    }
+
     /// Computes the signals into `doc.signals`.
-    pub fn annotate(&self, doc: &mut Document) {
+    fn measure(&self, doc: &mut Document) {
         let text = doc.text.as_str();
         let len = nchars(text).max(1) as f64;
         let paras: Vec<&str> = paragraphs(text).collect();
@@ -320,57 +310,120 @@ impl GopherRepetition {
             }
         }
     }
+}
 
-    /// Decides from the signals, in datatrove's order.
-    pub fn decide(&self, doc: &Document) -> Verdict {
-        if doc.text.is_empty() {
+impl SignalFilter for GopherRepetition {
+    type Params = GopherRepetitionConfig;
+    const NAME: &'static str = "filter_gopher_repetition";
+    const TUNABLE: &'static [&'static str] = &[
+        "dup_line_frac",
+        "dup_para_frac",
+        "dup_line_char_frac",
+        "dup_para_char_frac",
+        "top_n_grams",
+        "dup_n_grams",
+    ];
+
+    fn new(c: &GopherRepetitionConfig, _: &Lexicon) -> Result<Self, Error> {
+        const S: &str = "filter_gopher_repetition";
+        check_ratio(S, "dup_line_frac", c.dup_line_frac)?;
+        check_ratio(S, "dup_para_frac", c.dup_para_frac)?;
+        check_ratio(S, "dup_line_char_frac", c.dup_line_char_frac)?;
+        check_ratio(S, "dup_para_char_frac", c.dup_para_char_frac)?;
+        for &(n, f) in c.top_n_grams.iter().chain(&c.dup_n_grams) {
+            if n == 0 {
+                return Err(Error {
+                    step: S,
+                    param: "top_n_grams/dup_n_grams",
+                    message: "n must be ≥ 1".into(),
+                });
+            }
+            check_ratio(S, "top_n_grams/dup_n_grams", Some(f))?;
+        }
+        let mut names = Vec::new();
+        for &(n, _) in &c.top_n_grams {
+            names.push((format!("rep_top_{n}_gram"), format!("top_{n}_gram")));
+        }
+        for &(n, _) in &c.dup_n_grams {
+            names.push((
+                format!("rep_dup_{n}_gram"),
+                format!("duplicated_{n}_n_grams"),
+            ));
+        }
+        Ok(GopherRepetition {
+            cfg: c.clone(),
+            names,
+        })
+    }
+
+    fn annotate_only(&self) -> bool {
+        self.cfg.annotate_only
+    }
+
+    fn signals(&self) -> Vec<String> {
+        FRACTIONS
+            .iter()
+            .map(|(s, _)| s.to_string())
+            .chain(self.names.iter().map(|(s, _)| s.clone()))
+            .collect()
+    }
+
+    fn annotate(&self, doc: &mut Document) -> Option<String> {
+        self.measure(doc);
+        None
+    }
+
+    fn thresholds(&self) -> Vec<Threshold> {
+        let limits = self.fraction_limits();
+        let mut v: Vec<Threshold> = FRACTIONS
+            .iter()
+            .zip(limits)
+            .filter_map(|((signal, param), value)| {
+                Some(Threshold {
+                    signal: signal.to_string(),
+                    param,
+                    value: value?,
+                })
+            })
+            .collect();
+        let c = &self.cfg;
+        let params = c
+            .top_n_grams
+            .iter()
+            .map(|&(_, f)| ("top_n_grams", f))
+            .chain(c.dup_n_grams.iter().map(|&(_, f)| ("dup_n_grams", f)));
+        for ((signal, _), (param, value)) in self.names.iter().zip(params) {
+            v.push(Threshold {
+                signal: signal.clone(),
+                param,
+                value,
+            });
+        }
+        v
+    }
+
+    /// Datatrove's order: empty text, paragraphs, lines, top n-grams, duplicated n-grams.
+    fn decide(&self, s: &dyn Signals) -> Verdict {
+        if s.text_is_empty() {
             return Verdict::drop("empty");
         }
-        let c = &self.cfg;
         let over = |k: &str, m: Option<f64>| {
             m.filter(|&m| m > 0.0)
-                .is_some_and(|m| doc.signals.get(k).is_some_and(|&v| v > m))
+                .is_some_and(|m| s.signal(k).is_some_and(|v| v > m))
         };
-        for (k, m, r) in [
-            ("rep_dup_para_frac", c.dup_para_frac, "dup_para_frac"),
-            (
-                "rep_dup_para_char_frac",
-                c.dup_para_char_frac,
-                "dup_para_char_frac",
-            ),
-            ("rep_dup_line_frac", c.dup_line_frac, "dup_line_frac"),
-            (
-                "rep_dup_line_char_frac",
-                c.dup_line_char_frac,
-                "dup_line_char_frac",
-            ),
-        ] {
+        for ((k, r), m) in FRACTIONS.iter().zip(self.fraction_limits()) {
             if over(k, m) {
                 return Verdict::drop(r);
             }
         }
+        let c = &self.cfg;
         let thresholds = c.top_n_grams.iter().chain(&c.dup_n_grams).map(|&(_, f)| f);
         for ((sig, reason), f) in self.names.iter().zip(thresholds) {
-            if doc.signals.get(sig.as_str()).is_some_and(|&v| v > f) {
+            if s.signal(sig).is_some_and(|v| v > f) {
                 return Verdict::Drop(reason.clone().into());
             }
         }
         Verdict::Keep
-    }
-}
-
-impl Step for GopherRepetition {
-    fn name(&self) -> &str {
-        "filter_gopher_repetition"
-    }
-
-    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
-        self.annotate(doc);
-        Ok(if self.cfg.annotate_only {
-            Verdict::Keep
-        } else {
-            self.decide(doc)
-        })
     }
 }
 

@@ -3,7 +3,8 @@
 //! `quality_warnings`; ungoliant's annotators).
 
 use crate::common::{check_ratio, put, Error};
-use garbell_core::{Document, RecordError, Step, Verdict};
+use crate::filter::{thresholds, FilterParams, Lexicon, SignalFilter, Signals, Threshold};
+use garbell_core::{Document, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// One OSCAR quality warning.
@@ -84,16 +85,8 @@ impl Default for OscarConfig {
     }
 }
 
-impl OscarConfig {
-    /// Validates the parameters and builds the step.
-    pub fn build(&self) -> Result<Oscar, Error> {
-        const S: &str = "annotate_oscar";
-        check_ratio(S, "short_sentences_ratio", Some(self.short_sentences_ratio))?;
-        check_ratio(S, "header_fraction", Some(self.header_fraction))?;
-        check_ratio(S, "header_short_ratio", Some(self.header_short_ratio))?;
-        check_ratio(S, "noisy_ratio", Some(self.noisy_ratio))?;
-        Ok(Oscar { cfg: self.clone() })
-    }
+impl FilterParams for OscarConfig {
+    type Filter = Oscar;
 }
 
 /// `annotate_oscar` — **What**: OSCAR's quality warnings, written to `meta.quality_warnings` (a
@@ -142,7 +135,7 @@ fn letter_counts(text: &str) -> (usize, usize) {
 
 impl Oscar {
     /// Computes the signals into `doc.signals`.
-    pub fn annotate(&self, doc: &mut Document) {
+    fn measure(&self, doc: &mut Document) {
         let c = &self.cfg;
         // Rust `str::lines`: split at `\n`, a final `\r` removed, no empty last line (as OSCAR).
         let lens: Vec<usize> = doc.text.lines().map(str::len).collect();
@@ -162,10 +155,10 @@ impl Oscar {
         put(doc, "oscar_non_letter_ratio", ratio(other, total));
     }
 
-    /// The warnings the signals in `doc.signals` raise, in OSCAR's order.
-    pub fn warnings(&self, doc: &Document) -> Vec<OscarWarning> {
+    /// The warnings the signals raise, in OSCAR's order.
+    pub fn warnings(&self, sig: &dyn Signals) -> Vec<OscarWarning> {
         let c = &self.cfg;
-        let s = |k: &str| doc.signals.get(k).copied().unwrap_or(0.0);
+        let s = |k: &str| sig.signal(k).unwrap_or(0.0);
         let n = s("oscar_lines");
         let mut out = Vec::new();
         if n < c.tiny_min_lines as f64 {
@@ -189,23 +182,51 @@ impl Oscar {
         }
         out
     }
-
-    /// Decides from the signals: the first warning listed in `drop`, or keep.
-    pub fn decide(&self, doc: &Document) -> Verdict {
-        self.warnings(doc)
-            .into_iter()
-            .find(|w| self.cfg.drop.contains(w))
-            .map_or(Verdict::Keep, |w| Verdict::drop(w.reason()))
-    }
 }
 
-impl Step for Oscar {
-    fn name(&self) -> &str {
-        "annotate_oscar"
+impl SignalFilter for Oscar {
+    type Params = OscarConfig;
+    const NAME: &'static str = "annotate_oscar";
+    /// `short_line_bytes` and `header_fraction` change the signals (which lines are short,
+    /// how many form the header).
+    const TUNABLE: &'static [&'static str] = &[
+        "tiny_min_lines",
+        "short_sentences_ratio",
+        "header_short_ratio",
+        "noisy_ratio",
+        "drop",
+    ];
+
+    fn new(c: &OscarConfig, _: &Lexicon) -> Result<Self, Error> {
+        const S: &str = "annotate_oscar";
+        check_ratio(S, "short_sentences_ratio", Some(c.short_sentences_ratio))?;
+        check_ratio(S, "header_fraction", Some(c.header_fraction))?;
+        check_ratio(S, "header_short_ratio", Some(c.header_short_ratio))?;
+        check_ratio(S, "noisy_ratio", Some(c.noisy_ratio))?;
+        Ok(Oscar { cfg: c.clone() })
     }
 
-    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
-        self.annotate(doc);
+    /// Never: the `drop` list decides (empty: annotate only).
+    fn annotate_only(&self) -> bool {
+        false
+    }
+
+    fn signals(&self) -> Vec<String> {
+        [
+            "oscar_lines",
+            "oscar_short_line_ratio",
+            "oscar_header_lines",
+            "oscar_header_short",
+            "oscar_footer_short",
+            "oscar_non_letter_ratio",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    /// The signals, and the warnings they raise in `meta.quality_warnings`.
+    fn annotate(&self, doc: &mut Document) -> Option<String> {
+        self.measure(doc);
         let warnings = self.warnings(doc);
         if warnings.is_empty() {
             doc.meta.remove("quality_warnings");
@@ -217,17 +238,39 @@ impl Step for Oscar {
             doc.meta
                 .insert("quality_warnings".into(), serde_json::Value::Array(list));
         }
-        Ok(warnings
+        None
+    }
+
+    /// The first warning listed in `drop`, or keep.
+    fn decide(&self, s: &dyn Signals) -> Verdict {
+        self.warnings(s)
             .into_iter()
             .find(|w| self.cfg.drop.contains(w))
-            .map_or(Verdict::Keep, |w| Verdict::drop(w.reason())))
+            .map_or(Verdict::Keep, |w| Verdict::drop(w.reason()))
+    }
+
+    fn thresholds(&self) -> Vec<Threshold> {
+        let c = &self.cfg;
+        thresholds([
+            (
+                "oscar_lines",
+                "tiny_min_lines",
+                Some(c.tiny_min_lines as f64),
+            ),
+            (
+                "oscar_short_line_ratio",
+                "short_sentences_ratio",
+                Some(c.short_sentences_ratio),
+            ),
+            ("oscar_non_letter_ratio", "noisy_ratio", Some(c.noisy_ratio)),
+        ])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use garbell_core::Origin;
+    use garbell_core::{Origin, Step};
 
     fn run(cfg: &OscarConfig, text: &str) -> (Verdict, Document) {
         let step = cfg.build().expect("valid");

@@ -3,8 +3,8 @@
 
 use garbell_core::{Document, Origin, Step, Verdict};
 use garbell_quality::{
-    C4Config, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig, OscarConfig,
-    OscarWarning,
+    C4Config, FilterParams, FineWebQualityConfig, GopherQualityConfig, GopherRepetitionConfig,
+    OscarConfig, OscarWarning,
 };
 
 /// Two sentences per language, on two lines: a town opens a library. Written for these tests by
@@ -22,6 +22,14 @@ const TEXTS: &[(&str, &str)] = &[
     ("eu", "Udalak liburutegi berri bat ireki du herriko auzo zaharrean.\nBizilagunak egunero joan daitezke hara beren seme-alabekin eta aiton-amonekin."),
 ];
 
+/// The stopword lists of the repository's `languages/` directory.
+fn repo_lexicon() -> garbell_quality::Lexicon {
+    garbell_quality::Lexicon::from_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../languages"),
+    )
+    .expect("languages/stopwords")
+}
+
 fn run(step: &dyn Step, lang: &str, text: &str) -> (Verdict, Document) {
     let mut doc = Document::new("d", text, "test", Origin::new("t", 0, 0));
     doc.lang = lang.to_string();
@@ -31,11 +39,12 @@ fn run(step: &dyn Step, lang: &str, text: &str) -> (Verdict, Document) {
 
 #[test]
 fn gopher_quality_per_language() {
+    let lexicon = repo_lexicon();
     let step = GopherQualityConfig {
         min_doc_words: Some(10),
         ..Default::default()
     }
-    .build()
+    .build_with(&lexicon)
     .expect("ok");
     for (lang, text) in TEXTS {
         let (v, doc) = run(&step, lang, text);
@@ -68,7 +77,7 @@ fn gopher_quality_per_language() {
             Verdict::drop("gopher_short_doc"),
             "{lang}"
         );
-        if let Some(list) = garbell_quality::stopwords(lang) {
+        if let Some(list) = lexicon.stopwords(lang) {
             let content: String = text
                 .split_whitespace()
                 .filter(|w| {

@@ -4,10 +4,9 @@
 //! its shards and drops nothing for quality. This crate loads those signals column-wise into
 //! compact arrays ([`SignalTable`]), rebuilds the chain's quality decisions from a chain file
 //! plus overrides ([`Rules`]) and re-applies them to every row in well under a second per
-//! million documents. The decisions are the pipeline's own: Gopher and FineWeb rules call
-//! `garbell_quality`'s `decide` functions, the language filter is the pipeline's
-//! `FilterLanguage` step; only C4 (whose pipeline step has no separate decide) is re-derived here
-//! from its signals.
+//! million documents. The decisions are the pipeline's own: every quality step is a
+//! `garbell_quality::SignalFilter` and tune calls its `decide` on the stored signals (nothing is
+//! re-derived here); the language filter is the pipeline's `FilterLanguage` step.
 //!
 //! It also reads a run directory for `garbell stats` ([`RunStats`]) and writes the
 //! self-contained HTML report of `garbell report` ([`html::render_report`]), and saves tuned

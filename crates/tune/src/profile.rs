@@ -43,6 +43,7 @@ pub fn read_quality(path: &Path) -> Result<Overrides, Error> {
                 out.push(Override {
                     step: step.clone(),
                     param: param.clone(),
+                    from_profile: true,
                     value: serde_json::to_value(v).map_err(|e| Error::Format {
                         path: path.to_path_buf(),
                         message: e.to_string(),

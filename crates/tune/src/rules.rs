@@ -5,47 +5,23 @@ use crate::Error;
 use garbell_config::{ChainConfig, Languages, StepConfig};
 use garbell_core::{Document, Origin, Step, Verdict};
 use garbell_pipeline::steps::FilterLanguage;
-use garbell_quality::{C4Config, FineWebQuality, GopherQuality, GopherRepetition};
+use garbell_quality::{AnyFilter, Lexicon, Signals};
 use serde_json::Value;
 
 /// Outcome code of a row that every step kept (see [`Evaluation::outcome`]).
 pub const KEPT: u16 = u16::MAX;
 
-/// The parameters of each step that can be changed from stored signals. Other parameters
-/// (tokenizers, C4's line rules, stopword lists, `short_line_length`, ...) change the signals
-/// themselves: changing them needs a new annotate-only run.
+/// The parameters of each step that can be changed from stored signals: the language filter's,
+/// and those each signal filter declares ([`garbell_quality::SignalFilter::TUNABLE`]). Other
+/// parameters (tokenizers, C4's line rules, stopword lists, `short_line_length`, ...) change the
+/// signals themselves: changing them needs a new annotate-only run.
 pub fn tunable_params(step: &str) -> &'static [&'static str] {
-    match step {
-        "filter_language" => &["threshold", "languages"],
-        "filter_gopher_quality" => &[
-            "min_doc_words",
-            "max_doc_words",
-            "min_avg_word_length",
-            "max_avg_word_length",
-            "max_symbol_word_ratio",
-            "max_bullet_lines_ratio",
-            "max_ellipsis_lines_ratio",
-            "min_alpha_words_ratio",
-            "min_stop_words",
-        ],
-        "filter_gopher_repetition" => &[
-            "dup_line_frac",
-            "dup_para_frac",
-            "dup_line_char_frac",
-            "dup_para_char_frac",
-            "top_n_grams",
-            "dup_n_grams",
-        ],
-        "filter_c4" => &["min_num_sentences"],
-        "filter_fineweb_quality" => &[
-            "line_punct_thr",
-            "line_punct_exclude_zero",
-            "short_line_thr",
-            "char_duplicates_ratio",
-            "new_line_ratio",
-        ],
-        _ => &[],
+    if step == "filter_language" {
+        return &["threshold", "languages"];
     }
+    StepConfig::filter_default(step)
+        .and_then(|s| s.filter().map(|f| f.tunable()))
+        .unwrap_or(&[])
 }
 
 /// One `<step>.<param>=<value>` override.
@@ -57,6 +33,9 @@ pub struct Override {
     pub param: String,
     /// The value (TOML syntax on the command line; `none` disables an optional rule).
     pub value: Value,
+    /// Read from a language profile's `[quality.<step>]`: applied whether or not it is tunable
+    /// from stored signals (a run applies it too; the signals were measured with it).
+    pub from_profile: bool,
 }
 
 impl Override {
@@ -78,6 +57,7 @@ impl Override {
             step: step.to_string(),
             param: param.to_string(),
             value,
+            from_profile: false,
         })
     }
 
@@ -140,7 +120,7 @@ impl Overrides {
                 arg: o.to_arg(),
                 message,
             };
-            if !tunable_params(&o.step).contains(&o.param.as_str()) {
+            if !o.from_profile && !tunable_params(&o.step).contains(&o.param.as_str()) {
                 let known = tunable_params(&o.step);
                 return Err(bad(if known.is_empty() {
                     format!(
@@ -165,7 +145,8 @@ impl Overrides {
                 }
                 *s = serde_json::from_value(v).map_err(|e| bad(e.to_string()))?;
             }
-            if !found {
+            // A profile's table for a step the chain does not have is unused, as in a run.
+            if !found && !o.from_profile {
                 return Err(bad(format!("the chain has no step `{}`", o.step)));
             }
         }
@@ -238,6 +219,7 @@ impl Sweep {
             step: self.step.clone(),
             param: self.param.clone(),
             value: self.values.get(i).map_or(Value::Null, |&v| number(v)),
+            from_profile: false,
         }
     }
 }
@@ -257,66 +239,48 @@ pub struct ThresholdMark {
 
 enum Rule {
     Language(FilterLanguage),
-    GopherQuality(GopherQuality),
-    GopherRepetition(GopherRepetition, Vec<String>),
-    C4(C4Config),
-    FineWeb(FineWebQuality),
+    /// A signal filter of `garbell_quality::signal_filters!`, with the signals it reads.
+    Filter(Box<dyn AnyFilter>, Vec<String>),
     /// A step that makes no decision from stored signals (normalize, identify_language, ...).
     Pass,
 }
 
-const GOPHER_SIGNALS: &[&str] = &[
-    "gopher_words",
-    "gopher_avg_word_len",
-    "gopher_hash_ratio",
-    "gopher_ellipsis_ratio",
-    "gopher_bullet_lines",
-    "gopher_ellipsis_lines",
-    "gopher_alpha_words",
-    "gopher_stop_words",
-];
-const FINEWEB_SIGNALS: &[&str] = &[
-    "fineweb_line_punct_ratio",
-    "fineweb_short_line_ratio",
-    "fineweb_char_dup_ratio",
-    "fineweb_list_ratio",
-];
-
 fn build_rule(s: &StepConfig, langs: &Languages) -> Result<Rule, Error> {
-    Ok(match s {
-        StepConfig::FilterLanguage(c) => {
-            Rule::Language(FilterLanguage::new(langs, &c.languages, c.threshold))
+    if let StepConfig::FilterLanguage(c) = s {
+        return Ok(Rule::Language(FilterLanguage::new(
+            langs,
+            &c.languages,
+            c.threshold,
+        )));
+    }
+    Ok(match s.filter() {
+        // Word lists change the signals, not the decisions: none needed here.
+        Some(f) => {
+            let filter = f.build_filter(&Lexicon::new())?;
+            let signals = filter.signals();
+            Rule::Filter(filter, signals)
         }
-        StepConfig::FilterGopherQuality(c) => Rule::GopherQuality(c.build()?),
-        StepConfig::FilterGopherRepetition(c) => {
-            let mut names: Vec<String> = [
-                "rep_dup_para_frac",
-                "rep_dup_para_char_frac",
-                "rep_dup_line_frac",
-                "rep_dup_line_char_frac",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            names.extend(
-                c.top_n_grams
-                    .iter()
-                    .map(|(n, _)| format!("rep_top_{n}_gram")),
-            );
-            names.extend(
-                c.dup_n_grams
-                    .iter()
-                    .map(|(n, _)| format!("rep_dup_{n}_gram")),
-            );
-            Rule::GopherRepetition(c.build()?, names)
-        }
-        StepConfig::FilterC4(c) => {
-            c.build()?;
-            Rule::C4(c.clone())
-        }
-        StepConfig::FilterFinewebQuality(c) => Rule::FineWeb(c.build()?),
-        _ => Rule::Pass,
+        None => Rule::Pass,
     })
+}
+
+/// Row `row` of a [`SignalTable`] as [`Signals`] (the columns a filter reads).
+struct Row<'a> {
+    cols: &'a [(&'a str, Option<&'a Column>)],
+    row: usize,
+    empty: bool,
+}
+
+impl Signals for Row<'_> {
+    fn signal(&self, name: &str) -> Option<f64> {
+        self.cols
+            .iter()
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, c)| c.and_then(|c| c.get(self.row)))
+    }
+    fn text_is_empty(&self) -> bool {
+        self.empty
+    }
 }
 
 /// The decisions of a chain's steps, rebuilt for stored signals.
@@ -394,23 +358,6 @@ impl Codes<'_> {
     }
 }
 
-/// Sets the scratch document's signals to row `row`'s (present ones set, absent ones removed).
-fn fill(doc: &mut Document, cols: &[(&str, Option<&Column>)], row: usize) {
-    for (k, c) in cols {
-        match c.and_then(|c| c.get(row)) {
-            Some(v) => match doc.signals.get_mut(*k) {
-                Some(x) => *x = v,
-                None => {
-                    doc.signals.insert((*k).to_string(), v);
-                }
-            },
-            None => {
-                doc.signals.remove(*k);
-            }
-        }
-    }
-}
-
 impl Rules {
     /// The chain's steps with `overrides` applied (parameters checked as the pipeline does).
     pub fn build(
@@ -432,11 +379,9 @@ impl Rules {
             let mut changed = false;
             for step in lc.steps.iter_mut() {
                 if let Some(table) = p.quality.get(step.name()) {
-                    *step = garbell_config::apply_overrides(&*step, table).map_err(|m| {
-                        Error::Format {
-                            path: format!("languages/{}.toml", p.code).into(),
-                            message: format!("[quality.{}]: {m}", step.name()),
-                        }
+                    *step = step.with_overrides(table).map_err(|m| Error::Format {
+                        path: format!("languages/{}.toml", p.code).into(),
+                        message: format!("[quality.{}]: {m}", step.name()),
                     })?;
                     changed = true;
                 }
@@ -570,13 +515,10 @@ impl Rules {
         out: &mut [u16],
     ) {
         let mut codes = Codes { step: i, reasons };
-        let cols = |names: &[&'static str]| -> Vec<(&'static str, Option<&Column>)> {
-            names.iter().map(|&k| (k, table.column(k))).collect()
-        };
-        let mut doc = Document::new("tune", "x", "tune", Origin::new("tune", 0, 0));
         match rule {
             Rule::Pass => {}
             Rule::Language(step) => {
+                let mut doc = Document::new("tune", "x", "tune", Origin::new("tune", 0, 0));
                 for (r, o) in out.iter_mut().enumerate().filter(|(r, _)| live(*r)) {
                     doc.lang.clear();
                     doc.lang.push_str(table.lang(r));
@@ -587,49 +529,18 @@ impl Rules {
                     }
                 }
             }
-            Rule::GopherQuality(step) => {
-                let cols = cols(GOPHER_SIGNALS);
-                for (r, o) in out.iter_mut().enumerate().filter(|(r, _)| live(*r)) {
-                    fill(&mut doc, &cols, r);
-                    *o = codes.verdict(step.decide(&doc));
-                }
-            }
-            Rule::GopherRepetition(step, names) => {
+            Rule::Filter(filter, names) => {
                 let cols: Vec<(&str, Option<&Column>)> = names
                     .iter()
                     .map(|k| (k.as_str(), table.column(k)))
                     .collect();
                 for (r, o) in out.iter_mut().enumerate().filter(|(r, _)| live(*r)) {
-                    fill(&mut doc, &cols, r);
-                    doc.text.clear();
-                    if table.bytes(r) > 0 {
-                        doc.text.push('x');
-                    }
-                    *o = codes.verdict(step.decide(&doc));
-                }
-            }
-            Rule::FineWeb(step) => {
-                let cols = cols(FINEWEB_SIGNALS);
-                for (r, o) in out.iter_mut().enumerate().filter(|(r, _)| live(*r)) {
-                    // The step stores no signal when the text has no non-blank line; it then
-                    // drops with `empty`.
-                    if cols[0].1.and_then(|c| c.get(r)).is_none() {
-                        *o = codes.code("empty");
-                        continue;
-                    }
-                    fill(&mut doc, &cols, r);
-                    *o = codes.verdict(step.decide(&doc));
-                }
-            }
-            Rule::C4(c) => {
-                let get = |k: &str| table.column(k);
-                let (lorem, curly, sentences) = (
-                    get("c4_lorem_ipsum"),
-                    get("c4_curly_bracket"),
-                    get("c4_sentences"),
-                );
-                for (r, o) in out.iter_mut().enumerate().filter(|(r, _)| live(*r)) {
-                    *o = codes.verdict(c4_decide(c, lorem, curly, sentences, r));
+                    let row = Row {
+                        cols: &cols,
+                        row: r,
+                        empty: table.bytes(r) == 0,
+                    };
+                    *o = codes.verdict(filter.decide(&row));
                 }
             }
         }
@@ -674,10 +585,10 @@ impl Rules {
                 });
             }
         };
-        for s in &self.chain.steps {
+        for (s, rule) in self.chain.steps.iter().zip(&self.rules) {
             let p = |name: &str| format!("{}.{name}", s.name());
-            match s {
-                StepConfig::FilterLanguage(c) => {
+            match (s, rule) {
+                (StepConfig::FilterLanguage(c), _) => {
                     for l in langs {
                         let t = c
                             .threshold
@@ -685,165 +596,15 @@ impl Rules {
                         add("lang_score", p("threshold"), t.map(f64::from), Some(l));
                     }
                 }
-                StepConfig::FilterGopherQuality(c) => {
-                    let u = |x: Option<usize>| x.map(|x| x as f64);
-                    add("gopher_words", p("min_doc_words"), u(c.min_doc_words), None);
-                    add("gopher_words", p("max_doc_words"), u(c.max_doc_words), None);
-                    add(
-                        "gopher_avg_word_len",
-                        p("min_avg_word_length"),
-                        c.min_avg_word_length,
-                        None,
-                    );
-                    add(
-                        "gopher_avg_word_len",
-                        p("max_avg_word_length"),
-                        c.max_avg_word_length,
-                        None,
-                    );
-                    add(
-                        "gopher_hash_ratio",
-                        p("max_symbol_word_ratio"),
-                        c.max_symbol_word_ratio,
-                        None,
-                    );
-                    add(
-                        "gopher_ellipsis_ratio",
-                        p("max_symbol_word_ratio"),
-                        c.max_symbol_word_ratio,
-                        None,
-                    );
-                    add(
-                        "gopher_bullet_lines",
-                        p("max_bullet_lines_ratio"),
-                        c.max_bullet_lines_ratio,
-                        None,
-                    );
-                    add(
-                        "gopher_ellipsis_lines",
-                        p("max_ellipsis_lines_ratio"),
-                        c.max_ellipsis_lines_ratio,
-                        None,
-                    );
-                    add(
-                        "gopher_alpha_words",
-                        p("min_alpha_words_ratio"),
-                        c.min_alpha_words_ratio,
-                        None,
-                    );
-                    add(
-                        "gopher_stop_words",
-                        p("min_stop_words"),
-                        u(c.min_stop_words),
-                        None,
-                    );
-                }
-                StepConfig::FilterGopherRepetition(c) => {
-                    add(
-                        "rep_dup_line_frac",
-                        p("dup_line_frac"),
-                        c.dup_line_frac,
-                        None,
-                    );
-                    add(
-                        "rep_dup_para_frac",
-                        p("dup_para_frac"),
-                        c.dup_para_frac,
-                        None,
-                    );
-                    add(
-                        "rep_dup_line_char_frac",
-                        p("dup_line_char_frac"),
-                        c.dup_line_char_frac,
-                        None,
-                    );
-                    add(
-                        "rep_dup_para_char_frac",
-                        p("dup_para_char_frac"),
-                        c.dup_para_char_frac,
-                        None,
-                    );
-                    for (n, f) in &c.top_n_grams {
-                        add(
-                            &format!("rep_top_{n}_gram"),
-                            p("top_n_grams"),
-                            Some(*f),
-                            None,
-                        );
+                (_, Rule::Filter(f, _)) => {
+                    for t in f.thresholds() {
+                        add(&t.signal, p(t.param), Some(t.value), None);
                     }
-                    for (n, f) in &c.dup_n_grams {
-                        add(
-                            &format!("rep_dup_{n}_gram"),
-                            p("dup_n_grams"),
-                            Some(*f),
-                            None,
-                        );
-                    }
-                }
-                StepConfig::FilterC4(c) => {
-                    add(
-                        "c4_sentences",
-                        p("min_num_sentences"),
-                        c.min_num_sentences.map(|x| x as f64),
-                        None,
-                    );
-                }
-                StepConfig::FilterFinewebQuality(c) => {
-                    add(
-                        "fineweb_line_punct_ratio",
-                        p("line_punct_thr"),
-                        Some(c.line_punct_thr),
-                        None,
-                    );
-                    add(
-                        "fineweb_short_line_ratio",
-                        p("short_line_thr"),
-                        Some(c.short_line_thr),
-                        None,
-                    );
-                    add(
-                        "fineweb_char_dup_ratio",
-                        p("char_duplicates_ratio"),
-                        Some(c.char_duplicates_ratio),
-                        None,
-                    );
-                    add(
-                        "fineweb_list_ratio",
-                        p("new_line_ratio"),
-                        Some(c.new_line_ratio),
-                        None,
-                    );
                 }
                 _ => {}
             }
         }
         v
-    }
-}
-
-/// C4's document-level decision from its signals. The pipeline step decides while it scans
-/// lines; its signals record the outcome: `c4_lorem_ipsum`/`c4_curly_bracket` are 1 when the
-/// scan stopped there, and `c4_sentences` is absent when it stopped or when the sentences were
-/// below the annotating run's `min_num_sentences` (annotate with `min_num_sentences = 0` to
-/// tune that threshold downwards).
-fn c4_decide(
-    c: &C4Config,
-    lorem: Option<&Column>,
-    curly: Option<&Column>,
-    sentences: Option<&Column>,
-    r: usize,
-) -> Verdict {
-    let flag = |col: Option<&Column>| col.and_then(|c| c.get(r)).is_some_and(|v| v > 0.0);
-    if c.filter_lorem_ipsum && flag(lorem) {
-        return Verdict::drop("c4_lorem_ipsum");
-    }
-    if c.filter_curly_bracket && flag(curly) {
-        return Verdict::drop("c4_curly_bracket");
-    }
-    match (c.min_num_sentences, sentences.and_then(|s| s.get(r))) {
-        (Some(m), Some(n)) if n < m as f64 => Verdict::drop("c4_too_few_sentences"),
-        (Some(_), None) => Verdict::drop("c4_too_few_sentences"),
-        _ => Verdict::Keep,
     }
 }
 

@@ -25,6 +25,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("html_to_text", html_to_text),
     ("wikitext", wikitext),
     ("config", config),
+    ("fasttext", fasttext),
 ];
 
 fn dir() -> &'static tempfile::TempDir {
@@ -121,5 +122,14 @@ pub fn config(data: &[u8]) {
         });
         std::fs::write(dir.path().join("ca.toml"), text).expect("write profile");
         let _ = std::hint::black_box(Languages::load_dir(dir.path()));
+    }
+}
+
+/// The fastText model loader (`.bin` and quantized `.ftz`) on arbitrary bytes; a model that
+/// loads is asked for a prediction (so rows the header promises are really reachable).
+pub fn fasttext(data: &[u8]) {
+    if let Ok(model) = garbell_lid::Model::from_bytes(data) {
+        std::hint::black_box(model.predict("Bon dia a tothom, com anem? hello world 123", 3, 0.0));
+        std::hint::black_box(model.predict("", 1, 0.0));
     }
 }
