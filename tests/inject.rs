@@ -154,3 +154,95 @@ vision_samples = 1000
         assert_eq!(s["lang"].as_str(), Some(claimed[id].as_str()));
     }
 }
+
+/// `vision_json` is found next to the mix file whatever the working directory, and a stage
+/// whose file is missing stops the job before anything is written (no partial first stage).
+#[test]
+fn vision_json_is_relative_to_the_mix_and_checked_before_writing() {
+    let tmp = tempdir();
+    let mixes = tmp.path().join("mixes");
+    std::fs::create_dir_all(&mixes).expect("mkdir");
+    let chat = tmp.path().join("chat.jsonl");
+    let mut f = std::fs::File::create(&chat).expect("create");
+    for (id, lang, q, a) in CHAT.iter().filter(|c| c.0.starts_with("ok-")) {
+        let rec = serde_json::json!({"id": id, "lang": lang, "messages": [
+            {"role": "user", "content": q}, {"role": "assistant", "content": a}]});
+        writeln!(f, "{rec}").expect("write");
+    }
+    drop(f);
+    // Three visual samples, next to the mix file only.
+    std::fs::write(
+        mixes.join("llava.json"),
+        r#"[{"id":"a"},{"id":"b"},{"id":"c"}]"#,
+    )
+    .expect("llava");
+    let mix_text = |second: &str| {
+        format!(
+            r#"name = "inject-paths"
+seed = 1
+[injection]
+quota = {{ method = "uniform" }}
+verify_language = false
+[[injection.stages]]
+name = "first"
+ratio = 1.0
+vision_json = "llava.json"
+[[injection.stages]]
+name = "second"
+ratio = 1.0
+vision_json = "{second}"
+"#
+        )
+    };
+    let mix = mixes.join("mix.toml");
+    // The working directory is elsewhere (the test runner's): the relative path still works.
+    std::fs::write(&mix, mix_text("llava.json")).expect("mix");
+    let out = tmp.path().join("ok");
+    let o = garbell(&[
+        "balance",
+        "--inject",
+        "--mix",
+        mix.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        chat.to_str().expect("utf-8"),
+    ]);
+    assert_success(&o);
+    let report = read_json(&out.join("injection.json"));
+    assert_eq!(report[0]["vision_samples"], 3, "{report}");
+    assert_eq!(report[1]["target"], 3, "{report}");
+
+    // The second stage's file is missing: error naming it, nothing written.
+    std::fs::write(&mix, mix_text("missing.json")).expect("mix");
+    let out = tmp.path().join("bad");
+    let o = garbell(&[
+        "balance",
+        "--inject",
+        "--mix",
+        mix.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        chat.to_str().expect("utf-8"),
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("second") && err.contains(&mixes.join("missing.json").display().to_string()),
+        "{err}"
+    );
+    assert!(!out.exists(), "partial output: {:?}", list_files(&out));
+
+    // A missing input is refused before writing too.
+    std::fs::write(&mix, mix_text("llava.json")).expect("mix");
+    let o = garbell(&[
+        "balance",
+        "--inject",
+        "--mix",
+        mix.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        tmp.path().join("nope.jsonl").to_str().expect("utf-8"),
+    ]);
+    assert!(!o.status.success());
+    assert!(!out.exists());
+}

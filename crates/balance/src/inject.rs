@@ -79,6 +79,8 @@ pub struct InjectionStage {
     pub vision_samples: Option<u64>,
     /// A LLaVA-style JSON file (an array of samples) whose length is the number of visual
     /// samples; counted in streaming, never loaded whole. Used when `vision_samples` is absent.
+    /// A relative path is relative to the mix file ([`crate::MixConfig::load`]). Every stage's
+    /// file is counted before anything is written.
     #[serde(default)]
     pub vision_json: Option<PathBuf>,
 }
@@ -375,6 +377,27 @@ pub fn run_injection(
             ))
         }
     };
+    // Everything that can fail on a missing or bad file is checked before anything is written:
+    // the visual sample counts of every stage, and the inputs.
+    let mut vision_counts = Vec::with_capacity(cfg.stages.len());
+    for stage in &cfg.stages {
+        vision_counts.push(match (stage.vision_samples, &stage.vision_json) {
+            (Some(n), _) => n,
+            (None, Some(p)) => count_llava_samples(p).map_err(|e| {
+                Error::config(format!("injection stage {}: vision_json: {e}", stage.name))
+            })?,
+            (None, None) => 0,
+        });
+    }
+    for i in &opts.inputs {
+        if !i.exists() {
+            return Err(Error::io(
+                "open",
+                i,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+            ));
+        }
+    }
     let keep = |lang: &str| cfg.languages.is_empty() || cfg.languages.iter().any(|l| l == lang);
     let mut available: BTreeMap<String, u64> =
         cfg.languages.iter().map(|l| (l.clone(), 0)).collect();
@@ -415,12 +438,7 @@ pub fn run_injection(
     std::fs::create_dir_all(&opts.output).map_err(|e| Error::io("create", &opts.output, e))?;
     let mut reports = Vec::new();
     let mut outputs = Vec::new();
-    for stage in &cfg.stages {
-        let vision = match (stage.vision_samples, &stage.vision_json) {
-            (Some(n), _) => n,
-            (None, Some(p)) => count_llava_samples(p)?,
-            (None, None) => 0,
-        };
+    for (stage, &vision) in cfg.stages.iter().zip(&vision_counts) {
         let target = (stage.ratio * vision as f64).round() as u64;
         let quotas = language_quotas(cfg.quota, &available, target);
         let stage_seed = seed ^ xxhash_rust::xxh3::xxh3_64(stage.name.as_bytes());

@@ -107,6 +107,11 @@ pub(crate) struct SpillRecord {
     pub copy: u32,
     pub shard: u64,
     pub tokens: u64,
+    /// Index of the document's bucket in the plan.
+    pub bucket: u32,
+    /// A copy kept only if the bucket's quota, resolved after the pass, still takes it.
+    #[serde(default)]
+    pub pending: bool,
     pub id: String,
     pub text: String,
     pub lang: String,
@@ -120,12 +125,22 @@ pub(crate) struct SpillRecord {
 }
 
 impl SpillRecord {
-    pub(crate) fn new(doc: &Document, key: u64, copy: u32, shard: u64, tokens: u64) -> Self {
+    pub(crate) fn new(
+        doc: &Document,
+        key: u64,
+        copy: u32,
+        shard: u64,
+        tokens: u64,
+        bucket: u32,
+        pending: bool,
+    ) -> Self {
         SpillRecord {
             key,
             copy,
             shard,
             tokens,
+            bucket,
+            pending,
             id: doc.id.clone(),
             text: doc.text.clone(),
             lang: doc.lang.clone(),

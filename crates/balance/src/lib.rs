@@ -9,10 +9,10 @@
 //!    each bucket a weight (multiplier, temperature or UniMax sampling), a token budget and an
 //!    epoch cap; the result is a [`SamplingPlan`] with, per bucket, the tokens selected, the
 //!    effective weight and the epochs.
-//! 3. **Sample** deterministically with the [`Sampler`]: undersampling keeps a document when a
-//!    hash of `(id, seed)` falls under the bucket's fraction; oversampling repeats whole epochs
-//!    up to the cap; optional rehydration repeats documents that stood for larger duplicate
-//!    clusters.
+//! 3. **Sample** deterministically: a bucket planned at `e` epochs repeats every document
+//!    `⌊e⌋` times, and fills the rest of its token quota with one more copy of whole documents
+//!    taken in order of a hash of `(id, seed)` (so each bucket lands within half a document of
+//!    its plan); with rehydration the [`Sampler`] decides per document, in expectation.
 //! 4. **Write** ([`run_balance`]) zstd Parquet shards of a target size, each copy placed and
 //!    ordered by a hash key, so documents are shuffled across buckets with one shard in memory
 //!    at a time; then a shard index (`shards.json`), the plan report and a manifest.
@@ -54,6 +54,7 @@ pub mod inject;
 mod io;
 mod mix;
 mod plan;
+mod quota;
 mod sample;
 mod stage;
 mod tokens;
@@ -65,7 +66,10 @@ pub use inject::{
 };
 pub use io::{list_shards, write_atomic, Input};
 pub use mix::{MixConfig, OutputConfig, RehydrationConfig, RuleConfig, Sampling};
-pub use plan::{plan, water_fill, BucketCounts, BucketKey, BucketPlan, Counts, SamplingPlan};
+pub use plan::{
+    plan, water_fill, BucketCounts, BucketKey, BucketPlan, Counts, SamplingPlan,
+    BUDGET_TOLERANCE_TOKENS,
+};
 pub use sample::{selection_draw, shuffle_key, Sampler};
 pub use stage::{
     count_inputs, index_path, run_balance, Achieved, BalanceOptions, BalanceReport, ShardEntry,

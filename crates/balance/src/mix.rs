@@ -4,7 +4,7 @@ use crate::inject::InjectionConfig;
 use crate::tokens::TokensConfig;
 use crate::Error;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A mix: how buckets (language × source) are weighted over a token budget, and optionally the
 /// multilingual injection sets. See `docs/balance.md` for the format.
@@ -163,16 +163,43 @@ pub(crate) fn pattern_match(pattern: Option<&str>, value: &str) -> Option<u8> {
 }
 
 impl MixConfig {
-    /// Parses a mix file and validates it.
+    /// Parses a mix file and validates it. Relative paths inside it (`tokens.tokenizer`,
+    /// `injection.stages[].vision_json`) are resolved against the mix file's directory, so a
+    /// mix means the same files whatever the working directory (see
+    /// [`MixConfig::resolve_paths`]).
     pub fn load(path: &Path) -> Result<MixConfig, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-        Self::from_toml(&text).map_err(|e| match e {
+        let mut mix = Self::from_toml(&text).map_err(|e| match e {
             Error::Parse { message, .. } => Error::Parse {
                 path: path.display().to_string(),
                 message,
             },
             other => other,
-        })
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        mix.resolve_paths(base);
+        Ok(mix)
+    }
+
+    /// Makes every relative path of the mix (`tokens.tokenizer`,
+    /// `injection.stages[].vision_json`) relative to `base` (the mix file's directory).
+    /// Absolute paths are left as they are.
+    pub fn resolve_paths(&mut self, base: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        if let Some(t) = &mut self.tokens.tokenizer {
+            fix(t);
+        }
+        if let Some(inj) = &mut self.injection {
+            for s in &mut inj.stages {
+                if let Some(v) = &mut s.vision_json {
+                    fix(v);
+                }
+            }
+        }
     }
 
     /// Parses mix TOML text and validates it.

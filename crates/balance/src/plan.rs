@@ -90,7 +90,8 @@ pub struct SamplingPlan {
     pub available_tokens: u64,
     /// Tokens the plan selects in total.
     pub selected_tokens: f64,
-    /// Budget that could not be met because every bucket reached its cap (0 when met).
+    /// Budget that could not be met because every bucket reached its cap: 0 when the budget
+    /// is met to within [`BUDGET_TOLERANCE_TOKENS`] (float rounding of the water-filling).
     pub shortfall_tokens: f64,
     /// Buckets in key order.
     pub buckets: Vec<BucketPlan>,
@@ -183,9 +184,14 @@ pub fn plan(mix: &MixConfig, counts: &Counts) -> SamplingPlan {
         (budget, _) => water_fill(&desired, &caps, budget.map_or(available, |b| b as f64)),
     };
     let total: f64 = selected.iter().sum();
-    let shortfall = mix
-        .target_tokens
-        .map_or(0.0, |b| (b as f64 - total).max(0.0));
+    let shortfall = mix.target_tokens.map_or(0.0, |b| {
+        let missing = b as f64 - total;
+        if missing < BUDGET_TOLERANCE_TOKENS {
+            0.0
+        } else {
+            missing
+        }
+    });
 
     let buckets = (0..n)
         .map(|i| {
@@ -230,6 +236,11 @@ pub fn plan(mix: &MixConfig, counts: &Counts) -> SamplingPlan {
         buckets,
     }
 }
+
+/// A plan whose selection is this close to the budget meets it: the water-filling's float
+/// rounding (leftovers like 1e-9 tokens) is not a shortfall. Sampling takes whole documents
+/// anyway (each bucket lands within half a document of its planned tokens).
+pub const BUDGET_TOLERANCE_TOKENS: f64 = 1.0;
 
 /// Distributes `budget` over items in proportion to `desired`, each at most its cap; the excess
 /// of capped items goes to the others. Returns the allocations. Deterministic (no randomness,
@@ -303,22 +314,27 @@ impl SamplingPlan {
                 if b.capped { " capped" } else { "" }
             );
         }
+        let weighted = self
+            .buckets
+            .iter()
+            .filter(|b| b.weight > 0.0 && b.available.tokens > 0)
+            .count();
+        let capped = self.buckets.iter().filter(|b| b.capped).count();
+        let target = match self.target_tokens {
+            None => String::new(),
+            Some(t) if self.shortfall_tokens > 0.0 => format!(
+                " (target {t}: SHORTFALL {:.0} tokens, {:.2}% of the target: all {weighted} \
+                 buckets with weight > 0 are at their epoch cap)",
+                self.shortfall_tokens,
+                100.0 * self.shortfall_tokens / t.max(1) as f64
+            ),
+            Some(t) => format!(" (target {t}: met to within {BUDGET_TOLERANCE_TOKENS} token)"),
+        };
         let _ = writeln!(
             s,
-            "total: {} tokens available, {:.0} selected{}{}",
-            self.available_tokens,
-            self.selected_tokens,
-            self.target_tokens
-                .map(|t| format!(" (target {t})"))
-                .unwrap_or_default(),
-            if self.shortfall_tokens > 0.0 {
-                format!(
-                    ", SHORTFALL {:.0}: every bucket reached its epoch cap",
-                    self.shortfall_tokens
-                )
-            } else {
-                String::new()
-            }
+            "total: {} tokens available, {:.0} selected{target}; {capped} of {weighted} \
+             buckets with weight > 0 capped at their epoch cap",
+            self.available_tokens, self.selected_tokens,
         );
         s
     }

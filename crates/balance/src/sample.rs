@@ -11,9 +11,17 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 const SELECT: u64 = 0x7365_6c65_6374_0001;
 const SHUFFLE: u64 = 0x7368_7566_666c_0002;
 
+/// Bits of a selection draw.
+pub(crate) const DRAW_BITS: u32 = 53;
+
+/// The selection draw of `(id, seed)` as a 53-bit integer: [`selection_draw`] is this / 2⁵³.
+pub(crate) fn draw_bits(id: &str, seed: u64) -> u64 {
+    xxh3_64_with_seed(id.as_bytes(), seed ^ SELECT) >> (64 - DRAW_BITS)
+}
+
 /// A uniform number in [0, 1) from the hash of `(id, seed)`.
 pub fn selection_draw(id: &str, seed: u64) -> f64 {
-    (xxh3_64_with_seed(id.as_bytes(), seed ^ SELECT) >> 11) as f64 / (1u64 << 53) as f64
+    draw_bits(id, seed) as f64 / (1u64 << DRAW_BITS) as f64
 }
 
 /// The shuffle key of copy `copy` of document `id`: output order is ascending key.
@@ -25,9 +33,11 @@ pub fn shuffle_key(id: &str, copy: u32, seed: u64) -> u64 {
     xxh3_64_with_seed(&buf, seed ^ SHUFFLE)
 }
 
-/// Decides how many copies of each document go to the output.
+/// Decides how many copies of each document go to the output, in expectation.
 ///
-/// A bucket planned at `e` epochs gives each document `floor(e)` copies plus one more when
+/// The balance stage uses it only with rehydration (per-document factors); otherwise it fills
+/// each bucket's fractional epoch exactly (whole documents in draw order until the bucket's
+/// token quota is met, see `docs/balance.md`). A bucket planned at `e` epochs gives each document `floor(e)` copies plus one more when
 /// [`selection_draw`]`(id, seed) < e - floor(e)`: undersampling (`e < 1`) is selection by hash,
 /// oversampling repeats whole epochs. With rehydration, `e` is multiplied by the document's
 /// factor divided by the bucket's token-weighted mean factor, so bucket totals stay on plan.
@@ -80,6 +90,11 @@ impl Sampler {
         let whole = e.floor();
         let extra = selection_draw(&doc.id, self.seed) < e - whole;
         (whole as u32).saturating_add(u32::from(extra))
+    }
+
+    /// True when copies depend on a per-document rehydration factor.
+    pub fn rehydrating(&self) -> bool {
+        self.rehydration.is_some()
     }
 
     /// The seed.

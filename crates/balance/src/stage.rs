@@ -3,7 +3,8 @@
 use crate::io::{config_hash, file_record, json_pretty, list_shards, write_atomic, SpillRecord};
 use crate::mix::MixConfig;
 use crate::plan::{plan, BucketCounts, BucketKey, Counts, SamplingPlan};
-use crate::sample::{shuffle_key, Sampler};
+use crate::quota::{DrawHistogram, Extra, FracQuota};
+use crate::sample::{draw_bits, shuffle_key, Sampler};
 use crate::tokens::TokenCounter;
 use crate::{Error, Input};
 use garbell_core::ChainStats;
@@ -99,14 +100,36 @@ pub fn count_inputs(
     counter: &dyn TokenCounter,
     mix: &MixConfig,
 ) -> Result<Counts, Error> {
+    count_pass(inputs, counter, mix, false).map(|(c, _)| c)
+}
+
+/// The counting pass; with `histograms`, also the tokens per selection-draw bin of each bucket
+/// (for exact quotas).
+fn count_pass(
+    inputs: &[Input],
+    counter: &dyn TokenCounter,
+    mix: &MixConfig,
+    histograms: bool,
+) -> Result<(Counts, BTreeMap<BucketKey, DrawHistogram>), Error> {
     let rehydration = mix.rehydration.as_ref();
     let mut counts = Counts::new();
+    let mut hist: BTreeMap<BucketKey, DrawHistogram> = BTreeMap::new();
     for (source, path) in list_shards(inputs)? {
         for doc in ShardReader::open(&path)? {
             let doc = doc?;
             let t = counter.count(&doc.text);
             let f = rehydration.map_or(1.0, |r| r.factor(doc.signals.get(&r.signal).copied()));
-            let c = counts.entry(bucket_of(&doc, &source)).or_default();
+            let key = bucket_of(&doc, &source);
+            if histograms {
+                match hist.get_mut(&key) {
+                    Some(h) => h.add(draw_bits(&doc.id, mix.seed), t),
+                    None => hist
+                        .entry(key.clone())
+                        .or_default()
+                        .add(draw_bits(&doc.id, mix.seed), t),
+                }
+            }
+            let c = counts.entry(key).or_default();
             *c += &BucketCounts {
                 docs: 1,
                 tokens: t,
@@ -115,16 +138,21 @@ pub fn count_inputs(
             };
         }
     }
-    Ok(counts)
+    Ok((counts, hist))
 }
 
 /// Runs the balance stage. Two passes over the inputs plus one over the spill files:
 ///
 /// 1. count tokens per bucket and [`plan`];
-/// 2. for each document, the [`Sampler`] decides its copies; each copy gets a
-///    [`shuffle_key`] and goes to output shard `⌊key · n / 2⁶⁴⌋` through a spill file (JSON
-///    lines, at most [`MAX_SPILL_FILES`] open; a spill file holds a contiguous range of shards);
-/// 3. each output shard is loaded alone, sorted by key and written with garbell-shard.
+/// 2. for each document, decide its copies: `⌊e⌋` for a bucket planned at `e` epochs, plus one
+///    for the documents whose selection draw falls under the bucket's quota (whole documents in
+///    draw order until the fractional epoch's tokens are met; documents of the one histogram
+///    bin where the quota is crossed are *pending* until the pass ends); with rehydration the
+///    [`Sampler`] decides in expectation instead. Each copy gets a [`shuffle_key`] and goes to
+///    output shard `⌊key · n / 2⁶⁴⌋` through a spill file (JSON lines, at most
+///    [`MAX_SPILL_FILES`] open; a spill file holds a contiguous range of shards);
+/// 3. each output shard is loaded alone, pending copies beyond the resolved quota dropped,
+///    sorted by key and written with garbell-shard.
 ///
 /// Memory bound: one output shard's documents (about `output.shard_bytes` of text, plus the
 /// Parquet writer's row-group buffer), whatever the corpus size. Disk: the selected data once
@@ -153,7 +181,8 @@ pub fn run_balance(
     }
     std::fs::create_dir_all(&shards_dir).map_err(|e| Error::io("create", &shards_dir, e))?;
 
-    let counts = count_inputs(&opts.inputs, counter, mix)?;
+    let exact = mix.rehydration.is_none() && !opts.dry_run;
+    let (counts, hist) = count_pass(&opts.inputs, counter, mix, exact)?;
     let plan = plan(mix, &counts);
     let mut report = BalanceReport {
         token_counter: counter.describe(),
@@ -187,20 +216,63 @@ pub fn run_balance(
         spills.push(BufWriter::new(f));
     }
     let seed = sampler.seed();
+    let bucket_index: BTreeMap<BucketKey, u32> = report
+        .plan
+        .buckets
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (BucketKey::new(&b.lang, &b.source), i as u32))
+        .collect();
+    let empty = DrawHistogram::default();
+    let mut quotas: Vec<Option<FracQuota>> = report
+        .plan
+        .buckets
+        .iter()
+        .map(|b| {
+            let h = hist
+                .get(&BucketKey::new(&b.lang, &b.source))
+                .unwrap_or(&empty);
+            if exact {
+                FracQuota::new(b.selected_tokens, b.available.tokens, h)
+            } else {
+                None
+            }
+        })
+        .collect();
+    drop(hist);
     for (source, path) in list_shards(&opts.inputs)? {
         for doc in ShardReader::open(&path)? {
             let doc = doc?;
             let key = bucket_of(&doc, &source);
-            let copies = sampler.copies(&doc, &key);
+            let Some(&bi) = bucket_index.get(&key) else {
+                continue;
+            };
+            let (copies, pending) = if sampler.rehydrating() {
+                (sampler.copies(&doc, &key), false)
+            } else if let Some(q) = &quotas[bi as usize] {
+                match q.extra(draw_bits(&doc.id, seed)) {
+                    Extra::No => (q.whole, false),
+                    Extra::Yes => (q.whole + 1, false),
+                    Extra::Pending => (q.whole + 1, true),
+                }
+            } else {
+                (0, false)
+            };
             if copies == 0 {
                 continue;
             }
             let tokens = counter.count(&doc.text);
+            if pending {
+                if let Some(q) = &mut quotas[bi as usize] {
+                    q.add_candidate(draw_bits(&doc.id, seed), tokens);
+                }
+            }
             for copy in 0..copies {
                 let k = shuffle_key(&doc.id, copy, seed);
                 let shard = ((u128::from(k) * u128::from(n_shards)) >> 64) as u64;
                 let group = shard * n_spill / n_shards;
-                let rec = SpillRecord::new(&doc, k, copy, shard, tokens);
+                let last = copy + 1 == copies;
+                let rec = SpillRecord::new(&doc, k, copy, shard, tokens, bi, pending && last);
                 let w = &mut spills[group as usize];
                 let gp = spill_path(group);
                 serde_json::to_writer(&mut *w, &rec).map_err(|e| Error::BadRecord {
@@ -218,6 +290,10 @@ pub fn run_balance(
             .map_err(|e| Error::io("write", &p, e.into_error()))?;
     }
 
+    for q in quotas.iter_mut().flatten() {
+        q.resolve();
+    }
+
     // Pass 3: one shard at a time.
     let mut entries = Vec::with_capacity(n_shards as usize);
     let mut outputs = Vec::new();
@@ -233,9 +309,19 @@ pub fn run_balance(
                 line: i as u64 + 1,
                 message: e.to_string(),
             })?;
-            if rec.shard == shard {
-                recs.push(rec);
+            if rec.shard != shard {
+                continue;
             }
+            if rec.pending {
+                let kept = quotas
+                    .get(rec.bucket as usize)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|q| q.keeps(draw_bits(&rec.id, seed)));
+                if !kept {
+                    continue;
+                }
+            }
+            recs.push(rec);
         }
         recs.sort_by(|a, b| (a.key, &a.id, a.copy).cmp(&(b.key, &b.id, b.copy)));
         let rel = format!("shards/part-{shard:05}.parquet");
@@ -243,15 +329,16 @@ pub fn run_balance(
         let mut langs = BTreeMap::new();
         let mut tokens = 0;
         for rec in recs {
-            let (copy, t) = (rec.copy, rec.tokens);
+            let (copy, t, bi) = (rec.copy, rec.tokens, rec.bucket as usize);
             let mut doc = rec.into_document();
             if copy > 0 {
                 doc.meta.insert("balance_copy".into(), copy.into());
             }
-            let a = report
-                .achieved
-                .entry(format!("{}/{}", doc.lang, doc.source))
-                .or_default();
+            let name = report.plan.buckets.get(bi).map_or_else(
+                || format!("{}/{}", doc.lang, doc.source),
+                |b| format!("{}/{}", b.lang, b.source),
+            );
+            let a = report.achieved.entry(name).or_default();
             a.docs += 1;
             a.tokens += t;
             tokens += t;

@@ -64,7 +64,13 @@ pub fn manifest_chain(dir: &Path) -> Option<ChainConfig> {
     serde_json::from_value(v.get("config")?.get("chain")?.clone()).ok()
 }
 
-/// A histogram as inline SVG: `counts` over `[lo, hi]`, vertical lines at `marks`.
+/// A histogram as inline SVG: `counts` over `[lo, hi]`, vertical lines at `marks` (each
+/// labelled with its parameter and value).
+///
+/// Both axes have ticks and labels: x ticks at round values across the range, y ticks at round
+/// counts. The y axis is logarithmic (ticks at powers of ten, marked "log") when the non-zero
+/// counts span two orders of magnitude or more, so that a few large bars do not flatten the
+/// rest; a bar of one document is then still visible.
 pub fn svg_histogram(
     title: &str,
     counts: &[u64],
@@ -72,60 +78,228 @@ pub fn svg_histogram(
     hi: f64,
     marks: &[(f64, String)],
 ) -> String {
-    let (w, h, pad) = (320.0, 120.0, 20.0);
-    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let bw = (w - 2.0 * pad) / counts.len().max(1) as f64;
+    let (w, h) = (360.0, 170.0);
+    let (left, right, top, bottom) = (44.0, 10.0, 8.0, 30.0);
+    let (pw, ph) = (w - left - right, h - top - bottom);
+    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+    let min_nz = counts.iter().copied().filter(|&c| c > 0).min().unwrap_or(1);
+    let log = max >= 100 * min_nz;
+    // The y scale: counts -> fraction of the plot height.
+    let log_top = 10f64.powf((max as f64).log10().ceil()).max(10.0);
+    let log_base = 0.5f64; // a count of 1 still gets a visible bar
+    let y_frac = |c: f64| -> f64 {
+        if c <= 0.0 {
+            0.0
+        } else if log {
+            ((c / log_base).log10() / (log_top / log_base).log10()).clamp(0.0, 1.0)
+        } else {
+            c / y_max_linear(max)
+        }
+    };
+    let y_ticks: Vec<f64> = if log {
+        let mut v = Vec::new();
+        let mut t = 1.0;
+        while t <= log_top * 1.000_001 {
+            v.push(t);
+            t *= 10.0;
+        }
+        v
+    } else {
+        count_ticks(max)
+    };
     let mut s = format!(
-        "<svg class=\"hist\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\"><title>{}</title>",
+        "<svg class=\"hist\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" data-scale=\"{}\"><title>{}</title>",
+        if log { "log" } else { "linear" },
         escape(title)
     );
+    // Grid lines and y ticks.
+    for t in &y_ticks {
+        let y = top + ph * (1.0 - y_frac(*t));
+        let _ = write!(
+            s,
+            "<line class=\"grid\" x1=\"{left}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#e4e4e4\"/><line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{left}\" y2=\"{y:.1}\" stroke=\"#444\"/><text class=\"ytick\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"end\">{}</text>",
+            w - right,
+            left - 3.0,
+            left - 5.0,
+            y + 3.0,
+            fmt_count(*t)
+        );
+    }
+    let bw = pw / counts.len().max(1) as f64;
     for (i, &c) in counts.iter().enumerate() {
-        let bh = (h - 2.0 * pad) * c as f64 / max;
+        let bh = ph * y_frac(c as f64);
         let _ = write!(
             s,
             "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#4a78b5\"><title>{c}</title></rect>",
-            pad + i as f64 * bw,
-            h - pad - bh,
+            left + i as f64 * bw,
+            top + ph - bh,
             (bw - 1.0).max(0.5),
             bh
         );
     }
     let x_of = |v: f64| {
         if hi > lo {
-            pad + (v - lo) / (hi - lo) * (w - 2.0 * pad)
+            left + (v - lo) / (hi - lo) * pw
         } else {
-            w / 2.0
+            left + pw / 2.0
         }
     };
-    for (v, label) in marks {
-        if *v >= lo && *v <= hi {
-            let x = x_of(*v);
-            let _ = write!(
-                s,
-                "<line class=\"threshold\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d62728\" stroke-width=\"2\"><title>{} = {v}</title></line>",
-                pad / 2.0,
-                h - pad,
-                escape(label)
-            );
-        }
+    // Axes, x ticks.
+    let _ = write!(
+        s,
+        "<line class=\"axis\" x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{:.1}\" stroke=\"#444\"/><line class=\"axis\" x1=\"{left}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#444\"/>",
+        top + ph,
+        top + ph,
+        w - right,
+        top + ph
+    );
+    let x_ticks = if hi > lo {
+        nice_ticks(lo, hi, 5)
+    } else {
+        vec![lo]
+    };
+    let step = if x_ticks.len() > 1 {
+        x_ticks[1] - x_ticks[0]
+    } else {
+        0.0
+    };
+    for t in &x_ticks {
+        let x = x_of(*t);
+        let _ = write!(
+            s,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#444\"/><text class=\"xtick\" x=\"{x:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\">{}</text>",
+            top + ph,
+            top + ph + 3.0,
+            top + ph + 13.0,
+            fmt_tick(*t, step)
+        );
     }
     let _ = write!(
         s,
-        "<text x=\"{pad}\" y=\"{:.1}\" font-size=\"10\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}</text></svg>",
-        h - 5.0,
-        fmt_num(lo),
-        w - pad,
-        h - 5.0,
-        fmt_num(hi)
+        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\" fill=\"#666\">{}</text><text x=\"10\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\" fill=\"#666\" transform=\"rotate(-90 10 {:.1})\">{}</text>",
+        left + pw / 2.0,
+        h - 3.0,
+        escape(title),
+        top + ph / 2.0,
+        top + ph / 2.0,
+        if log { "docs (log)" } else { "docs" }
     );
+    // Thresholds with their values.
+    let mut k = 0;
+    for (v, label) in marks {
+        if *v >= lo && *v <= hi {
+            let x = x_of(*v);
+            let text = format!("{} = {}", label, fmt_num(*v));
+            let _ = write!(
+                s,
+                "<line class=\"threshold\" x1=\"{x:.1}\" y1=\"{top}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d62728\" stroke-width=\"2\"><title>{}</title></line>",
+                top + ph,
+                escape(&text)
+            );
+            let (tx, anchor) = if x > left + pw / 2.0 {
+                (x - 3.0, "end")
+            } else {
+                (x + 3.0, "start")
+            };
+            let _ = write!(
+                s,
+                "<text class=\"threshold-label\" x=\"{tx:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"{anchor}\" fill=\"#d62728\" stroke=\"#fff\" stroke-width=\"2.5\" paint-order=\"stroke\">{}</text>",
+                top + 9.0 + 10.0 * k as f64,
+                escape(&text)
+            );
+            k += 1;
+        }
+    }
+    s.push_str("</svg>");
     s
 }
 
+/// A round step (1, 2 or 5 × 10^k) that cuts `range` into about `n` parts.
+fn nice_step(range: f64, n: usize) -> f64 {
+    let raw = range / n.max(1) as f64;
+    if !(raw.is_finite() && raw > 0.0) {
+        return 1.0;
+    }
+    let mag = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw * (1.0 - 1e-9))
+        .unwrap_or(10.0 * mag)
+}
+
+/// The step of a linear count axis (a whole number of documents).
+fn count_step(max: u64) -> f64 {
+    nice_step(max.max(1) as f64, 4).max(1.0)
+}
+
+/// The top of a linear y axis: the first multiple of the count step at or above `max`.
+fn y_max_linear(max: u64) -> f64 {
+    let step = count_step(max);
+    (max.max(1) as f64 / step).ceil() * step
+}
+
+/// Ticks of a linear count axis, 0 to [`y_max_linear`].
+fn count_ticks(max: u64) -> Vec<f64> {
+    let step = count_step(max);
+    let n = (y_max_linear(max) / step).round() as u64;
+    (0..=n).map(|i| i as f64 * step).collect()
+}
+
+/// Round tick values inside `[lo, hi]` (about `n` of them; steps of 1, 2 or 5 × 10^k).
+fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return vec![lo];
+    }
+    let step = nice_step(hi - lo, n);
+    let first = (lo / step - 1e-9).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    (first..=last).map(|i| i as f64 * step).collect()
+}
+
+/// A tick label with as many decimals as the step needs.
+fn fmt_tick(v: f64, step: f64) -> String {
+    let decimals = if step > 0.0 && step < 1.0 {
+        (-step.log10() - 1e-9).ceil() as usize
+    } else {
+        0
+    };
+    let v = if v.abs() < step * 1e-9 { 0.0 } else { v };
+    format!("{v:.decimals$}")
+}
+
+/// A count as a short label: 950, 1.2k, 10k, 3M.
+fn fmt_count(v: f64) -> String {
+    let short = |x: f64, unit: &str| {
+        if x.fract() == 0.0 {
+            format!("{x:.0}{unit}")
+        } else {
+            format!("{x:.1}{unit}")
+        }
+    };
+    if v >= 1e6 {
+        short(v / 1e6, "M")
+    } else if v >= 1e3 {
+        short(v / 1e3, "k")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// A threshold value as written in a chain (`0.3`, `50`), shortened when long.
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e12 {
-        format!("{v:.0}")
+        return format!("{v:.0}");
+    }
+    let plain = format!("{v}");
+    if plain.len() <= 8 {
+        return plain;
+    }
+    if v.abs() >= 1e-3 {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
-        format!("{v:.3}")
+        format!("{v:.2e}")
     }
 }
 
@@ -420,7 +594,7 @@ pub fn render_report(dir: &Path, opts: &ReportOptions) -> Result<String, Error> 
             let i = (*s as usize).clamp(1, max_size.max(1)) - 1;
             counts[i] += n;
         }
-        let _ = write!(h, "<p>Surviving documents by the size of their cluster (1 = unique).</p>{}<table><tr><th>cluster size</th><th>documents</th></tr>", svg_histogram("dedup_cluster_size", &counts, 1.0, max_size.max(1) as f64, &[]));
+        let _ = write!(h, "<p>Surviving documents by the size of their cluster (1 = unique).</p>{}<table><tr><th>cluster size</th><th>documents</th></tr>", svg_histogram("dedup_cluster_size", &counts, 0.5, max_size.max(1) as f64 + 0.5, &[]));
         for (s, n) in &by_size {
             let _ = write!(h, "<tr><td>{s}</td><td>{n}</td></tr>");
         }
@@ -430,4 +604,38 @@ pub fn render_report(dir: &Path, opts: &ReportOptions) -> Result<String, Error> 
     }
     h.push_str("</body></html>\n");
     Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_spanning_orders_of_magnitude_get_a_log_axis_with_ticks() {
+        // The dedup cluster-size shape: thousands of singletons, a few larger clusters.
+        let svg = svg_histogram("sizes", &[5000, 40, 3, 0, 1], 0.5, 5.5, &[]);
+        assert!(svg.contains("data-scale=\"log\""), "{svg}");
+        for label in [">1<", ">10<", ">100<", ">1k<", ">10k<"] {
+            assert!(svg.contains(label), "missing y tick {label}: {svg}");
+        }
+        // The one-document bar is visible.
+        assert!(!svg.contains("height=\"0.0\"><title>1<"), "{svg}");
+        let lin = svg_histogram("x", &[3, 7, 5], 0.0, 1.0, &[(0.3, "max_x".into())]);
+        assert!(lin.contains("data-scale=\"linear\""));
+        assert!(lin.contains(">max_x = 0.3</text>"), "{lin}");
+        assert!(lin.matches("class=\"xtick\"").count() >= 5, "{lin}");
+        assert!(lin.matches("class=\"ytick\"").count() >= 3, "{lin}");
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        let labels: Vec<String> = nice_ticks(0.0, 1.0, 5)
+            .iter()
+            .map(|&t| fmt_tick(t, 0.2))
+            .collect();
+        assert_eq!(labels, ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]);
+        assert_eq!(count_ticks(37), vec![0.0, 10.0, 20.0, 30.0, 40.0]);
+        assert_eq!(count_ticks(1), vec![0.0, 1.0]);
+        assert_eq!(fmt_num(0.3), "0.3");
+    }
 }

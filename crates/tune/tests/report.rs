@@ -77,9 +77,24 @@ fn report_is_well_formed_self_contained_and_escapes_documents() {
         "dropped by filter_gopher_quality",
         "id=\"lang-ca\"",
         "Dedup cluster sizes",
+        "class=\"threshold-label\"",
+        "class=\"ytick\"",
+        "class=\"axis\"",
     ] {
         assert!(html.contains(needle), "missing {needle}");
     }
+    // Every chart has a y axis with at least two ticks and an x axis with ticks; every
+    // threshold drawn is labelled with its value.
+    for svg in html.split("<svg class=\"hist\"").skip(1) {
+        let svg = &svg[..svg.find("</svg>").expect("closed svg")];
+        assert!(svg.matches("class=\"ytick\"").count() >= 2, "{svg}");
+        assert!(svg.matches("class=\"xtick\"").count() >= 1, "{svg}");
+        assert_eq!(
+            svg.matches("class=\"threshold\"").count(),
+            svg.matches("class=\"threshold-label\"").count()
+        );
+    }
+    assert!(html.contains("threshold-label") && html.contains(" = "));
 }
 
 fn chromium() -> Option<PathBuf> {
@@ -133,6 +148,10 @@ fn report_renders_in_headless_chromium() {
     assert!(
         out.contains("<svg") && out.contains("class=\"threshold\""),
         "no SVG in the DOM"
+    );
+    assert!(
+        out.contains("class=\"threshold-label\"") && out.contains("class=\"ytick\""),
+        "axes or threshold labels missing from the DOM"
     );
     assert!(
         out.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
