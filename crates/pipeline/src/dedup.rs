@@ -324,6 +324,9 @@ impl<'a> DedupJob<'a> {
         crate::runner::remove_beyond(&done, "sign-part-", ".json", n)?;
         crate::runner::remove_beyond(&done, "apply-part-", ".json", n)?;
         crate::runner::remove_beyond(&scores, "part-", ".f32", n)?;
+        for kind in ["minhash", "simhash"] {
+            crate::runner::remove_beyond(&sketches.join(kind), "part-", ".sk", n)?;
+        }
         for dir in [&buckets, &lines_dir] {
             remove_runs_beyond(dir, n)?;
         }
