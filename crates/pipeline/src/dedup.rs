@@ -1043,30 +1043,26 @@ pub fn completed_tasks(
 
 /// Removes the run files a shard's interrupted signature pass may have left.
 fn remove_runs(buckets: &Path, tag: &str) -> Result<(), Error> {
-    let Ok(bands) = std::fs::read_dir(buckets) else {
-        return Ok(());
-    };
-    for band in bands {
-        let band = band.map_err(|e| io_err(buckets, e))?.path();
-        if !band.is_dir() {
-            continue;
-        }
-        for f in std::fs::read_dir(&band).map_err(|e| io_err(&band, e))? {
-            let p = f.map_err(|e| io_err(&band, e))?.path();
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if name.starts_with(&format!("{tag}-")) || name.starts_with(&format!(".{tag}-")) {
-                std::fs::remove_file(&p).map_err(|e| io_err(&p, e))?;
-            }
-        }
-    }
-    Ok(())
+    let (done, temp) = (format!("{tag}-"), format!(".{tag}-"));
+    remove_band_files(buckets, &|name| {
+        name.starts_with(&done) || name.starts_with(&temp)
+    })
 }
 
 /// Removes the runs of shards numbered `n` and above from every band directory of `dir`.
 fn remove_runs_beyond(dir: &Path, n: usize) -> Result<(), Error> {
+    remove_band_files(dir, &|name| {
+        name.trim_start_matches('.')
+            .strip_prefix("part-")
+            .and_then(|r| r.get(..5))
+            .and_then(|d| d.parse::<usize>().ok())
+            .is_some_and(|i| i >= n)
+    })
+}
+
+/// Removes the files of every band directory of `dir` whose name `remove` accepts (a file
+/// already gone is no error).
+fn remove_band_files(dir: &Path, remove: &dyn Fn(&str) -> bool) -> Result<(), Error> {
     let Ok(bands) = std::fs::read_dir(dir) else {
         return Ok(());
     };
@@ -1077,16 +1073,8 @@ fn remove_runs_beyond(dir: &Path, n: usize) -> Result<(), Error> {
         }
         for f in std::fs::read_dir(&band).map_err(|e| io_err(&band, e))? {
             let p = f.map_err(|e| io_err(&band, e))?.path();
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let index = name
-                .trim_start_matches('.')
-                .strip_prefix("part-")
-                .and_then(|r| r.get(..5))
-                .and_then(|d| d.parse::<usize>().ok());
-            if index.is_some_and(|i| i >= n) {
+            let matched = p.file_name().is_some_and(|n| remove(&n.to_string_lossy()));
+            if matched {
                 match std::fs::remove_file(&p) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                         return Err(io_err(&p, e))
