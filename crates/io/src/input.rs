@@ -1,7 +1,6 @@
 //! Input configuration, format detection and listing.
 
 use crate::{Error, Records};
-use garbell_core::PathError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -279,7 +278,7 @@ pub fn list_inputs_with(paths: &[PathBuf], options: &ListOptions) -> Result<Inpu
             let mut matched = Vec::new();
             glob_matches(p, &mut matched, options.format == SourceFormat::CodeTree)?;
             if matched.is_empty() {
-                return Err(PathError::new(
+                return Err(garbell_core::PathError::new(
                     p,
                     std::io::Error::new(std::io::ErrorKind::NotFound, "the glob matches no input"),
                 )
@@ -380,7 +379,7 @@ impl Lister {
                     self.listing.files.push(p.to_path_buf());
                     return Ok(());
                 }
-                return Err(PathError::new(p, e).into());
+                return Err(garbell_core::PathError::new(p, e).into());
             }
         };
         if let Some(reason) = special(meta.file_type()) {
@@ -410,7 +409,7 @@ impl Lister {
         }
         let mut stack = vec![(root.to_path_buf(), vec![root_id])];
         while let Some((dir, ancestors)) = stack.pop() {
-            let io = |e| Error::from(PathError::new(&dir, e));
+            let io = |e| Error::from(garbell_core::PathError::new(&dir, e));
             // Entries in name order, and subdirectories walked in that order: which of two
             // paths to one directory is listed does not depend on the file system's order.
             let mut entries = std::fs::read_dir(&dir)
@@ -504,7 +503,7 @@ fn glob_matches(pattern: &Path, out: &mut Vec<PathBuf>, dirs_only: bool) -> Resu
     }
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let io = |path: &Path| {
-        let at = PathError::at(path.to_path_buf());
+        let at = garbell_core::PathError::at(path.to_path_buf());
         move |e| Error::from(at(e))
     };
     // Iterative walk: (directory, its components relative to `base`).
