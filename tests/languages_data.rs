@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::chains::LANGUAGE_STEPS;
 use common::*;
 use std::path::{Path, PathBuf};
 

@@ -4,9 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-mod chains;
+pub mod chains;
 mod ci;
-pub use chains::LANGUAGE_STEPS;
 pub use ci::skip_unless_ci;
 
 /// Runs the garbell binary built for this test run.
