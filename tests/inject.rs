@@ -5,6 +5,21 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 use std::io::Write as _;
+use std::path::Path;
+
+/// Runs `garbell balance --inject --mix <mix> -o <out> <inputs>...`.
+fn inject(mix: &Path, out: &Path, inputs: &[&Path]) -> std::process::Output {
+    let mut args = vec![
+        "balance",
+        "--inject",
+        "--mix",
+        mix.to_str().expect("utf-8"),
+        "-o",
+    ];
+    args.push(out.to_str().expect("utf-8"));
+    args.extend(inputs.iter().map(|p| p.to_str().expect("utf-8")));
+    garbell(&args)
+}
 
 /// Instruction samples: correct ones, and two whose text is not in the language they claim.
 const CHAT: &[(&str, &str, &str, &str)] = &[
@@ -74,16 +89,7 @@ vision_samples = 1000
     )
     .expect("mix");
     let out = tmp.path().join("inj");
-    let o = garbell(&[
-        "balance",
-        "--inject",
-        "--mix",
-        mix.to_str().expect("utf-8"),
-        "-o",
-        out.to_str().expect("utf-8"),
-        shards.to_str().expect("utf-8"),
-        chat.to_str().expect("utf-8"),
-    ]);
+    let o = inject(&mix, &out, &[&shards, &chat]);
     assert_success(&o);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -198,15 +204,7 @@ vision_json = "{second}"
     // The working directory is elsewhere (the test runner's): the relative path still works.
     std::fs::write(&mix, mix_text("llava.json")).expect("mix");
     let out = tmp.path().join("ok");
-    let o = garbell(&[
-        "balance",
-        "--inject",
-        "--mix",
-        mix.to_str().expect("utf-8"),
-        "-o",
-        out.to_str().expect("utf-8"),
-        chat.to_str().expect("utf-8"),
-    ]);
+    let o = inject(&mix, &out, &[&chat]);
     assert_success(&o);
     let report = read_json(&out.join("injection.json"));
     assert_eq!(report[0]["vision_samples"], 3, "{report}");
@@ -215,15 +213,7 @@ vision_json = "{second}"
     // The second stage's file is missing: error naming it, nothing written.
     std::fs::write(&mix, mix_text("missing.json")).expect("mix");
     let out = tmp.path().join("bad");
-    let o = garbell(&[
-        "balance",
-        "--inject",
-        "--mix",
-        mix.to_str().expect("utf-8"),
-        "-o",
-        out.to_str().expect("utf-8"),
-        chat.to_str().expect("utf-8"),
-    ]);
+    let o = inject(&mix, &out, &[&chat]);
     assert!(!o.status.success());
     let err = stderr(&o);
     assert!(
@@ -234,15 +224,7 @@ vision_json = "{second}"
 
     // A missing input is refused before writing too.
     std::fs::write(&mix, mix_text("llava.json")).expect("mix");
-    let o = garbell(&[
-        "balance",
-        "--inject",
-        "--mix",
-        mix.to_str().expect("utf-8"),
-        "-o",
-        out.to_str().expect("utf-8"),
-        tmp.path().join("nope.jsonl").to_str().expect("utf-8"),
-    ]);
+    let o = inject(&mix, &out, &[&tmp.path().join("nope.jsonl")]);
     assert!(!o.status.success());
     assert!(!out.exists());
 }

@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::chains::LANGUAGE_STEPS;
 use common::*;
 use std::path::{Path, PathBuf};
 
@@ -58,18 +59,17 @@ fn step_counts(stats: &serde_json::Value, name: &str, lang: &str) -> (u64, u64, 
     )
 }
 
-const TOY_CHAIN: &str = r#"name = "toy"
-[[steps]]
-step = "normalize"
-[[steps]]
-step = "identify_language"
-[[steps]]
-step = "filter_language"
-[[steps]]
+/// The toy chain's own step (after [`LANGUAGE_STEPS`]).
+const TOY_STEP: &str = r#"[[steps]]
 step = "filter_toy_length"
 ANNOTATE
 min_chars = 10
 "#;
+
+/// The toy chain (`ANNOTATE` marks where `annotate_only` goes).
+fn toy_chain() -> String {
+    format!("name = \"toy\"\n{LANGUAGE_STEPS}{TOY_STEP}")
+}
 
 #[test]
 fn toy_filter_runs_with_per_language_thresholds_resolves_and_tunes() {
@@ -81,7 +81,7 @@ fn toy_filter_runs_with_per_language_thresholds_resolves_and_tunes() {
     text.push_str("\n[quality.filter_toy_length]\nmin_chars = 1000000\n");
     std::fs::write(&ca, text).expect("write");
     let chain = dir.path().join("toy.toml");
-    std::fs::write(&chain, TOY_CHAIN.replace("ANNOTATE\n", "")).expect("write");
+    std::fs::write(&chain, toy_chain().replace("ANNOTATE\n", "")).expect("write");
 
     let out = dir.path().join("out");
     let o = garbell(&[
@@ -135,7 +135,7 @@ fn toy_filter_runs_with_per_language_thresholds_resolves_and_tunes() {
     let annot_chain = dir.path().join("toy-annotate.toml");
     std::fs::write(
         &annot_chain,
-        TOY_CHAIN.replace("ANNOTATE\n", "annotate_only = true\n"),
+        toy_chain().replace("ANNOTATE\n", "annotate_only = true\n"),
     )
     .expect("write");
     let annotated = dir.path().join("annotated");

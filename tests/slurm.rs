@@ -56,7 +56,9 @@ impl Drop for Slurm {
     }
 }
 
+/// Creates `dir` with `n` JSONL inputs.
 fn make_inputs(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir).expect("mkdir");
     let texts = [
         "El Consell Comarcal ha presentat el pla de mobilitat per als pròxims deu anys a la comarca.",
         "La nueva biblioteca abrirá sus puertas en septiembre con una colección de cuarenta mil libros.",
@@ -92,6 +94,34 @@ fn pipeline(dir: &Path, inputs: &Path, out: &Path) -> PathBuf {
     )
     .expect("pipeline");
     p
+}
+
+/// The stages of a pipeline with dedup stages and a balance, in dependency order.
+const STAGES: [&str; 7] = [
+    "run",
+    "dedup-signatures",
+    "dedup-buckets",
+    "dedup-cluster",
+    "dedup-filter",
+    "merge",
+    "balance",
+];
+
+/// The last submission recorded in `<out>/slurm/jobs.json`.
+fn last_submission(out: &Path) -> serde_json::Value {
+    let jobs = read_json(&out.join("slurm/jobs.json"));
+    let subs = jobs["submissions"].as_array().expect("submissions");
+    subs.last().expect("a submission").clone()
+}
+
+/// The stage names of a `slurm status --json` answer, in its order.
+fn stage_names(status: &serde_json::Value) -> Vec<&str> {
+    status
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|st| st["stage"].as_str().expect("stage"))
+        .collect()
 }
 
 fn status(p: &Path) -> serde_json::Value {
@@ -181,7 +211,6 @@ fn slurm_pipeline_matches_local_run_and_resubmits_only_failed_tasks() {
 
     // 1. Whole pipeline on Slurm = local run.
     let inputs = root.path().join("inputs");
-    std::fs::create_dir(&inputs).expect("mkdir");
     make_inputs(&inputs, 8);
     let out = root.path().join("run1");
     let p = pipeline(root.path(), &inputs, &out);
@@ -215,7 +244,6 @@ fn slurm_pipeline_matches_local_run_and_resubmits_only_failed_tasks() {
 
     // 2. One task fails: input 2 (task 2 of 4) is a dangling link at first.
     let inputs2 = root.path().join("inputs2");
-    std::fs::create_dir(&inputs2).expect("mkdir");
     make_inputs(&inputs2, 8);
     let broken = inputs2.join("part-02.jsonl");
     let target = root.path().join("late-part-02.jsonl");
@@ -236,25 +264,7 @@ fn slurm_pipeline_matches_local_run_and_resubmits_only_failed_tasks() {
         log_text.contains("missing.jsonl") || log_text.contains("No such file"),
         "{log_text}"
     );
-    let names: Vec<&str> = s
-        .as_array()
-        .expect("stages")
-        .iter()
-        .map(|st| st["stage"].as_str().expect("stage"))
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "run",
-            "dedup-signatures",
-            "dedup-buckets",
-            "dedup-cluster",
-            "dedup-filter",
-            "merge",
-            "balance"
-        ],
-        "dependency order: {s}"
-    );
+    assert_eq!(stage_names(&s), STAGES, "dependency order: {s}");
     for st in &s.as_array().expect("stages")[1..] {
         assert_eq!(st["done"].as_u64(), Some(0), "must not run: {s}");
         assert_eq!(st["state"], "cancelled", "{s}");
@@ -270,13 +280,7 @@ fn slurm_pipeline_matches_local_run_and_resubmits_only_failed_tasks() {
     std::fs::remove_file(&broken).expect("rm link");
     std::fs::rename(&target, &broken).expect("restore");
     submit(&p2);
-    let jobs = read_json(&out2.join("slurm/jobs.json"));
-    let last = jobs["submissions"]
-        .as_array()
-        .expect("subs")
-        .last()
-        .expect("last")
-        .clone();
+    let last = last_submission(&out2);
     assert_eq!(last["run"][0]["tasks"], serde_json::json!([2]), "{last}");
     let s = wait(&p2);
     for st in s.as_array().expect("stages") {
@@ -301,13 +305,7 @@ fn slurm_pipeline_matches_local_run_and_resubmits_only_failed_tasks() {
     .expect("append");
     drop(f);
     submit(&p2);
-    let jobs = read_json(&out2.join("slurm/jobs.json"));
-    let last = jobs["submissions"]
-        .as_array()
-        .expect("subs")
-        .last()
-        .expect("last")
-        .clone();
+    let last = last_submission(&out2);
     assert_eq!(last["run"][0]["tasks"], serde_json::json!([1]), "{last}");
     assert_eq!(last["dedup"].as_array().map(Vec::len), Some(4), "{last}");
     assert!(last["balance"].is_string(), "{last}");
@@ -321,7 +319,6 @@ fn slurm_pipeline_matches_local_run_and_resubmits_only_failed_tasks() {
 fn dry_run(pipeline_text: &str) -> std::process::Output {
     let dir = tempdir();
     let inputs = dir.path().join("inputs");
-    std::fs::create_dir(&inputs).expect("mkdir");
     make_inputs(&inputs, 2);
     let p = dir.path().join("pipeline.toml");
     std::fs::write(
@@ -379,7 +376,6 @@ fn injected_script_values_are_refused_at_load_with_file_and_key() {
 fn status_lists_stages_in_dependency_order_and_marks_cancelled_ones() {
     let dir = tempdir();
     let inputs = dir.path().join("inputs");
-    std::fs::create_dir(&inputs).expect("mkdir");
     make_inputs(&inputs, 4);
     let out = dir.path().join("out");
     let p = pipeline(dir.path(), &inputs, &out);
@@ -397,22 +393,7 @@ fn status_lists_stages_in_dependency_order_and_marks_cancelled_ones() {
     .expect("write");
     let s = status(&p);
     let stages = s.as_array().expect("stages");
-    let names: Vec<&str> = stages
-        .iter()
-        .map(|st| st["stage"].as_str().expect("name"))
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "run",
-            "dedup-signatures",
-            "dedup-buckets",
-            "dedup-cluster",
-            "dedup-filter",
-            "merge",
-            "balance"
-        ]
-    );
+    assert_eq!(stage_names(&s), STAGES, "dependency order: {s}");
     assert_eq!(stages[0]["state"], "failed", "{s}");
     assert_eq!(stages[0]["failed"].as_array().map(Vec::len), Some(4), "{s}");
     for st in &stages[1..] {

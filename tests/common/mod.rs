@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod chains;
 mod ci;
 pub use ci::skip_unless_ci;
 

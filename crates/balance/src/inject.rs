@@ -1,11 +1,11 @@
 //! Multilingual injection sets: text-only samples mixed into visual instruction tuning.
 
-use crate::io::{config_hash, file_record, json_pretty, write_atomic};
+use crate::io::{file_record, json_pretty, write_atomic, write_mix_manifest, StageFiles};
 use crate::plan::water_fill;
 use crate::sample::shuffle_key;
 use crate::Error;
-use garbell_core::{ChainStats, Document, Origin};
-use garbell_manifest::{Manifest, Output, FORMAT_VERSION};
+use garbell_core::{Document, Origin};
+use garbell_manifest::Output;
 use garbell_shard::{ShardConfig, ShardReader, ShardWriter};
 use serde::de::{IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -507,25 +507,18 @@ pub fn run_injection(
             }
         }
     }
-    let manifest = Manifest {
-        format_version: FORMAT_VERSION,
-        tool: "garbell".into(),
-        tool_version: opts.tool_version.clone(),
-        tool_commit: opts.tool_commit.clone(),
-        stage: "inject".into(),
-        config_hash: config_hash(&config),
+    write_mix_manifest(
+        &opts.output,
+        "inject",
+        &opts.tool_version,
+        &opts.tool_commit,
         config,
-        models: Vec::new(),
-        inputs,
-        outputs,
-        seeds: BTreeMap::from([("mix".to_string(), seed)]),
-        stats: ChainStats::default(),
-        files: Vec::new(),
-        manifest_blake3: String::new(),
-    };
-    write_atomic(
-        &opts.output.join(garbell_manifest::MANIFEST_FILE),
-        &manifest.to_json(),
+        StageFiles {
+            models: Vec::new(),
+            inputs,
+            outputs,
+        },
+        seed,
     )?;
     Ok(reports)
 }

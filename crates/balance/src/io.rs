@@ -100,6 +100,50 @@ pub(crate) fn config_hash(v: &serde_json::Value) -> String {
     blake3::hash(&bytes).to_hex().to_string()
 }
 
+/// The files a mix stage read and wrote, for its manifest.
+pub(crate) struct StageFiles {
+    /// Models (the tokenizer) it used.
+    pub(crate) models: Vec<garbell_manifest::FileRecord>,
+    /// Its inputs, in order.
+    pub(crate) inputs: Vec<garbell_manifest::FileRecord>,
+    /// Its outputs.
+    pub(crate) outputs: Vec<garbell_manifest::Output>,
+}
+
+/// Writes the `manifest.json` of a stage that draws a mix (`balance`, `inject`) into `output`:
+/// its configuration and that configuration's hash, its files, the mix seed; no chain
+/// statistics.
+pub(crate) fn write_mix_manifest(
+    output: &Path,
+    stage: &str,
+    tool_version: &str,
+    tool_commit: &str,
+    config: serde_json::Value,
+    files: StageFiles,
+    seed: u64,
+) -> Result<(), Error> {
+    let manifest = garbell_manifest::Manifest {
+        format_version: garbell_manifest::FORMAT_VERSION,
+        tool: "garbell".into(),
+        tool_version: tool_version.into(),
+        tool_commit: tool_commit.into(),
+        stage: stage.into(),
+        config_hash: config_hash(&config),
+        config,
+        models: files.models,
+        inputs: files.inputs,
+        outputs: files.outputs,
+        seeds: BTreeMap::from([("mix".to_string(), seed)]),
+        stats: garbell_core::ChainStats::default(),
+        files: Vec::new(),
+        manifest_blake3: String::new(),
+    };
+    write_atomic(
+        &output.join(garbell_manifest::MANIFEST_FILE),
+        &manifest.to_json(),
+    )
+}
+
 /// A document as one spill line: the shuffle key, the copy index and every field.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct SpillRecord {

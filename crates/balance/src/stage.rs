@@ -1,14 +1,16 @@
 //! The balance stage: count, plan, sample, shuffle into shards, index, manifest.
 
-use crate::io::{config_hash, file_record, json_pretty, list_shards, write_atomic, SpillRecord};
+use crate::io::{
+    file_record, json_pretty, list_shards, write_atomic, write_mix_manifest, SpillRecord,
+    StageFiles,
+};
 use crate::mix::MixConfig;
 use crate::plan::{plan, BucketCounts, BucketKey, Counts, SamplingPlan};
 use crate::quota::{DrawHistogram, Extra, FracQuota};
 use crate::sample::{draw_bits, shuffle_key, Sampler};
 use crate::tokens::TokenCounter;
 use crate::{Error, Input};
-use garbell_core::ChainStats;
-use garbell_manifest::{Manifest, Output, FORMAT_VERSION};
+use garbell_manifest::Output;
 use garbell_shard::{ShardReader, ShardWriter};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -405,25 +407,18 @@ fn write_manifest(
         .iter()
         .map(|(_, p)| file_record(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let manifest = Manifest {
-        format_version: FORMAT_VERSION,
-        tool: "garbell".into(),
-        tool_version: opts.tool_version.clone(),
-        tool_commit: opts.tool_commit.clone(),
-        stage: "balance".into(),
-        config_hash: config_hash(&config),
+    write_mix_manifest(
+        &opts.output,
+        "balance",
+        &opts.tool_version,
+        &opts.tool_commit,
         config,
-        models,
-        inputs,
-        outputs,
-        seeds: BTreeMap::from([("mix".to_string(), seed)]),
-        stats: ChainStats::default(),
-        files: Vec::new(),
-        manifest_blake3: String::new(),
-    };
-    write_atomic(
-        &opts.output.join(garbell_manifest::MANIFEST_FILE),
-        &manifest.to_json(),
+        StageFiles {
+            models,
+            inputs,
+            outputs,
+        },
+        seed,
     )
 }
 

@@ -1,6 +1,9 @@
 //! Exact token counts with a real Hugging Face `tokenizer.json`, checked against the Python
 //! `tokenizers` package (the reference implementation) on the same texts.
 
+#[path = "../../../tests/common/ci.rs"]
+mod ci;
+
 use garbell_balance::{TokenCounter, TokensConfig};
 use std::path::PathBuf;
 use std::process::Command;
@@ -60,8 +63,11 @@ print(json.dumps([len(t.encode(x, add_special_tokens=sys.argv[2] == "1").ids) fo
     let out = child.wait_with_output().expect("python3 finishes");
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        if err.contains("ModuleNotFoundError") && std::env::var_os("CI").is_none() {
-            eprintln!("SKIPPED: python tokenizers missing (pip install -r tests/requirements.txt)");
+        if err.contains("ModuleNotFoundError") {
+            ci::skip_unless_ci(
+                "counts_equal_the_python_tokenizers_package",
+                "the Python tokenizers package (pip install -r tests/requirements.txt)",
+            );
             return None;
         }
         panic!("python tokenizers failed: {err}");

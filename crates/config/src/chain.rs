@@ -21,6 +21,7 @@
 //! ```
 
 use crate::{parse_toml, Error, Languages};
+use garbell_core::PathError;
 use garbell_io::SourceConfig;
 use garbell_shard::ShardConfig;
 use serde::{Deserialize, Serialize};
@@ -426,10 +427,7 @@ where
 impl ChainConfig {
     /// Reads a chain file.
     pub fn load(path: &Path) -> Result<ChainConfig, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            source: e,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(PathError::at(path))?;
         Self::parse(&path.display().to_string(), &text)
     }
 

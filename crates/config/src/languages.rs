@@ -1,6 +1,7 @@
 //! Language profiles: `languages/_defaults.toml` and one `languages/<iso>.toml` per language.
 
 use crate::{parse_toml, Error};
+use garbell_core::PathError;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -254,18 +255,12 @@ impl Languages {
 
 /// `(path, text)` of the files of `dir` whose extension is `ext`, sorted by path.
 fn read_files(dir: &Path, ext: &str) -> Result<Vec<(String, String)>, Error> {
-    let io = |e| Error::Io {
-        path: dir.display().to_string(),
-        source: e,
-    };
+    let io = PathError::at(dir);
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
+    for entry in std::fs::read_dir(dir).map_err(&io)? {
+        let path = entry.map_err(&io)?.path();
         if path.extension().is_some_and(|e| e == ext) {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
-                path: path.display().to_string(),
-                source: e,
-            })?;
+            let text = std::fs::read_to_string(&path).map_err(PathError::at(&path))?;
             files.push((path.display().to_string(), text));
         }
     }

@@ -43,14 +43,8 @@ pub fn embedded_chains() -> &'static [(&'static str, &'static str)] {
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] garbell_core::PathError),
     /// A file is not valid TOML or does not match the expected shape (unknown key, wrong type).
     #[error("{path}: {message}")]
     Parse {

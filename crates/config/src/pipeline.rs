@@ -14,6 +14,7 @@
 //! ```
 
 use crate::{parse_toml, Error};
+use garbell_core::PathError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -114,10 +115,7 @@ impl PipelineConfig {
     /// Reads and checks a pipeline file.
     pub fn load(path: &Path) -> Result<PipelineConfig, Error> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            path: name.clone(),
-            source: e,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(PathError::at(path))?;
         let p: PipelineConfig = parse_toml(&name, &text)?;
         let invalid = |message: String| {
             Err(Error::Invalid {

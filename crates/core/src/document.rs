@@ -78,4 +78,18 @@ impl Document {
             origin,
         }
     }
+
+    /// The strings of the list `meta[key]` (`quality_warnings`, `categories`), in order; empty
+    /// when the key is absent or not a list, and non-string items passed over.
+    pub fn meta_strings(&self, key: &str) -> Vec<String> {
+        self.meta
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }

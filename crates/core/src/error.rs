@@ -40,3 +40,31 @@ impl fmt::Display for RecordError {
         )
     }
 }
+
+/// An I/O failure on a named file or directory, shown as `<path>: <cause>`: the job-level
+/// "cannot read or write this file" error every library crate wraps in its own error type
+/// (`#[error(transparent)] Io(#[from] PathError)`).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct PathError {
+    /// The file or directory, as given.
+    pub path: String,
+    /// The cause.
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl PathError {
+    /// `source` on `path`.
+    pub fn new(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+        PathError {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
+    }
+
+    /// A `map_err` adapter: `std::fs::read(p).map_err(PathError::at(p))?`.
+    pub fn at<P: AsRef<std::path::Path>>(path: P) -> impl Fn(std::io::Error) -> PathError {
+        move |source| PathError::new(&path, source)
+    }
+}

@@ -23,7 +23,7 @@ mod error;
 mod stats;
 
 pub use document::{Document, Origin, Signals, LANG_OTHER, LANG_UNKNOWN};
-pub use error::RecordError;
+pub use error::{PathError, RecordError};
 pub use stats::{ChainStats, Counts, Outcome, StepStats};
 
 use std::borrow::Cow;

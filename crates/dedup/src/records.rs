@@ -34,9 +34,12 @@ use xxhash_rust::xxh3::Xxh3;
 
 /// Format version written and read by this build.
 pub const FORMAT_VERSION: u32 = 1;
-const MAGIC: &[u8; 6] = b"GBDDUP";
-const HEADER: u64 = 16;
-const TRAILER: u64 = 16;
+/// The first bytes of every record file (bucket runs, removal lists, pairs, sketches).
+pub(crate) const MAGIC: &[u8; 6] = b"GBDDUP";
+/// Header bytes: magic, kind tag, one spare byte, format version, words per record.
+pub(crate) const HEADER: u64 = 16;
+/// Trailer bytes: record count and checksum.
+pub(crate) const TRAILER: u64 = 16;
 const BLOCK_RECORDS: usize = 4096;
 
 /// The kind of a record file.
@@ -75,6 +78,29 @@ impl Kind {
     }
 }
 
+/// Creates the temp file `.<name>.tmp` next to `path` and writes a record file header: `tag`
+/// (the kind of record) and `words`, the values per record. Returns the temp path and the
+/// buffered file, for the writer to rename when it finishes.
+pub(crate) fn create_with_header(
+    path: &Path,
+    tag: u8,
+    words: usize,
+) -> Result<(PathBuf, BufWriter<File>)> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::at(path, ErrorKind::InvalidConfig("no file name".into())))?;
+    let tmp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
+    let file = File::create(&tmp).map_err(|e| Error::at(&tmp, e))?;
+    let mut out = BufWriter::with_capacity(1 << 16, file);
+    let mut header = [0u8; HEADER as usize];
+    header[..6].copy_from_slice(MAGIC);
+    header[6] = tag;
+    header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    header[12..16].copy_from_slice(&(words as u32).to_le_bytes());
+    out.write_all(&header).map_err(|e| Error::at(&tmp, e))?;
+    Ok((tmp, out))
+}
+
 /// Writes one record file atomically (temp name, fsync, rename on [`RecordWriter::finish`];
 /// the temp file is removed if the writer is dropped unfinished).
 pub(crate) struct RecordWriter {
@@ -90,18 +116,7 @@ pub(crate) struct RecordWriter {
 
 impl RecordWriter {
     pub(crate) fn create(path: &Path, kind: Kind) -> Result<Self> {
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::at(path, ErrorKind::InvalidConfig("no file name".into())))?;
-        let tmp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
-        let file = File::create(&tmp).map_err(|e| Error::at(&tmp, e))?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
-        let mut header = [0u8; HEADER as usize];
-        header[..6].copy_from_slice(MAGIC);
-        header[6] = kind.tag();
-        header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-        header[12..16].copy_from_slice(&(kind.words() as u32).to_le_bytes());
-        out.write_all(&header).map_err(|e| Error::at(&tmp, e))?;
+        let (tmp, out) = create_with_header(path, kind.tag(), kind.words())?;
         Ok(RecordWriter {
             kind,
             path: path.to_path_buf(),

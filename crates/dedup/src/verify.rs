@@ -45,6 +45,7 @@
 //! positioned reads (no memory map, no cache: the operating system's page cache does the
 //! caching), after checking each file's header and length when it opens.
 
+use crate::records::{create_with_header, HEADER, MAGIC, TRAILER};
 use crate::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -163,10 +164,6 @@ pub fn sketch_jaccard(a: &[u64], b: &[u64], k: usize) -> f64 {
     both as f64 / taken as f64
 }
 
-const MAGIC: &[u8; 6] = b"GBDDUP";
-const HEADER: u64 = 16;
-const TRAILER: u64 = 16;
-
 /// Writes one shard's sketch file (`S` records, one per document in order) atomically.
 pub struct SketchWriter {
     path: PathBuf,
@@ -185,18 +182,7 @@ impl SketchWriter {
         if width == 0 || width > MAX_SKETCH_SIZE {
             return Err(Error::config(format!("sketch width {width} out of range")));
         }
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::at(path, ErrorKind::InvalidConfig("no file name".into())))?;
-        let tmp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
-        let file = File::create(&tmp).map_err(|e| Error::at(&tmp, e))?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
-        let mut header = [0u8; HEADER as usize];
-        header[..6].copy_from_slice(MAGIC);
-        header[6] = b'S';
-        header[8..12].copy_from_slice(&crate::FORMAT_VERSION.to_le_bytes());
-        header[12..16].copy_from_slice(&((width + 1) as u32).to_le_bytes());
-        out.write_all(&header).map_err(|e| Error::at(&tmp, e))?;
+        let (tmp, out) = create_with_header(path, b'S', width + 1)?;
         Ok(SketchWriter {
             path: path.to_path_buf(),
             tmp,

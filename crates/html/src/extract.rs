@@ -1,6 +1,7 @@
 //! Main-content extraction over the light tree of [`crate::dom`].
 
 use crate::dom::{self, flag, Dom, Ev, Kind};
+use crate::out::Text;
 
 /// Knobs of the main-content extractor. The defaults are the ones measured in
 /// `docs/sources.md` (HTML main text).
@@ -390,44 +391,27 @@ fn render(
 
 /// The text being built: white space collapsed within lines, no empty lines, lines trimmed.
 #[derive(Default)]
-struct Out {
-    s: String,
-    /// A space is due before the next character.
-    space: bool,
-}
+struct Out(Text);
 
 impl Out {
     fn newline(&mut self) {
         // A line holding only a list marker or a bare table bar is dropped.
-        if self.s.ends_with("\n- ") || self.s == "- " {
-            self.s.truncate(self.s.len() - 2);
+        if self.0.s.ends_with("\n- ") || self.0.s == "- " {
+            let n = self.0.s.len() - 2;
+            self.0.s.truncate(n);
         }
-        while self.s.ends_with(' ') {
-            self.s.pop();
+        while self.0.s.ends_with(' ') {
+            self.0.s.pop();
         }
-        if !self.s.is_empty() && !self.s.ends_with('\n') {
-            self.s.push('\n');
-        }
-        self.space = false;
+        self.0.newline();
     }
 
     fn space_if_needed(&mut self) {
-        if !self.s.is_empty() && !self.s.ends_with('\n') {
-            self.space = true;
-        }
+        self.0.space();
     }
 
     fn push_str(&mut self, t: &str) {
-        if t.is_empty() {
-            return;
-        }
-        if self.space {
-            if !self.s.ends_with(' ') {
-                self.s.push(' ');
-            }
-            self.space = false;
-        }
-        self.s.push_str(t);
+        self.0.push_str(t);
     }
 
     /// Appends decoded text, collapsing white space (kept as line breaks inside `pre`).
@@ -454,22 +438,24 @@ impl Out {
 
     fn finish(mut self) -> String {
         self.newline();
-        while self.s.ends_with('\n') {
-            self.s.pop();
+        while self.0.s.ends_with('\n') {
+            self.0.s.pop();
         }
         // Lines that are only table bars ("|" or "| |") carry nothing.
         if self
+            .0
             .s
             .lines()
             .any(|l| l.trim_matches(['|', ' ']).is_empty())
         {
             let kept: Vec<&str> = self
+                .0
                 .s
                 .lines()
                 .filter(|l| !l.trim_matches(['|', ' ']).is_empty() || l.contains("---"))
                 .collect();
             return kept.join("\n");
         }
-        self.s
+        self.0.s
     }
 }

@@ -30,6 +30,7 @@
 
 mod dom;
 mod extract;
+mod out;
 mod plain;
 
 pub use extract::{extract_with, Options};

@@ -31,6 +31,7 @@
 //! assert_eq!(garbell_html::plain_text(html), "Café i llet\na<b €5");
 //! ```
 
+use crate::out::Text;
 use memchr::{memchr, memchr3, memmem};
 
 /// Elements whose content is raw text (not markup) and dropped.
@@ -101,10 +102,7 @@ const MAX_NAME: usize = 16;
 
 /// Extracts readable text from an HTML document. See the [module docs](self) for the rules.
 pub fn plain_text(html: &str) -> String {
-    let mut out = Out {
-        s: String::with_capacity(html.len() / 4),
-        space: false,
-    };
+    let mut out = Out(Text::with_capacity(html.len() / 4));
     // (index in DROPPED, depth) of the dropped element we are in.
     let mut skip: Option<(usize, u32)> = None;
     // (name, depth) of the hidden element we are in.
@@ -260,9 +258,9 @@ pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
 /// Line breaks and spaces for an element boundary.
 fn layout(out: &mut Out, name: &str) {
     if BLOCK.contains(&name) {
-        out.newline();
+        out.0.newline();
     } else if CELL.contains(&name) {
-        out.space();
+        out.0.space();
     }
 }
 
@@ -400,49 +398,9 @@ fn raw_text_end(b: &[u8], from: usize, name: &str, quotes: &mut QuoteCache) -> u
 }
 
 /// The text being built: white space collapsed within lines, no empty lines.
-struct Out {
-    s: String,
-    /// A space is due before the next character.
-    space: bool,
-}
+struct Out(Text);
 
 impl Out {
-    fn newline(&mut self) {
-        if !self.s.is_empty() && !self.s.ends_with('\n') {
-            self.s.push('\n');
-        }
-        self.space = false;
-    }
-
-    fn space(&mut self) {
-        if !self.s.is_empty() && !self.s.ends_with('\n') {
-            self.space = true;
-        }
-    }
-
-    fn push_str(&mut self, t: &str) {
-        if t.is_empty() {
-            return;
-        }
-        if self.space {
-            self.s.push(' ');
-            self.space = false;
-        }
-        self.s.push_str(t);
-    }
-
-    fn push_char(&mut self, c: char) {
-        if c == '\u{a0}' || c.is_ascii_whitespace() {
-            self.space();
-            return;
-        }
-        if self.space {
-            self.s.push(' ');
-            self.space = false;
-        }
-        self.s.push(c);
-    }
-
     /// Appends a text run, collapsing white space and decoding character references.
     fn text(&mut self, t: &str, pre: bool) {
         let b = t.as_bytes();
@@ -460,27 +418,27 @@ impl Out {
             }
             match b[j] {
                 b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' => {
-                    self.push_str(&t[run..j]);
+                    self.0.push_str(&t[run..j]);
                     if pre && b[j] == b'\n' {
-                        self.newline();
+                        self.0.newline();
                     } else {
-                        self.space();
+                        self.0.space();
                     }
                     j += 1;
                     run = j;
                 }
                 0xc2 if b.get(j + 1) == Some(&0xa0) => {
-                    self.push_str(&t[run..j]);
-                    self.space();
+                    self.0.push_str(&t[run..j]);
+                    self.0.space();
                     j += 2;
                     run = j;
                 }
                 b'&' => {
-                    self.push_str(&t[run..j]);
+                    self.0.push_str(&t[run..j]);
                     let (c, len) = char_ref(&b[j..]);
                     match c {
-                        Some(c) => self.push_char(c),
-                        None => self.push_str("&"),
+                        Some(c) => self.0.push_char(c),
+                        None => self.0.push_str("&"),
                     }
                     j += len;
                     run = j;
@@ -488,14 +446,14 @@ impl Out {
                 _ => j += 1,
             }
         }
-        self.push_str(&t[run..]);
+        self.0.push_str(&t[run..]);
     }
 
     fn finish(mut self) -> String {
-        while self.s.ends_with('\n') {
-            self.s.pop();
+        while self.0.s.ends_with('\n') {
+            self.0.s.pop();
         }
-        self.s
+        self.0.s
     }
 }
 

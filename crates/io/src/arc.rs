@@ -55,7 +55,7 @@
 
 use crate::decode::{self, Headers};
 use crate::reader::{ByteReader, LineEnd};
-use crate::warc::{RawRecord, Step};
+use crate::warc::{Framing, RawRecord, Scan, Step};
 use std::io::{self, Read};
 
 /// The name of this source, written to [`garbell_core::Document::source`].
@@ -147,18 +147,18 @@ pub(crate) fn looks_like_arc(b: &[u8]) -> bool {
 }
 
 /// Consumes whole lines until the next one that is an ARC header line (left unconsumed),
-/// reading at most about `limit` bytes. True when one was found.
-fn skip_to_header_line<R: Read>(r: &mut ByteReader<R>, limit: u64) -> io::Result<Option<bool>> {
+/// reading at most about `limit` bytes.
+fn skip_to_header_line<R: Read>(r: &mut ByteReader<R>, limit: u64) -> io::Result<Scan> {
     let start = r.pos();
     loop {
         if r.pos() - start > limit {
-            return Ok(None);
+            return Ok(Scan::Limit);
         }
         match r.line_end(MAX_HEADER_LINE)? {
-            LineEnd::Eof => return Ok(Some(false)),
+            LineEnd::Eof => return Ok(Scan::Eof),
             LineEnd::Found(n) | LineEnd::Last(n) => {
                 if parse_header_line(&r.buffered()[..n]).is_some() {
-                    return Ok(Some(true));
+                    return Ok(Scan::Found);
                 }
                 r.consume_bytes(n);
             }
@@ -171,18 +171,10 @@ fn skip_to_header_line<R: Read>(r: &mut ByteReader<R>, limit: u64) -> io::Result
 
 /// Reads the next ARC record from a decompressed stream, blank lines already skipped; the
 /// counterpart of the WARC reader's framing, with the same contract (see [`Step`]).
-pub(crate) fn next_record<R: Read>(
-    r: &mut ByteReader<R>,
-    max: u64,
-    scan_limit: u64,
-    skip_large: bool,
-) -> io::Result<Step> {
+pub(crate) fn next_record<R: Read>(r: &mut ByteReader<R>, f: Framing) -> io::Result<Step> {
     let offset = r.pos();
     let invalid = |r: &mut ByteReader<R>, message: String| -> io::Result<Step> {
-        Ok(match skip_to_header_line(r, scan_limit)? {
-            None => Step::ScanLimit { offset },
-            Some(_) => Step::Invalid { offset, message },
-        })
+        Ok(skip_to_header_line(r, f.scan_limit)?.invalid(offset, message))
     };
     let line = match r.line_end(MAX_HEADER_LINE)? {
         LineEnd::Eof => return Ok(Step::End),
@@ -213,8 +205,8 @@ pub(crate) fn next_record<R: Read>(
         }
     };
     let filedesc = line.url.starts_with("filedesc:");
-    if line.length > max {
-        if skip_large && r.skip(line.length)? < line.length {
+    if line.length > f.max {
+        if f.skip_large && r.skip(line.length)? < line.length {
             return Ok(Step::Truncated {
                 offset,
                 message: "stream ends inside an ARC record".into(),

@@ -59,7 +59,7 @@ mod label;
 pub use detect::{Detector, NameGuess};
 pub use label::{lang_code, CodeLanguage, CodeLanguageConfig, CODE_LANG_PREFIX};
 
-use crate::reader::utf8_lossy_counted;
+use crate::reader::{io_error, utf8_lossy_counted};
 use crate::{Error, Record, RecordResult, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
 use serde::Deserialize;
@@ -173,10 +173,7 @@ impl LanguageTable {
 /// Opens a code tree (or one file) and returns its files as records.
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
     config.validate()?;
-    let meta = std::fs::metadata(path).map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        source: e,
-    })?;
+    let meta = std::fs::metadata(path).map_err(io_error(path))?;
     let mut pending = Vec::new();
     if meta.is_dir() {
         pending.push(Entry::Dir(path.to_path_buf()));

@@ -278,13 +278,11 @@ pub fn list_inputs_with(paths: &[PathBuf], options: &ListOptions) -> Result<Inpu
             let mut matched = Vec::new();
             glob_matches(p, &mut matched, options.format == SourceFormat::CodeTree)?;
             if matched.is_empty() {
-                return Err(Error::Io {
-                    path: p.display().to_string(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        "the glob matches no input",
-                    ),
-                });
+                return Err(garbell_core::PathError::new(
+                    p,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "the glob matches no input"),
+                )
+                .into());
             }
             for m in matched {
                 lister.top(&m, options.format)?;
@@ -381,10 +379,7 @@ impl Lister {
                     self.listing.files.push(p.to_path_buf());
                     return Ok(());
                 }
-                return Err(Error::Io {
-                    path: p.display().to_string(),
-                    source: e,
-                });
+                return Err(garbell_core::PathError::new(p, e).into());
             }
         };
         if let Some(reason) = special(meta.file_type()) {
@@ -414,10 +409,7 @@ impl Lister {
         }
         let mut stack = vec![(root.to_path_buf(), vec![root_id])];
         while let Some((dir, ancestors)) = stack.pop() {
-            let io = |e| Error::Io {
-                path: dir.display().to_string(),
-                source: e,
-            };
+            let io = |e| Error::from(garbell_core::PathError::new(&dir, e));
             // Entries in name order, and subdirectories walked in that order: which of two
             // paths to one directory is listed does not depend on the file system's order.
             let mut entries = std::fs::read_dir(&dir)
@@ -511,8 +503,8 @@ fn glob_matches(pattern: &Path, out: &mut Vec<PathBuf>, dirs_only: bool) -> Resu
     }
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |e| Error::Io { path, source: e }
+        let at = garbell_core::PathError::at(path.to_path_buf());
+        move |e| Error::from(at(e))
     };
     // Iterative walk: (directory, its components relative to `base`).
     let mut stack = vec![(base.clone(), Vec::<String>::new())];

@@ -50,8 +50,7 @@ use crate::reader::{open_stream, utf8_lossy_counted, ByteReader, LineEnd, Opened
 use crate::{Error, Record, RecordResult, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
 use serde_json::Value;
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -60,40 +59,6 @@ pub const SOURCE_NAME: &str = "jsonl";
 
 /// The UTF-8 byte order mark.
 const BOM: &[u8] = b"\xef\xbb\xbf";
-
-/// Compression of an input, detected from its first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Compression {
-    /// No known magic bytes.
-    None,
-    /// `1f 8b`.
-    Gzip,
-    /// `28 b5 2f fd`.
-    Zstd,
-}
-
-/// Reads the first bytes of `file` to detect its compression, then rewinds it.
-pub(crate) fn sniff(file: &mut File) -> std::io::Result<Compression> {
-    let mut magic = [0u8; 4];
-    let mut n = 0;
-    while n < magic.len() {
-        match file.read(&mut magic[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    file.seek(SeekFrom::Start(0))?;
-    let magic = &magic[..n];
-    Ok(if magic.starts_with(&[0x1f, 0x8b]) {
-        Compression::Gzip
-    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Compression::Zstd
-    } else {
-        Compression::None
-    })
-}
 
 /// Opens a JSONL input (plain, gzip, zstd or bzip2, detected by magic bytes) and returns its
 /// records.

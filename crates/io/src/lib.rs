@@ -83,14 +83,8 @@ pub type Records = Box<dyn Iterator<Item = RecordResult> + Send>;
 #[non_exhaustive]
 pub enum Error {
     /// The file could not be opened or read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The input path.
-        path: String,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] garbell_core::PathError),
     /// The format could not be determined from the file name.
     #[error("{path}: unknown input format (expected .jsonl, .jsonl.gz, .jsonl.zst, .warc, .warc.gz, .wet, .wet.gz, .xml, .xml.bz2, .parquet)")]
     UnknownFormat {

@@ -3,6 +3,7 @@
 //! the decompressed layer (line and record offsets) use it.
 
 use crate::{Error, SourceConfig};
+use garbell_core::PathError;
 use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -62,6 +63,31 @@ pub(crate) fn open_stream(path: &Path, config: &SourceConfig) -> Result<OpenedSt
     })
 }
 
+/// Compression of an input, detected from its first bytes, for a reader that handles the
+/// compressed layer itself (WARC reads gzip member by member).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compression {
+    /// No known magic bytes.
+    None,
+    /// `1f 8b`.
+    Gzip,
+    /// `28 b5 2f fd`.
+    Zstd,
+}
+
+impl Compression {
+    /// The compression a file's first bytes (see [`OpenedInput::magic`]) announce.
+    pub(crate) fn of(magic: &[u8]) -> Compression {
+        if magic.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
 /// A streaming decompressor for a file by its first bytes: gzip (`1f 8b`, every member), zstd
 /// (`28 b5 2f fd`) or bzip2 (`BZh1`..`BZh9`, single or multistream); `None` when the magic is
 /// none of them (the caller reads the file as it is).
@@ -83,10 +109,7 @@ pub(crate) fn decompressor(
 
 /// The job-level error for an I/O failure on `path`.
 pub(crate) fn io_error(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
-    move |e| Error::Io {
-        path: path.display().to_string(),
-        source: e,
-    }
+    move |e| PathError::new(path, e).into()
 }
 
 /// Checks `config`, opens `path` and reads its first bytes (the file is rewound).

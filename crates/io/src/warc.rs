@@ -65,8 +65,9 @@
 //! | `read_error` / `decompress_error` | reading the file (or its zstd stream) failed | the input ends |
 
 use crate::decode::{self, BodyError, Headers};
-use crate::jsonl::{sniff, Compression};
-use crate::reader::{utf8_lossy_counted, ByteReader, LineEnd};
+use crate::reader::{
+    io_error, open_input, utf8_lossy_counted, ByteReader, Compression, LineEnd, OpenedInput,
+};
 use crate::{Error, Record, RecordResult, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
 use serde_json::Value;
@@ -94,19 +95,15 @@ const MAX_HELD_BYTES: usize = 16 << 20;
 /// Fails only when the file cannot be opened or the configuration is invalid; everything wrong
 /// inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
-    config.validate()?;
-    let io_err = |e| Error::Io {
-        path: path.display().to_string(),
-        source: e,
-    };
-    let mut file = File::open(path).map_err(io_err)?;
-    let compression = sniff(&mut file).map_err(io_err)?;
-    let input: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| input.to_string());
-    let container = container_of(path, compression).map_err(io_err)?;
+    let OpenedInput {
+        file,
+        magic,
+        input,
+        file_name,
+    } = open_input(path, config)?;
+    let io_err = io_error(path);
+    let compression = Compression::of(&magic);
+    let container = container_of(path, compression).map_err(&io_err)?;
     let ctx = Ctx {
         container,
         input,
@@ -265,11 +262,26 @@ fn skip_blank<R: Read>(r: &mut ByteReader<R>, limit: u64) -> io::Result<Blank> {
     }
 }
 
-/// Outcome of [`skip_to_warc_line`].
-enum Scan {
+/// Outcome of a scan for the next header line ([`skip_to_warc_line`], ARC's
+/// `skip_to_header_line`).
+pub(crate) enum Scan {
+    /// A header line is next.
     Found,
+    /// The stream ended first.
     Eof,
+    /// The scan gave up after its byte limit.
     Limit,
+}
+
+impl Scan {
+    /// The step for the bytes at `offset` that are not a record, once this scan is done: they
+    /// are `Invalid` (the reader resumes at the header line or the end), or the scan gave up.
+    pub(crate) fn invalid(self, offset: u64, message: String) -> Step {
+        match self {
+            Scan::Limit => Step::ScanLimit { offset },
+            Scan::Found | Scan::Eof => Step::Invalid { offset, message },
+        }
+    }
 }
 
 /// Consumes whole lines until the next line starting with `WARC/1.` (left unconsumed), reading
@@ -293,6 +305,18 @@ fn skip_to_warc_line<R: Read>(r: &mut ByteReader<R>, limit: u64) -> io::Result<S
     }
 }
 
+/// The limits of one record read ([`next_record`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Framing {
+    /// Largest record accepted, in bytes.
+    pub(crate) max: u64,
+    /// Bytes scanned at most when resyncing after garbage.
+    pub(crate) scan_limit: u64,
+    /// The block of a too-large record is skipped by reading it (else it is left in the stream
+    /// and the caller abandons it).
+    pub(crate) skip_large: bool,
+}
+
 /// Reads the next record of `container` from a decompressed stream. `scan_limit` bounds the
 /// bytes scanned when resyncing after garbage. `skip_large` says whether the block of a
 /// too-large record is to be skipped by reading it (else it is left in the stream and the
@@ -309,25 +333,22 @@ fn next_record<R: Read>(
         Blank::Limit => return Ok(Step::ScanLimit { offset: r.pos() }),
         Blank::More => {}
     }
+    let framing = Framing {
+        max,
+        scan_limit,
+        skip_large,
+    };
     match container {
-        Container::Warc => next_warc_record(r, max, scan_limit, skip_large),
-        Container::Arc => crate::arc::next_record(r, max, scan_limit, skip_large),
+        Container::Warc => next_warc_record(r, framing),
+        Container::Arc => crate::arc::next_record(r, framing),
     }
 }
 
 /// [`next_record`] for WARC, blank lines already skipped.
-fn next_warc_record<R: Read>(
-    r: &mut ByteReader<R>,
-    max: u64,
-    scan_limit: u64,
-    skip_large: bool,
-) -> io::Result<Step> {
+fn next_warc_record<R: Read>(r: &mut ByteReader<R>, f: Framing) -> io::Result<Step> {
     let offset = r.pos();
     let invalid = |r: &mut ByteReader<R>, message: String| -> io::Result<Step> {
-        Ok(match skip_to_warc_line(r, scan_limit)? {
-            Scan::Limit => Step::ScanLimit { offset },
-            Scan::Found | Scan::Eof => Step::Invalid { offset, message },
-        })
+        Ok(skip_to_warc_line(r, f.scan_limit)?.invalid(offset, message))
     };
     // Version line.
     match r.line_end(MAX_HEADER_LINE)? {
@@ -380,9 +401,9 @@ fn next_warc_record<R: Read>(
     else {
         return invalid(r, "missing or invalid Content-Length".into());
     };
-    if length > max {
+    if length > f.max {
         let warc_type = headers.get("WARC-Type").unwrap_or("").to_string();
-        if skip_large && r.skip(length)? < length {
+        if f.skip_large && r.skip(length)? < length {
             return Ok(Step::Truncated {
                 offset,
                 message: "stream ends inside a WARC record".into(),

@@ -233,7 +233,7 @@ fn explicit_format_and_bad_config() {
     ));
     assert!(matches!(
         garbell_io::open_source(&dir.path().join("missing.jsonl"), &SourceConfig::default()),
-        Err(garbell_io::Error::Io { .. })
+        Err(garbell_io::Error::Io(_))
     ));
 }
 

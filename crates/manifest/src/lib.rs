@@ -11,7 +11,7 @@
 //! Format versioning: [`FORMAT_VERSION`] is bumped when a field changes meaning or is removed;
 //! adding a field does not bump it (readers ignore unknown fields). See `docs/manifest.md`.
 
-use garbell_core::ChainStats;
+use garbell_core::{ChainStats, PathError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -92,14 +92,8 @@ pub struct Output {
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] garbell_core::PathError),
     /// The manifest is not valid JSON of the expected shape.
     #[error("{path}: not a garbell manifest: {message}")]
     Invalid {
@@ -122,10 +116,7 @@ impl Manifest {
     /// Reads `<dir>/manifest.json`.
     pub fn load(dir: &Path) -> Result<Manifest, Error> {
         let path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            source: e,
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(PathError::at(&path))?;
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Invalid {
             path: path.display().to_string(),
             message: e.to_string(),
@@ -331,10 +322,7 @@ pub fn verify_report(dir: &Path) -> Result<Verification, Error> {
     let path = dir.join(MANIFEST_FILE);
     let m = Manifest::load(dir)?;
     let mut v = Verification::default();
-    let text = std::fs::read(&path).map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        source: e,
-    })?;
+    let text = std::fs::read(&path).map_err(PathError::at(&path))?;
     let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| Error::Invalid {
         path: path.display().to_string(),
         message: e.to_string(),

@@ -280,15 +280,7 @@ mod tests {
     }
 
     fn warnings(d: &Document) -> Vec<String> {
-        d.meta
-            .get("quality_warnings")
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
+        d.meta_strings("quality_warnings")
     }
 
     const LONG: &str = "This line is long enough to count as a sentence for OSCAR, since it has more than one hundred bytes in it.";

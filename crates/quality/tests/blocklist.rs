@@ -27,15 +27,7 @@ fn run(step: &dyn Step, url: Option<&str>) -> (Verdict, Document) {
 }
 
 fn cats(d: &Document) -> Vec<String> {
-    d.meta
-        .get("categories")
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
+    d.meta_strings("categories")
 }
 
 #[test]

@@ -214,15 +214,7 @@ fn annotate_only_never_drops_and_bad_config_fails() {
 }
 
 fn warnings(doc: &Document) -> Vec<String> {
-    doc.meta
-        .get("quality_warnings")
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
+    doc.meta_strings("quality_warnings")
 }
 
 #[test]

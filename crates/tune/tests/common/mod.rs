@@ -8,16 +8,13 @@ use garbell_pipeline::{run, RunOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The quality steps of the test chain. C4 keeps lines (`remove_lines = false`): with line
-/// removal the text later steps see differs between a normal and an annotate-only run.
-pub const STEPS: &str = r#"
-[[steps]]
-step = "normalize"
-[[steps]]
-step = "identify_language"
-[[steps]]
-step = "filter_language"
-[[steps]]
+#[path = "../../../../tests/common/chains.rs"]
+mod chains;
+
+/// The quality steps of the test chain (after [`chains::LANGUAGE_STEPS`]). C4 keeps lines
+/// (`remove_lines = false`): with line removal the text later steps see differs between a
+/// normal and an annotate-only run.
+pub const QUALITY_STEPS: &str = r#"[[steps]]
 step = "filter_gopher_repetition"
 ANNOTATE
 [[steps]]
@@ -33,11 +30,18 @@ step = "filter_fineweb_quality"
 ANNOTATE
 "#;
 
+/// The steps of the test chain (`ANNOTATE` and `C4ANNOTATE` mark where `annotate_only` goes).
+pub fn steps() -> String {
+    format!("{}{QUALITY_STEPS}", chains::LANGUAGE_STEPS)
+}
+
 /// The normal chain.
 pub fn chain() -> ChainConfig {
     let text = format!(
         "name = \"tune-test\"\n{}",
-        STEPS.replace("C4ANNOTATE\n", "").replace("ANNOTATE\n", "")
+        steps()
+            .replace("C4ANNOTATE\n", "")
+            .replace("ANNOTATE\n", "")
     );
     ChainConfig::parse("tune-test.toml", &text).expect("chain")
 }
@@ -46,7 +50,7 @@ pub fn chain() -> ChainConfig {
 pub fn annotate_chain() -> ChainConfig {
     let text = format!(
         "name = \"tune-test-annotate\"\n{}",
-        STEPS
+        steps()
             .replace(
                 "C4ANNOTATE\n",
                 "annotate_only = true\nmin_num_sentences = 0\n"
