@@ -48,7 +48,7 @@ pub use rules::{
 };
 pub use run_stats::{LangFunnel, RunStats, StepFunnel};
 pub use summary::{render_sweep, Count, StepSummary, Summary, SweepPoint, TOKEN_ESTIMATE};
-pub use table::{Column, SignalTable};
+pub use table::{shard_files, Column, SignalTable};
 
 use std::path::PathBuf;
 
