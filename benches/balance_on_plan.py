@@ -43,25 +43,35 @@ total_pct = 100 * (ta - tp) / tp
 print(f"\nseed {p['plan']['seed']}: planned {tp:.0f} tokens, achieved {ta} ({total_pct:+.3f}%); "
       f"largest deviation {worst[3]:+.3f} pp ({worst[0]}) over {len(rows)} buckets")
 
-# garbell_balance::Estimate: a run of alphanumeric characters counts ceil(len / C) tokens,
-# any other non-space character one.
-ALNUM = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nl", "Nd", "No"}
+# garbell_balance::Estimate: a run of alphanumeric characters (Rust's char::is_alphanumeric:
+# Unicode Alphabetic or Numeric) counts ceil(len / C) tokens, any other character that is not
+# White_Space one. Exact with the `regex` package (Unicode properties); without it, general
+# categories approximate Alphabetic (combining marks such as Arabic harakat then differ).
+try:
+    import regex
 
+    WORD = regex.compile(r"[\p{Alphabetic}\p{N}]+")
+    OTHER = regex.compile(r"[^\p{Alphabetic}\p{N}\p{White_Space}]")
 
-def estimate(text, cpt):
-    n = word = 0
-    for c in text:
-        if unicodedata.category(c) in ALNUM:
-            word += 1
-            continue
+    def estimate(text, cpt):
+        return sum(math.ceil(len(w) / cpt) for w in WORD.findall(text)) + len(OTHER.findall(text))
+except ImportError:
+    ALNUM = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nl", "Nd", "No"}
+
+    def estimate(text, cpt):
+        n = word = 0
+        for c in text:
+            if unicodedata.category(c) in ALNUM:
+                word += 1
+                continue
+            if word:
+                n += math.ceil(word / cpt)
+                word = 0
+            if not c.isspace():
+                n += 1
         if word:
             n += math.ceil(word / cpt)
-            word = 0
-        if not c.isspace():
-            n += 1
-    if word:
-        n += math.ceil(word / cpt)
-    return n
+        return n
 
 
 try:
