@@ -450,13 +450,14 @@ fn is_size_signal(name: &str) -> bool {
     name == garbell_quality::TEXT_WORDS || name == garbell_quality::TEXT_BYTES
 }
 
+/// `(id, text)` of rows of shards, by `(file, row in file)`.
+pub(crate) type Texts = BTreeMap<(PathBuf, u64), (String, String)>;
+
 /// Reads the id and the text of some rows of shards (the sample documents of a report): per
 /// file, only the row groups that hold them, only the `id` and `text` columns. `rows` are
 /// `(file, row in file)` as [`SignalTable::place`] gives them; the result maps each one found
 /// to `(id, text)`.
-pub(crate) fn read_texts(
-    rows: &[(PathBuf, u64)],
-) -> Result<BTreeMap<(PathBuf, u64), (String, String)>, Error> {
+pub(crate) fn read_texts(rows: &[(PathBuf, u64)]) -> Result<Texts, Error> {
     let mut by_file: BTreeMap<&Path, Vec<u64>> = BTreeMap::new();
     for (f, r) in rows {
         by_file.entry(f.as_path()).or_default().push(*r);

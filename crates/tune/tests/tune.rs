@@ -270,9 +270,12 @@ fn every_quality_step_drops_something_in_the_fixture() {
     }
 }
 
+/// id, language, score bits, tokens, bytes, signal bits.
+type RowSnapshot = (String, String, u32, u64, u64, Vec<Option<u64>>);
+
 /// The table of a load, as comparable values: per row id, language, score bits, tokens, bytes
 /// and every signal's bits.
-fn snapshot(t: &SignalTable) -> Vec<(String, String, u32, u64, u64, Vec<Option<u64>>)> {
+fn snapshot(t: &SignalTable) -> Vec<RowSnapshot> {
     let names: Vec<&str> = t.signal_names().collect();
     (0..t.len())
         .map(|r| {
