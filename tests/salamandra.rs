@@ -3,7 +3,10 @@
 //! extensionless bash script, shell, JavaScript, TOML), balanced together with
 //! `filters/mixes/salamandra.toml`. The plan must give es/ca/gl/eu 2×, en 0.5×, every
 //! `code-<language>` bucket 0.5× (one bucket per programming language) and all else 1× their
-//! natural tokens; the written shards, read back by pyarrow, must hold exactly that. A The
+//! natural tokens; the written shards, read back by pyarrow, must hold exactly that: every
+//! document of a 2x bucket twice, and in each 0.5x bucket exactly the documents the quota rule
+//! selects at 0.5 (recomputed in Python from the ids, the seed and the token estimate, and
+//! checked to differ from the selection at 0.6). A The
 //! Stack-style Parquet file (`lang` column) goes through the same code chain into the same mix.
 mod common;
 use common::*;
@@ -32,9 +35,26 @@ const CODE_FILES: &[(&str, &str)] = &[
 const CHECK: &str = r#"
 import json, sys, glob, collections
 import pyarrow.parquet as pq
+import regex
+import xxhash
 
 plan_path, multi, code, stack, out = sys.argv[1:6]
-plan = json.load(open(plan_path))["plan"]
+report = json.load(open(plan_path))
+plan = report["plan"]
+seed = plan["seed"]
+
+# garbell_balance::Estimate with chars_per_token = 4 (the preset's [tokens]): a run of
+# alphanumeric characters (Rust's char::is_alphanumeric: Alphabetic or Numeric) counts
+# ceil(len / 4), any other character that is not White_Space one.
+WORD = regex.compile(r"[\p{Alphabetic}\p{N}]+")
+OTHER = regex.compile(r"[^\p{Alphabetic}\p{N}\p{White_Space}]")
+def tokens(text):
+    return sum(-(-len(w) // 4) for w in WORD.findall(text)) + len(OTHER.findall(text))
+
+# The selection draw of a document: xxh3(id, seed ^ SELECT) >> 11 (crates/balance/src/sample.rs).
+SELECT = 0x73656C6563740001
+def draw(i):
+    return xxhash.xxh3_64_intdigest(i.encode(), seed=seed ^ SELECT) >> 11
 
 def rows(d):
     for f in sorted(glob.glob(d + "/**/*.parquet", recursive=True)):
@@ -45,7 +65,7 @@ inputs = collections.defaultdict(dict)
 for d in (multi, code, stack):
     for i, text, lang, source in rows(d):
         assert i not in inputs[(lang, source)], f"duplicate input id {i}"
-        inputs[(lang, source)][i] = len(text)
+        inputs[(lang, source)][i] = (len(text), tokens(text), draw(i))
 copies = collections.defaultdict(collections.Counter)
 for i, text, lang, source in rows(out):
     assert i in inputs[(lang, source)], f"{i} in the output of {lang}/{source} is no input's"
@@ -58,27 +78,63 @@ def expected_weight(lang):
         return 0.5
     return 1.0
 
+def quota_selection(docs, w):
+    """The documents an undersampled bucket must hold: in ascending draw, taken while the
+    running total stays within w x its tokens, then the first one past it when it overshoots
+    by less than leaving it out would undershoot (docs/balance.md, "Sample")."""
+    target = w * sum(t for _, t, _ in docs.values())
+    cum, chosen = 0, set()
+    for i, (_, t, _) in sorted(docs.items(), key=lambda kv: kv[1][2]):
+        if cum + t <= target:
+            cum += t
+            chosen.add(i)
+            continue
+        if cum + t - target < target - cum:
+            chosen.add(i)
+        break
+    return chosen
+
 summary = {}
 assert {(b["lang"], b["source"]) for b in plan["buckets"]} == set(inputs), "one bucket per input bucket"
+discriminates = False
 for b in plan["buckets"]:
     key = (b["lang"], b["source"])
+    name = "/".join(key)
     w = expected_weight(b["lang"])
+    docs = inputs[key]
+    tok_in = sum(t for _, t, _ in docs.values())
+    assert len({d for _, _, d in docs.values()}) == len(docs), f"{key}: equal draws"
+    # The plan: the preset's weight, that many epochs, that many tokens of the bucket's own.
     assert b["weight"] == w, f"{key}: weight {b['weight']} != {w}"
     assert abs(b["epochs"] - w) < 1e-9, f"{key}: epochs {b['epochs']}"
-    assert abs(b["selected_tokens"] - w * b["available"]["tokens"]) < 1e-6 * max(1, b["available"]["tokens"]), key
-    assert b["available"]["docs"] == len(inputs[key]), key
+    assert b["available"]["docs"] == len(docs), key
+    assert b["available"]["tokens"] == tok_in, f"{key}: {b['available']['tokens']} tokens != {tok_in} counted here"
+    assert abs(b["selected_tokens"] - w * tok_in) < 1e-6 * max(1, tok_in), key
     got = copies[key]
+    tok_out = sum(docs[i][1] * c for i, c in got.items())
     if w >= 1.0:
-        # Whole epochs: every document exactly `w` times.
-        want = {i: int(w) for i in inputs[key]}
+        # Whole epochs: every document exactly `w` times, so exactly w x the tokens.
+        want = {i: int(w) for i in docs}
         assert dict(got) == want, f"{key}: copies {dict(got)} != {want}"
+        assert tok_out == w * tok_in, key
     else:
-        # Undersampled: each document at most once, a share of the bucket's documents.
-        assert all(c == 1 for c in got.values()), f"{key}: repeated {got}"
-    chars_in = sum(inputs[key].values())
-    chars_out = sum(inputs[key][i] * c for i, c in got.items())
-    summary["/".join(key)] = {"weight": w, "docs_in": len(inputs[key]), "docs_out": sum(got.values()),
-                              "chars_in": chars_in, "chars_out": chars_out}
+        # Undersampled: exactly the documents of the quota rule at w (computed here from the
+        # preset's weight, not the plan's), each once.
+        want = quota_selection(docs, w)
+        assert dict(got) == {i: 1 for i in want}, f"{key}: {sorted(got)} != {sorted(want)}"
+        # Within half of the bucket's largest document of w x its tokens.
+        assert abs(tok_out - w * tok_in) <= max(t for _, t, _ in docs.values()) / 2, key
+        # A weight of 0.6 would select other documents in some bucket: the check can fail.
+        discriminates |= quota_selection(docs, 0.6) != want
+    achieved = report["achieved"].get(name, {}).get("tokens", 0)
+    assert achieved == tok_out, f"{key}: plan.json achieved {achieved} != {tok_out}"
+    chars_in = sum(c for c, _, _ in docs.values())
+    chars_out = sum(docs[i][0] * c for i, c in got.items())
+    summary[name] = {"weight": w, "docs_in": len(docs), "docs_out": sum(got.values()),
+                     "tokens_in": tok_in, "tokens_out": tok_out,
+                     "max_doc_tokens": max(t for _, t, _ in docs.values()),
+                     "chars_in": chars_in, "chars_out": chars_out}
+assert discriminates, "no undersampled bucket would change at 0.6x"
 print(json.dumps(summary, sort_keys=True))
 "#;
 
@@ -224,28 +280,27 @@ fn salamandra_mix_of_multilingual_and_code_runs() {
             &stack_shards,
             &bal.join("shards"),
         ],
-        &["pyarrow"],
+        &["pyarrow", "regex", "xxhash"],
     ) else {
         return;
     };
     let summary: serde_json::Value = serde_json::from_str(summary.trim()).expect("summary");
     eprintln!("{summary:#}");
-    // The undersampled buckets together keep about half: the hash selection is per document.
-    let half: Vec<(u64, u64)> = summary
-        .as_object()
-        .expect("object")
-        .values()
-        .filter(|b| b["weight"] == 0.5)
-        .map(|b| {
-            (
-                b["chars_in"].as_u64().expect("n"),
-                b["chars_out"].as_u64().expect("n"),
-            )
-        })
-        .collect();
-    let (cin, cout) = half.iter().fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+    // Together, the 0.5x buckets hold half their tokens, within half of each one's largest
+    // document; the 2x buckets exactly twice theirs.
+    let buckets = summary.as_object().expect("object");
+    let total = |w: f64, k: &str| -> u64 {
+        buckets
+            .values()
+            .filter(|b| b["weight"] == w)
+            .map(|b| b[k].as_u64().expect("n"))
+            .sum()
+    };
+    let (hin, hout) = (total(0.5, "tokens_in"), total(0.5, "tokens_out"));
+    let slack = total(0.5, "max_doc_tokens") as f64 / 2.0;
     assert!(
-        cout > 0 && cout < cin,
-        "0.5x buckets: {cout} of {cin} characters"
+        hout > 0 && (hout as f64 - 0.5 * hin as f64).abs() <= slack,
+        "0.5x buckets: {hout} of {hin} tokens (slack {slack})"
     );
+    assert_eq!(total(2.0, "tokens_out"), 2 * total(2.0, "tokens_in"));
 }

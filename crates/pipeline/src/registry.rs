@@ -137,7 +137,9 @@ pub fn build_step(config: &StepConfig, ctx: &mut Context) -> Result<Box<dyn Step
         StepConfig::FilterCodeQuality(c) => Box::new(c.build()?),
         StepConfig::LabelCodeLanguage(c) => Box::new(c.build()),
         StepConfig::FilterLanguage(c) => Box::new(crate::steps::FilterLanguage::new(
-            &ctx.languages,
+            ctx.languages
+                .iter()
+                .map(|p| (p.code.as_str(), p.lid.threshold)),
             &c.languages,
             c.threshold,
         )),

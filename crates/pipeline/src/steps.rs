@@ -341,52 +341,9 @@ impl Step for IdentifyLanguage {
     }
 }
 
-/// `filter_language` — **What**: keeps a document when its `lang` is one of the selected
-/// languages and `lang_score` reaches that language's threshold (`lid.threshold` of its profile,
-/// or the step's `threshold`). **Why**: the corpus is built per language; documents in other
-/// languages or with uncertain identification go. **Signals read**: `lang`, `lang_score`.
-/// **Reasons**: `lang_other` (no configured language), `lang_not_selected` (a configured
-/// language not in this chain's list), `lang_score_below_threshold`.
-pub struct FilterLanguage {
-    /// (code, threshold) of the selected languages, sorted by code.
-    selected: Vec<(String, f32)>,
-}
-
-impl FilterLanguage {
-    /// Keeps `languages` (all profiles when empty), each with its profile threshold unless
-    /// `threshold` overrides it.
-    pub fn new(langs: &Languages, languages: &[String], threshold: Option<f32>) -> Self {
-        let mut selected: Vec<(String, f32)> = langs
-            .iter()
-            .filter(|p| languages.is_empty() || languages.contains(&p.code))
-            .map(|p| (p.code.clone(), threshold.unwrap_or(p.lid.threshold)))
-            .collect();
-        selected.sort_by(|a, b| a.0.cmp(&b.0));
-        FilterLanguage { selected }
-    }
-}
-
-impl Step for FilterLanguage {
-    fn name(&self) -> &str {
-        "filter_language"
-    }
-
-    fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
-        if doc.lang == LANG_OTHER || doc.lang == garbell_core::LANG_UNKNOWN {
-            return Ok(Verdict::drop("lang_other"));
-        }
-        match self
-            .selected
-            .binary_search_by(|(c, _)| c.as_str().cmp(&doc.lang))
-        {
-            Err(_) => Ok(Verdict::drop("lang_not_selected")),
-            Ok(i) if doc.lang_score < self.selected[i].1 => {
-                Ok(Verdict::drop("lang_score_below_threshold"))
-            }
-            Ok(_) => Ok(Verdict::Keep),
-        }
-    }
-}
+/// `filter_language`: defined in `garbell-quality` (beside the other filters, so that
+/// `garbell-tune` applies the same decision without depending on the pipeline).
+pub use garbell_quality::FilterLanguage;
 
 /// One step with per-language variants: documents whose `lang` has a variant (built from the
 /// language profile's `[quality.<step>]` parameters) go to it, the others to the default.
@@ -424,6 +381,10 @@ mod tests {
     use super::*;
     use garbell_core::Origin;
 
+    fn profiles(langs: &Languages) -> impl Iterator<Item = (&str, f32)> {
+        langs.iter().map(|p| (p.code.as_str(), p.lid.threshold))
+    }
+
     fn doc(text: &str) -> Document {
         Document::new("d", text, "test", Origin::new("t", 0, 0))
     }
@@ -434,8 +395,8 @@ mod tests {
         let model = Arc::new(Model::embedded_lid176().expect("model"));
         let stage2 = Some(Arc::new(Disambiguator::embedded().expect("embedded data")));
         let lid = IdentifyLanguage::new(model, &langs, 0, stage2);
-        let all = FilterLanguage::new(&langs, &[], None);
-        let only_es = FilterLanguage::new(&langs, &["es".to_string()], None);
+        let all = FilterLanguage::new(profiles(&langs), &[], None);
+        let only_es = FilterLanguage::new(profiles(&langs), &["es".to_string()], None);
 
         let mut ca =
             doc("La Generalitat de Catalunya ha aprovat avui el pressupost per a l'any vinent.");
@@ -453,7 +414,7 @@ mod tests {
         assert_eq!(ja.lang, "other");
         assert_eq!(all.apply(&mut ja).expect("ok"), Verdict::drop("lang_other"));
 
-        let strict = FilterLanguage::new(&langs, &[], Some(1.0));
+        let strict = FilterLanguage::new(profiles(&langs), &[], Some(1.0));
         assert_eq!(
             strict.apply(&mut ca).expect("ok"),
             Verdict::drop("lang_score_below_threshold")

@@ -98,6 +98,14 @@ impl Lexicon {
     }
 }
 
+/// Signal stored by every annotate-only step ([`FilterStep`]): whitespace-separated words of
+/// the text the step measured (`str::split_whitespace`), the token estimate of `garbell tune`.
+pub const TEXT_WORDS: &str = "text_words";
+
+/// Signal stored by every annotate-only step ([`FilterStep`]): UTF-8 bytes of the text the
+/// step measured.
+pub const TEXT_BYTES: &str = "text_bytes";
+
 /// A quality rule as a pair of functions over named signals. Implemented by the runtime filter
 /// (built from its [`FilterParams`]); run in a chain by [`FilterStep`].
 pub trait SignalFilter: Debug + Send + Sync + Sized + 'static {
@@ -168,6 +176,13 @@ impl<F: SignalFilter> Step for FilterStep<F> {
     fn apply(&self, doc: &mut Document) -> Result<Verdict, RecordError> {
         let rewrite = self.0.annotate(doc);
         if self.0.annotate_only() {
+            // The size of the text as measured, so that `garbell tune` counts tokens from
+            // the stored signals without decoding the text column.
+            doc.signals.insert(
+                TEXT_WORDS.into(),
+                doc.text.split_whitespace().count() as f64,
+            );
+            doc.signals.insert(TEXT_BYTES.into(), doc.text.len() as f64);
             return Ok(Verdict::Keep);
         }
         let v = self.0.decide(doc);

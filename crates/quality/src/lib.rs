@@ -33,6 +33,7 @@ pub mod filter;
 mod fineweb;
 mod gopher_quality;
 mod gopher_repetition;
+mod language;
 mod oscar;
 #[cfg(feature = "toy")]
 pub mod toy;
@@ -42,11 +43,13 @@ pub use c4::{C4Config, C4, POLICY_SUBSTRINGS};
 pub use code::{CodeQuality, CodeQualityConfig, CODE_QUALITY_TOML, GENERATED_MARKERS};
 pub use common::{Error, FastBuild, FastHasher, Tokenizer};
 pub use filter::{
-    AnyFilter, AnyFilterParams, FilterParams, FilterStep, Lexicon, SignalFilter, Signals, Threshold,
+    AnyFilter, AnyFilterParams, FilterParams, FilterStep, Lexicon, SignalFilter, Signals,
+    Threshold, TEXT_BYTES, TEXT_WORDS,
 };
 pub use fineweb::{FineWebQuality, FineWebQualityConfig};
 pub use gopher_quality::{GopherQuality, GopherQualityConfig, GOPHER_ENGLISH_STOP_WORDS};
 pub use gopher_repetition::{GopherRepetition, GopherRepetitionConfig};
+pub use language::FilterLanguage;
 pub use oscar::{Oscar, OscarConfig, OscarWarning};
 
 /// The table of signal filters: one line per filter, `ChainStepVariant(ParamsType)`, with its

@@ -3,8 +3,9 @@
 //!
 //! - `evaluate_web_chain_1M`: the rules alone, over 1M synthetic rows in memory.
 //! - `load_and_evaluate_1M`: what `garbell tune` does: load 1M annotated documents from zstd
-//!   Parquet shards written by garbell-shard (the 28 signals of the web chain's quality steps,
-//!   texts of 20–600 words), then evaluate. Compared in the same run with
+//!   Parquet shards written by garbell-shard (the 28 signals of the web chain's quality steps
+//!   plus the `text_words` / `text_bytes` sizes every annotate-only step stores, texts of
+//!   20–600 words), then evaluate. Compared in the same run with
 //!   `load_full_rows_1M`: reading every column of every row through `ShardReader` (the loader
 //!   before column projection). The shards are generated once under the target directory
 //!   (`GARBELL_TUNE_BENCH_DIR` overrides where), so `garbell tune` can be timed on them too.
@@ -13,6 +14,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use garbell_core::{Document, Origin};
+use garbell_quality::{TEXT_BYTES, TEXT_WORDS};
 use garbell_shard::{ShardConfig, ShardReader, ShardWriter};
 use garbell_tune::{Overrides, Rules, SignalTable};
 use std::path::{Path, PathBuf};
@@ -81,6 +83,14 @@ fn annotated_shards(dir: &Path, n: usize) -> Vec<PathBuf> {
             for (k, v) in signals(words as f64, &mut rnd) {
                 d.signals.insert(k.to_string(), v);
             }
+            // What every annotate-only quality step stores: the size of the text.
+            let size = [
+                (TEXT_WORDS, d.text.split_whitespace().count() as f64),
+                (TEXT_BYTES, d.text.len() as f64),
+            ];
+            for (k, v) in size {
+                d.signals.insert(k.to_string(), v);
+            }
             w.write(&d).expect("write");
         }
         w.commit().expect("commit");
@@ -132,47 +142,13 @@ fn signals(words: f64, rnd: &mut impl FnMut() -> f64) -> [(&'static str, f64); 2
     ]
 }
 
+/// `n` rows of the web chain's signals in memory, a third of them Occitan.
 fn synthetic(n: usize) -> SignalTable {
     let mut t = SignalTable::new();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut rnd = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rnd = xorshift(0x9E37_79B9_7F4A_7C15);
     for i in 0..n {
         let words = (rnd() * 400.0).floor();
-        let sig = [
-            ("gopher_words", words),
-            ("gopher_avg_word_len", 2.0 + rnd() * 8.0),
-            ("gopher_hash_ratio", rnd() * 0.12),
-            ("gopher_ellipsis_ratio", rnd() * 0.12),
-            ("gopher_bullet_lines", rnd()),
-            ("gopher_ellipsis_lines", rnd() * 0.4),
-            ("gopher_alpha_words", 0.7 + rnd() * 0.3),
-            ("gopher_stop_words", (rnd() * 10.0).floor()),
-            ("rep_dup_para_frac", rnd() * 0.35),
-            ("rep_dup_para_char_frac", rnd() * 0.25),
-            ("rep_dup_line_frac", rnd() * 0.35),
-            ("rep_dup_line_char_frac", rnd() * 0.25),
-            ("rep_top_2_gram", rnd() * 0.25),
-            ("rep_top_3_gram", rnd() * 0.2),
-            ("rep_top_4_gram", rnd() * 0.2),
-            ("rep_dup_5_gram", rnd() * 0.2),
-            ("rep_dup_6_gram", rnd() * 0.2),
-            ("rep_dup_7_gram", rnd() * 0.2),
-            ("rep_dup_8_gram", rnd() * 0.2),
-            ("rep_dup_9_gram", rnd() * 0.2),
-            ("rep_dup_10_gram", rnd() * 0.2),
-            ("c4_lorem_ipsum", 0.0),
-            ("c4_curly_bracket", if rnd() < 0.02 { 1.0 } else { 0.0 }),
-            ("c4_sentences", (rnd() * 20.0).floor()),
-            ("fineweb_line_punct_ratio", rnd()),
-            ("fineweb_short_line_ratio", rnd()),
-            ("fineweb_char_dup_ratio", rnd() * 0.02),
-            ("fineweb_list_ratio", rnd() * 0.4),
-        ];
+        let sig = signals(words, &mut rnd);
         let lang = if i % 3 == 0 { "oc" } else { "ca" };
         t.push_row(
             "d",
@@ -205,7 +181,7 @@ fn bench(c: &mut Criterion) {
 
     let dir = std::env::var_os("GARBELL_TUNE_BENCH_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tune_1M"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tune_1M_sized"));
     let files = annotated_shards(&dir, N);
     eprintln!("annotated shards: {}", dir.display());
     g.bench_function("load_and_evaluate_1M", |b| {

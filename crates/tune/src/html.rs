@@ -5,7 +5,7 @@
 use crate::rules::{Overrides, Rules, ThresholdMark, KEPT};
 use crate::run_stats::{LangFunnel, RunStats};
 use crate::summary::Summary;
-use crate::table::{parquet_in, SignalTable};
+use crate::table::{parquet_in, read_texts, SignalTable};
 use crate::Error;
 use garbell_config::{ChainConfig, Languages};
 use std::collections::BTreeMap;
@@ -439,18 +439,22 @@ pub fn render_report(dir: &Path, opts: &ReportOptions) -> Result<String, Error> 
             v.push(r);
         }
     }
-    let wanted: BTreeMap<usize, ()> = samples.values().flatten().map(|&r| (r, ())).collect();
-    let mut texts: BTreeMap<usize, (String, String)> = BTreeMap::new();
-    let mut row = 0usize;
-    for file in &shards {
-        for d in garbell_shard::ShardReader::open(file)?.flatten() {
-            if wanted.contains_key(&row) {
-                let ex: String = d.text.chars().take(opts.excerpt_chars).collect();
-                texts.insert(row, (d.id, ex));
-            }
-            row += 1;
-        }
-    }
+    // The excerpts: only the sampled rows' id and text, from the row groups that hold them.
+    let places: Vec<(usize, (std::path::PathBuf, u64))> = samples
+        .values()
+        .flatten()
+        .filter_map(|&r| table.place(r).map(|(f, i)| (r, (f.to_path_buf(), i))))
+        .collect();
+    let found = read_texts(&places.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>())?;
+    let texts: BTreeMap<usize, (String, String)> = places
+        .into_iter()
+        .filter_map(|(r, p)| {
+            found.get(&p).map(|(id, text)| {
+                let ex: String = text.chars().take(opts.excerpt_chars).collect();
+                (r, (id.clone(), ex))
+            })
+        })
+        .collect();
 
     let mut h = String::new();
     let _ = write!(

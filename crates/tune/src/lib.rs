@@ -6,7 +6,8 @@
 //! plus overrides ([`Rules`]) and re-applies them to every row in well under a second per
 //! million documents. The decisions are the pipeline's own: every quality step is a
 //! `garbell_quality::SignalFilter` and tune calls its `decide` on the stored signals (nothing is
-//! re-derived here); the language filter is the pipeline's `FilterLanguage` step.
+//! re-derived here); the language filter is `garbell_quality::FilterLanguage`, the step the
+//! pipeline runs.
 //!
 //! It also reads a run directory for `garbell stats` ([`RunStats`]) and writes the
 //! self-contained HTML report of `garbell report` ([`html::render_report`]), and saves tuned
@@ -48,7 +49,7 @@ pub use rules::{
 };
 pub use run_stats::{LangFunnel, RunStats, StepFunnel};
 pub use summary::{render_sweep, Count, StepSummary, Summary, SweepPoint, TOKEN_ESTIMATE};
-pub use table::{Column, SignalTable};
+pub use table::{shard_files, Column, SignalTable};
 
 use std::path::PathBuf;
 

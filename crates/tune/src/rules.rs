@@ -3,9 +3,8 @@
 use crate::table::{Column, SignalTable};
 use crate::Error;
 use garbell_config::{ChainConfig, Languages, StepConfig};
-use garbell_core::{Document, Origin, Step, Verdict};
-use garbell_pipeline::steps::FilterLanguage;
-use garbell_quality::{AnyFilter, Lexicon, Signals};
+use garbell_core::Verdict;
+use garbell_quality::{AnyFilter, FilterLanguage, Lexicon, Signals};
 use serde_json::Value;
 
 /// Outcome code of a row that every step kept (see [`Evaluation::outcome`]).
@@ -248,7 +247,7 @@ enum Rule {
 fn build_rule(s: &StepConfig, langs: &Languages) -> Result<Rule, Error> {
     if let StepConfig::FilterLanguage(c) = s {
         return Ok(Rule::Language(FilterLanguage::new(
-            langs,
+            langs.iter().map(|p| (p.code.as_str(), p.lid.threshold)),
             &c.languages,
             c.threshold,
         )));
@@ -262,6 +261,13 @@ fn build_rule(s: &StepConfig, langs: &Languages) -> Result<Rule, Error> {
         }
         None => Rule::Pass,
     })
+}
+
+/// A rule ready for one table: the columns it reads looked up once.
+enum Ready<'a> {
+    Pass,
+    Language(&'a FilterLanguage),
+    Filter(&'a dyn AnyFilter, Vec<(&'a str, Option<&'a Column>)>),
 }
 
 /// Row `row` of a [`SignalTable`] as [`Signals`] (the columns a filter reads).
@@ -483,7 +489,9 @@ impl Rules {
     }
 
     /// Codes of step `i` for every row (rows already dropped, per `alive`, are skipped and get
-    /// [`KEPT`]).
+    /// [`KEPT`]). One pass over the rows: each row goes through the step's variant of its
+    /// language (the profile's `[quality.<step>]` values) or the chain's, as the pipeline
+    /// routes documents by `lang`.
     fn step_codes(
         &self,
         i: usize,
@@ -493,57 +501,47 @@ impl Rules {
     ) -> Vec<u16> {
         let n = table.len();
         let mut out = vec![KEPT; n];
-        let alive_ok = |r: usize| alive.is_none_or(|a| a[r] == KEPT);
-        // Rows of languages with their own parameters go through their variant of the step.
-        let default_rows = |r: usize| alive_ok(r) && !self.by_lang.contains_key(table.lang(r));
-        self.rule_codes(&self.rules[i], i, table, reasons, &default_rows, &mut out);
-        for (lang, rules) in &self.by_lang {
-            let rows = |r: usize| alive_ok(r) && table.lang(r) == lang;
-            self.rule_codes(&rules[i], i, table, reasons, &rows, &mut out);
+        // The rule of each of the table's languages, its columns looked up once.
+        let ready: Vec<Ready<'_>> = table
+            .langs()
+            .iter()
+            .map(|l| {
+                let rule = self
+                    .by_lang
+                    .get(l.as_str())
+                    .map_or(&self.rules[i], |r| &r[i]);
+                match rule {
+                    Rule::Pass => Ready::Pass,
+                    Rule::Language(f) => Ready::Language(f),
+                    Rule::Filter(f, names) => Ready::Filter(
+                        f.as_ref(),
+                        names
+                            .iter()
+                            .map(|k| (k.as_str(), table.column(k)))
+                            .collect(),
+                    ),
+                }
+            })
+            .collect();
+        if ready.iter().all(|r| matches!(r, Ready::Pass)) {
+            return out;
+        }
+        let mut codes = Codes { step: i, reasons };
+        for (r, o) in out.iter_mut().enumerate() {
+            if alive.is_some_and(|a| a[r] != KEPT) {
+                continue;
+            }
+            *o = match &ready[table.lang_index(r)] {
+                Ready::Pass => KEPT,
+                Ready::Language(f) => codes.verdict(f.verdict(table.lang(r), table.lang_score(r))),
+                Ready::Filter(f, cols) => codes.verdict(f.decide(&Row {
+                    cols,
+                    row: r,
+                    empty: table.bytes(r) == 0,
+                })),
+            };
         }
         out
-    }
-
-    /// Codes of `rule` (step `i`) for the rows `live` selects, into `out`.
-    fn rule_codes(
-        &self,
-        rule: &Rule,
-        i: usize,
-        table: &SignalTable,
-        reasons: &mut Vec<(usize, String)>,
-        live: &dyn Fn(usize) -> bool,
-        out: &mut [u16],
-    ) {
-        let mut codes = Codes { step: i, reasons };
-        match rule {
-            Rule::Pass => {}
-            Rule::Language(step) => {
-                let mut doc = Document::new("tune", "x", "tune", Origin::new("tune", 0, 0));
-                for (r, o) in out.iter_mut().enumerate().filter(|(r, _)| live(*r)) {
-                    doc.lang.clear();
-                    doc.lang.push_str(table.lang(r));
-                    doc.lang_score = table.lang_score(r);
-                    // FilterLanguage never fails.
-                    if let Ok(v) = step.apply(&mut doc) {
-                        *o = codes.verdict(v);
-                    }
-                }
-            }
-            Rule::Filter(filter, names) => {
-                let cols: Vec<(&str, Option<&Column>)> = names
-                    .iter()
-                    .map(|k| (k.as_str(), table.column(k)))
-                    .collect();
-                for (r, o) in out.iter_mut().enumerate().filter(|(r, _)| live(*r)) {
-                    let row = Row {
-                        cols: &cols,
-                        row: r,
-                        empty: table.bytes(r) == 0,
-                    };
-                    *o = codes.verdict(filter.decide(&row));
-                }
-            }
-        }
     }
 
     /// Where these decisions can differ from a normal run of the chain (printed by
