@@ -311,6 +311,89 @@ where
     })
 }
 
+/// [`running_text_vote`] for a caller that only uses a vote won by a language `qualifies`
+/// accepts with a strict majority of the running words (`2 × lang_words > words`): the same
+/// answer in that case, `None` otherwise — found with fewer identifications.
+///
+/// A strict majority is the vote's unique winner, so the outcome does not depend on the order
+/// the pieces are identified in: the largest pieces go first, and the identification stops as
+/// soon as no qualifying language can reach a majority with the words still unread (when the
+/// voting pieces hold half of the running words or less, nothing is identified). The winner's
+/// score is then summed over its pieces in document order, as [`running_text_vote`] sums it, so
+/// it is the same float.
+pub fn running_text_majority<L, Q, F>(
+    text: &str,
+    min_score: f32,
+    contested: bool,
+    qualifies: Q,
+    mut identify: F,
+) -> Option<Vote<L>>
+where
+    L: PartialEq + Clone,
+    Q: Fn(&L) -> bool,
+    F: FnMut(&str) -> (L, f32),
+{
+    if !contested {
+        let (words, tokens) = running_counts(text);
+        if words as f32 >= MAX_RUNNING_SHARE * tokens as f32 {
+            return None;
+        }
+    }
+    let (pieces, tokens) = pieces(text);
+    let words: usize = pieces.iter().map(|p| p.words).sum();
+    let mut order: Vec<usize> = (0..pieces.len())
+        .filter(|&i| pieces[i].words >= MIN_PIECE_WORDS)
+        .collect();
+    let voting = order.len();
+    if voting == 0 || (voting < 2 && tokens == words) {
+        return None;
+    }
+    let mut remaining: usize = order.iter().map(|&i| pieces[i].words).sum();
+    if 2 * remaining <= words {
+        return None;
+    }
+    // Largest first (stable: ties in document order).
+    order.sort_by(|&a, &b| pieces[b].words.cmp(&pieces[a].words));
+    // Per piece: its language and score once identified (`None`: not identified or under
+    // `min_score`).
+    let mut answers: Vec<Option<(L, f32)>> = vec![None; pieces.len()];
+    // (qualifying language, running words so far)
+    let mut tally: Vec<(L, usize)> = Vec::new();
+    for &i in &order {
+        let p = &pieces[i];
+        remaining -= p.words;
+        let (lang, score) = identify(&p.text);
+        if score >= min_score {
+            if qualifies(&lang) {
+                match tally.iter_mut().find(|t| t.0 == lang) {
+                    Some(t) => t.1 += p.words,
+                    None => tally.push((lang.clone(), p.words)),
+                }
+            }
+            answers[i] = Some((lang, score));
+        }
+        let lead = tally.iter().map(|t| t.1).max().unwrap_or(0);
+        if 2 * (lead + remaining) <= words {
+            return None;
+        }
+    }
+    let (lang, n) = tally.into_iter().find(|t| 2 * t.1 > words)?;
+    let mut sum = 0.0f32;
+    for (p, a) in pieces.iter().zip(&answers) {
+        if let Some((l, s)) = a {
+            if *l == lang {
+                sum += p.words as f32 * s;
+            }
+        }
+    }
+    Some(Vote {
+        lang,
+        score: (sum / words.max(1) as f32).min(1.0),
+        words,
+        lang_words: n,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,5 +491,54 @@ mod tests {
         assert_eq!(v.map(|v| v.lang), Some("cs"));
         // Pieces under the minimum score do not vote.
         assert!(running_text_vote(text, 0.95, true, id).is_none());
+    }
+
+    #[test]
+    fn the_majority_vote_agrees_with_the_full_vote() {
+        // A toy identifier by the piece's first letter, with scores that vary by piece.
+        let id = |t: &str| -> (char, f32) {
+            let c = t.chars().next().unwrap_or('x');
+            (c, 0.2 + (t.len() % 7) as f32 / 10.0)
+        };
+        let words = ["alfa", "anna", "bravo", "bella", "cedro", "casa"];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let mut agreed = (0, 0);
+        for _ in 0..2000 {
+            let mut text = String::new();
+            for _ in 0..1 + next(6) {
+                let lead = words[next(words.len())];
+                for w in 0..1 + next(9) {
+                    text.push_str(if w == 0 {
+                        lead
+                    } else {
+                        words[next(words.len())]
+                    });
+                    text.push(' ');
+                }
+                if next(3) == 0 {
+                    text.push_str("fooBar() ");
+                }
+                text.push('\n');
+            }
+            for contested in [false, true] {
+                for doc in ['a', 'b'] {
+                    let qualifies = |l: &char| *l != doc && *l != 'c';
+                    let full = running_text_vote(&text, 0.3, contested, id)
+                        .filter(|v| qualifies(&v.lang) && 2 * v.lang_words > v.words);
+                    let fast = running_text_majority(&text, 0.3, contested, qualifies, id);
+                    assert_eq!(full, fast, "{text:?}");
+                    agreed.0 += 1;
+                    agreed.1 += usize::from(full.is_some());
+                }
+            }
+        }
+        // Both outcomes were exercised.
+        assert!(agreed.1 > 50 && agreed.1 < agreed.0 - 50, "{agreed:?}");
     }
 }

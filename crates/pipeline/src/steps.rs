@@ -254,20 +254,20 @@ impl IdentifyLanguage {
         // pieces vote, weighted by their running words, so that English names, code and quotes
         // do not outvote the language the document is written in.
         if self.mixed_vote.is_some() {
-            let vote =
-                garbell_lid::mixed::running_text_vote(text, MIXED_MIN_SCORE, contested, |piece| {
-                    let (l, s, _, _) = self.identify_refined(piece, stage2, 2.0);
-                    (l, s)
-                });
             // Another language than the document's, outside its confusable group (inside one,
             // the group evidence of the whole text decides better than its pieces), with a
-            // majority of the running words.
-            if let Some(v) = vote.filter(|v| {
-                v.lang != lang
-                    && v.lang != LANG_OTHER
-                    && !stage2.same_group(v.lang, lang)
-                    && 2 * v.lang_words > v.words
-            }) {
+            // majority of the running words; the vote stops as soon as none can have one.
+            let vote = garbell_lid::mixed::running_text_majority(
+                text,
+                MIXED_MIN_SCORE,
+                contested,
+                |l: &&str| *l != lang && *l != LANG_OTHER && !stage2.same_group(l, lang),
+                |piece| {
+                    let (l, s, _, _) = self.identify_refined(piece, stage2, 2.0);
+                    (l, s)
+                },
+            );
+            if let Some(v) = vote {
                 return (v.lang, v.score, Some(script));
             }
         }
