@@ -559,6 +559,17 @@ fn tokenize_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>) {
         out.push(chunk);
         return;
     }
+    if let Some((word, last)) = plain_then_punct(chunk) {
+        // A plain word and one closing punctuation mark (`word,` `word.`): the mark is the only
+        // suffix (no earlier position of a plain word can start one), then the word is either a
+        // special case or one token, as the general loop below would find.
+        match sp.get(word) {
+            Some(pieces) => push_pieces(word, pieces, out),
+            None => out.push(word),
+        }
+        out.push(last);
+        return;
+    }
     let mut prefixes: Vec<&'a str> = Vec::new();
     let mut suffixes: Vec<&'a str> = Vec::new();
     let mut s = chunk;
@@ -648,6 +659,23 @@ fn is_plain(s: &str, affixes: bool) -> bool {
         }
     }
     !(affixes && digits && others)
+}
+
+/// `chunk` as a plain word ([`is_plain`] with affixes) followed by one of `, ; : ! ? ) "` (always
+/// a suffix) or by a `.` after a lowercase letter or a digit (a suffix there too).
+fn plain_then_punct(chunk: &str) -> Option<(&str, &str)> {
+    let (&last, _) = chunk.as_bytes().split_last()?;
+    if !last.is_ascii() {
+        return None;
+    }
+    // An ASCII last byte is a whole character: the slices below are on char boundaries.
+    let word = &chunk[..chunk.len() - 1];
+    let ok = match last {
+        b',' | b';' | b':' | b'!' | b'?' | b')' | b'"' => true,
+        b'.' => last_char(word).is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()),
+        _ => false,
+    };
+    (ok && is_plain(word, true)).then(|| (word, &chunk[chunk.len() - 1..]))
 }
 
 /// Pushes the special-case pieces as slices of `s` (they concatenate to it).
