@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """datatrove 0.10.1's equivalent of garbell's `web` chain (FineWeb's stage 1), for the benchmark.
 
-Usage: datatrove_chain.py INPUT_DIR OUTPUT_DIR WORKERS [trafilatura|simple]
+Usage: datatrove_chain.py INPUT_DIR OUTPUT_DIR WORKERS [trafilatura|simple|none]
+
+An INPUT_DIR holding `*.jsonl` files (the real-documents set of real_input.py) is read with
+`JsonlReader` (text already extracted: no extractor step) instead of `WarcReader`.
 
 WarcReader -> extractor -> LanguageFilter(35 languages, 0.65, local lid.176.ftz)
 -> GopherRepetitionFilter -> GopherQualityFilter -> C4QualityFilter(filter_no_terminal_punct=False)
@@ -25,7 +28,7 @@ from datatrove.pipeline.filters import (
     GopherRepetitionFilter,
     LanguageFilter,
 )
-from datatrove.pipeline.readers import WarcReader
+from datatrove.pipeline.readers import JsonlReader, WarcReader
 from datatrove.pipeline.writers import ParquetWriter
 
 from dt_custom import LocalFT176LID, SimpleHtmlExtractor
@@ -37,13 +40,17 @@ LANGS = ("bg ca cs cy da de el en es et eu fi fr ga gl hr hu it lt lv mt nl nn n
 def main():
     inp, out, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
     extractor = sys.argv[4] if len(sys.argv) > 4 else "trafilatura"
-    tasks = len(glob.glob(os.path.join(inp, "*.warc.gz")))
+    jsonl = glob.glob(os.path.join(inp, "*.jsonl"))
+    tasks = len(jsonl) or len(glob.glob(os.path.join(inp, "*.warc.gz")))
     lang = LanguageFilter(languages=LANGS, language_threshold=0.65)
     lang.model = LocalFT176LID(LANGS)
-    pipeline = [
-        WarcReader(inp, glob_pattern="*.warc.gz"),
-        Trafilatura(favour_precision=True, timeout=10.0) if extractor == "trafilatura"
-        else SimpleHtmlExtractor(),
+    if jsonl:
+        head = [JsonlReader(inp, glob_pattern="*.jsonl")]
+    else:
+        head = [WarcReader(inp, glob_pattern="*.warc.gz"),
+                Trafilatura(favour_precision=True, timeout=10.0) if extractor == "trafilatura"
+                else SimpleHtmlExtractor()]
+    pipeline = head + [
         lang,
         GopherRepetitionFilter(),
         GopherQualityFilter(),

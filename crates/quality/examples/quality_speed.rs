@@ -4,7 +4,8 @@
 //! Run by `crates/quality/benches/quality_vs_datatrove.py`, which times datatrove on the same
 //! documents in the same run and prints the ratio.
 //!
-//! `cargo run --release -p garbell-quality --example quality_speed [-- <seconds> [garbell|datatrove]]`
+//! `cargo run --release -p garbell-quality --example quality_speed [-- <seconds> [garbell|datatrove] [docs.jsonl]]`
+//! (with a JSONL file: its documents instead of the goldens, and the time of each step too).
 
 use flate2::read::GzDecoder;
 use garbell_core::{Document, Origin, Step};
@@ -22,9 +23,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("datatrove") => Tokenizer::Datatrove,
         _ => Tokenizer::Garbell,
     };
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/goldens.jsonl.gz");
+    // Optional third argument: a plain JSONL file (`text`, optional `lang`) instead of the goldens.
+    let path = args.get(3).cloned().unwrap_or_else(|| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/goldens.jsonl.gz").to_string()
+    });
+    let reader: Box<dyn BufRead> = if path.ends_with(".gz") {
+        Box::new(BufReader::new(GzDecoder::new(std::fs::File::open(&path)?)))
+    } else {
+        Box::new(BufReader::new(std::fs::File::open(&path)?))
+    };
     let mut docs = Vec::new();
-    for line in BufReader::new(GzDecoder::new(std::fs::File::open(path)?)).lines() {
+    for line in reader.lines() {
         let v: serde_json::Value = serde_json::from_str(&line?)?;
         let mut d = Document::new(
             "d",
@@ -75,18 +84,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ];
     let mut best = 0.0f64;
+    let mut per_step = vec![f64::MAX; steps.len()];
     let start = Instant::now();
     while start.elapsed().as_secs_f64() < seconds || best == 0.0 {
         let t = Instant::now();
+        let mut spent = vec![0.0f64; steps.len()];
         for d in &docs {
             let mut d = d.clone();
-            for s in &steps {
+            for (i, s) in steps.iter().enumerate() {
+                let ts = Instant::now();
                 s.apply(&mut d)?;
+                spent[i] += ts.elapsed().as_secs_f64();
             }
         }
         best = best.max(docs.len() as f64 / t.elapsed().as_secs_f64());
+        for (b, s) in per_step.iter_mut().zip(spent) {
+            *b = b.min(s);
+        }
     }
     println!("garbell_docs_per_s {best:.0}");
+    for (s, t) in steps.iter().zip(per_step) {
+        println!("step {} {:.1} ms", s.name(), t * 1e3);
+    }
     println!("docs {}", docs.len());
     Ok(())
 }

@@ -139,17 +139,29 @@ fn garbell_sentence_count(line: &str) -> usize {
     n + usize::from(in_sentence)
 }
 
-enum Outcome {
+enum Outcome<'a> {
     Drop(&'static str),
-    Kept(Vec<String>, usize),
+    Kept(Vec<std::borrow::Cow<'a, str>>, usize),
+}
+
+/// `line.to_lowercase()` into a reused buffer (ASCII lines without the Unicode tables).
+fn lowercase_into(line: &str, out: &mut String) {
+    out.clear();
+    if line.is_ascii() {
+        out.push_str(line);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&line.to_lowercase());
+    }
 }
 
 impl C4 {
-    fn run(&self, doc: &Document) -> (Outcome, usize) {
+    fn run<'a>(&self, doc: &'a Document) -> (Outcome<'a>, usize) {
         let c = &self.cfg;
         let mut kept = Vec::new();
         let mut sentences = 0usize;
         let mut n_lines = 0usize;
+        let mut lower = String::new();
         for raw in python_lines(&doc.text) {
             n_lines += 1;
             let line = py_strip(raw);
@@ -177,7 +189,7 @@ impl C4 {
             if n_words < c.min_words_per_line {
                 continue;
             }
-            let lower = line.to_lowercase();
+            lowercase_into(&line, &mut lower);
             if c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
                 return (Outcome::Drop("c4_lorem_ipsum"), n_lines);
             }
@@ -196,7 +208,7 @@ impl C4 {
                     Tokenizer::Garbell => garbell_sentence_count(&line),
                 };
             }
-            kept.push(line.into_owned());
+            kept.push(line);
         }
         if c.min_num_sentences.is_some_and(|m| sentences < m) {
             return (Outcome::Drop("c4_too_few_sentences"), n_lines);
@@ -240,11 +252,22 @@ impl SignalFilter for C4 {
     /// threshold downwards).
     fn annotate(&self, doc: &mut Document) -> Option<String> {
         let (outcome, n_lines) = self.run(doc);
+        // The kept lines borrow the text: build the new text before writing the signals.
+        let outcome = match outcome {
+            Outcome::Drop(reason) => Err(reason),
+            Outcome::Kept(lines, sentences) => Ok((
+                lines.len(),
+                sentences,
+                self.cfg
+                    .remove_lines
+                    .then(|| py_strip(&lines.join("\n")).to_string()),
+            )),
+        };
         put(doc, "c4_lines", n_lines as f64);
         put(doc, "c4_lorem_ipsum", 0.0);
         put(doc, "c4_curly_bracket", 0.0);
         match outcome {
-            Outcome::Drop(reason) => {
+            Err(reason) => {
                 if reason == "c4_lorem_ipsum" || reason == "c4_curly_bracket" {
                     put(doc, reason, 1.0);
                 }
@@ -252,12 +275,10 @@ impl SignalFilter for C4 {
                 doc.signals.remove("c4_sentences");
                 None
             }
-            Outcome::Kept(lines, sentences) => {
-                put(doc, "c4_lines_kept", lines.len() as f64);
+            Ok((kept, sentences, text)) => {
+                put(doc, "c4_lines_kept", kept as f64);
                 put(doc, "c4_sentences", sentences as f64);
-                self.cfg
-                    .remove_lines
-                    .then(|| py_strip(&lines.join("\n")).to_string())
+                text
             }
         }
     }

@@ -126,55 +126,139 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Polynomial hashes of each word's bytes, combinable so that the hash of a concatenation is
-/// computed from its parts: `H(x ++ y) = H(x) * B^|y| + H(y)` (wrapping arithmetic). Each word is
-/// hashed once per document instead of once per n-gram window and per n.
+/// computed from its parts: `H(x ++ y) = H(x) * B^|y| + H(y)` (wrapping arithmetic), kept as
+/// prefix sums over the document so that the key of any n-gram costs O(1) whatever `n`:
+/// `H(w_i ++ … ++ w_{i+n-1}) = C[i+n] - C[i] * B^(bytes of the n-gram)`, with `B^-1` (the base is
+/// odd, so it is invertible modulo 2^64) giving `B^(bytes)` as `P[i+n] * P^-1[i]`. The keys are
+/// the same numbers as hashing each n-gram's joined bytes one by one.
+#[derive(Default)]
 struct WordHashes {
-    /// `H(word)`.
+    /// `H(word)` of each word (the 1-gram key before mixing).
     h: Vec<u64>,
-    /// `B^len(word)`.
-    p: Vec<u64>,
-    /// Byte length of each word.
-    len: Vec<usize>,
+    /// `C[k]`: hash of words `0..k` concatenated.
+    cat: Vec<u64>,
+    /// `S[k]`: hash of words `0..k`, each followed by a space.
+    sep: Vec<u64>,
+    /// `P[k] = B^(bytes of words 0..k)`.
+    pow: Vec<u64>,
+    /// `P^-1[k]`.
+    inv: Vec<u64>,
+    /// Prefix sums of the words' byte lengths.
+    bytes: Vec<usize>,
+    /// Prefix sums of the words' character lengths.
+    chars: Vec<usize>,
 }
 
 /// The polynomial base (odd, so powers never vanish modulo 2^64).
 const POLY_BASE: u64 = 0x0000_0100_0000_01b3;
+/// `POLY_BASE^-1` modulo 2^64 (Newton's iteration: each step doubles the correct low bits).
+const POLY_BASE_INV: u64 = {
+    let mut x = POLY_BASE; // correct to 3 bits for an odd number
+    let mut i = 0;
+    while i < 5 {
+        x = x.wrapping_mul(2u64.wrapping_sub(POLY_BASE.wrapping_mul(x)));
+        i += 1;
+    }
+    x
+};
+/// The separator of the top n-gram rule (words joined by spaces), as hashed (`byte + 1`).
+const SPACE: u64 = b' ' as u64 + 1;
 
 impl WordHashes {
-    fn new(words: &[&str]) -> Self {
-        let mut w = WordHashes {
-            h: Vec::with_capacity(words.len()),
-            p: Vec::with_capacity(words.len()),
-            len: Vec::with_capacity(words.len()),
-        };
+    /// Refills the tables for `words` (reusing their allocations).
+    fn fill(&mut self, words: &[&str]) {
+        for v in [
+            &mut self.h,
+            &mut self.cat,
+            &mut self.sep,
+            &mut self.pow,
+            &mut self.inv,
+        ] {
+            v.clear();
+        }
+        self.bytes.clear();
+        self.chars.clear();
+        let (mut cat, mut sep, mut pow, mut inv, mut bytes, mut chars) =
+            (0u64, 0u64, 1u64, 1u64, 0, 0);
+        self.cat.push(cat);
+        self.sep.push(sep);
+        self.pow.push(pow);
+        self.inv.push(inv);
+        self.bytes.push(bytes);
+        self.chars.push(chars);
         for word in words {
-            let (mut h, mut p) = (0u64, 1u64);
+            let (mut h, mut p, mut ip) = (0u64, 1u64, 1u64);
             for &b in word.as_bytes() {
                 h = h.wrapping_mul(POLY_BASE).wrapping_add(u64::from(b) + 1);
                 p = p.wrapping_mul(POLY_BASE);
+                ip = ip.wrapping_mul(POLY_BASE_INV);
             }
-            w.h.push(h);
-            w.p.push(p);
-            w.len.push(word.len());
+            self.h.push(h);
+            cat = cat.wrapping_mul(p).wrapping_add(h);
+            sep = sep
+                .wrapping_mul(p)
+                .wrapping_add(h)
+                .wrapping_mul(POLY_BASE)
+                .wrapping_add(SPACE);
+            pow = pow.wrapping_mul(p);
+            inv = inv.wrapping_mul(ip);
+            bytes += word.len();
+            chars += nchars(word);
+            self.cat.push(cat);
+            self.sep.push(sep);
+            self.pow.push(pow);
+            self.inv.push(inv);
+            self.bytes.push(bytes);
+            self.chars.push(chars);
         }
-        w
     }
 
-    /// The key of words `i..i + n` joined by `sep` (`None`: concatenated): equal byte strings
-    /// give equal keys (the hash of the joined bytes, mixed with their length).
+    /// Number of words.
+    fn len(&self) -> usize {
+        self.h.len()
+    }
+
+    /// Characters of words `i..i + n` (separators not counted).
     #[inline]
-    fn key(&self, i: usize, n: usize, sep: Option<u8>) -> u64 {
-        let (mut h, mut len) = (self.h[i], self.len[i]);
-        for j in i + 1..i + n {
-            if let Some(s) = sep {
-                h = h.wrapping_mul(POLY_BASE).wrapping_add(u64::from(s) + 1);
-                len += 1;
-            }
-            h = h.wrapping_mul(self.p[j]).wrapping_add(self.h[j]);
-            len += self.len[j];
-        }
+    fn chars(&self, i: usize, n: usize) -> usize {
+        self.chars[i + n] - self.chars[i]
+    }
+
+    /// The key of words `i..i + n` concatenated (`sep` false) or joined by spaces (`sep` true):
+    /// equal byte strings give equal keys (the hash of the joined bytes, mixed with their
+    /// length).
+    #[inline]
+    fn key(&self, i: usize, n: usize, sep: bool) -> u64 {
+        let j = i + n;
+        let span = self.bytes[j] - self.bytes[i];
+        let b_span = self.pow[j].wrapping_mul(self.inv[i]);
+        let (h, len) = if sep {
+            // Words i..j each followed by a space, then the last space taken off again: the
+            // bytes and the B powers of the n - 1 inner spaces are counted.
+            let b_all = b_span.wrapping_mul(pow_base(n));
+            let with_last = self.sep[j].wrapping_sub(self.sep[i].wrapping_mul(b_all));
+            (
+                with_last.wrapping_sub(SPACE).wrapping_mul(POLY_BASE_INV),
+                span + n - 1,
+            )
+        } else {
+            (
+                self.cat[j].wrapping_sub(self.cat[i].wrapping_mul(b_span)),
+                span,
+            )
+        };
         mix(h ^ (len as u64).rotate_left(32))
     }
+}
+
+/// `POLY_BASE^n`.
+#[inline]
+fn pow_base(n: usize) -> u64 {
+    let mut p = 1u64;
+    for _ in 0..n {
+        p = p.wrapping_mul(POLY_BASE);
+    }
+    p
 }
 
 /// A 64-bit finalizer (SplitMix64's), so that keys spread well in the identity-hashed tables.
@@ -185,54 +269,103 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Per-thread buffers of the n-gram rules, reused from one document to the next.
+#[derive(Default)]
+struct Scratch {
+    wh: WordHashes,
+    /// Occurrences of each word (by its 1-gram key) in the document.
+    word_counts: HashMap<u64, u32, IdBuild>,
+    /// For each word, whether it occurs more than once.
+    repeated: Vec<bool>,
+    /// Top n-gram counts: key → (count, first index).
+    counts: HashMap<u64, (u32, u32), IdBuild>,
+    /// Duplicated n-gram scan: keys seen.
+    seen: HashSet<u64, IdBuild>,
+}
+
+impl Scratch {
+    /// Clears `map` for a document of `words` words, releasing a table that an earlier, much
+    /// larger document grew (clearing costs its whole capacity).
+    fn reset<T>(
+        t: &mut T,
+        words: usize,
+        cap: fn(&T) -> usize,
+        clear: fn(&mut T),
+        fresh: fn(usize) -> T,
+    ) {
+        if cap(t) > 4 * words.max(1024) {
+            *t = fresh(words);
+        } else {
+            clear(t);
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// Characters of the most frequent n-gram (words joined by spaces) times its count; ties go to
 /// the n-gram seen first (Python's `Counter.most_common`). `None` when there is no n-gram.
+///
+/// Words never contain a space, so two space-joined n-grams are equal exactly when their words
+/// are: an n-gram with a word that occurs once in the document occurs once. Only n-grams made of
+/// repeated words are counted in the table; when none occurs twice, the first n-gram (count 1,
+/// seen first) is the answer.
 fn top_ngram_chars(
     wh: &WordHashes,
-    lens: &[usize],
+    repeated: &[bool],
     n: usize,
-    counts: &mut HashMap<u64, (usize, usize), IdBuild>,
+    counts: &mut HashMap<u64, (u32, u32), IdBuild>,
 ) -> Option<usize> {
-    let words = lens.len();
+    let words = wh.len();
     if words < n {
         return None;
     }
-    counts.clear();
-    let mut best: Option<(usize, usize, usize)> = None; // (count, first index, chars)
+    Scratch::reset(counts, words, HashMap::capacity, HashMap::clear, |w| {
+        HashMap::with_capacity_and_hasher(w, IdBuild::default())
+    });
+    let mut best: Option<(u32, u32)> = None; // (count, first index), count >= 2
+                                             // Length of the run of repeated words ending at the current position.
+    let mut run = repeated[..n - 1].iter().rev().take_while(|&&r| r).count();
     for i in 0..=words - n {
-        let e = counts.entry(wh.key(i, n, Some(b' '))).or_insert((0, i));
+        // The run of repeated words ending at word i + n - 1.
+        run = if repeated[i + n - 1] { run + 1 } else { 0 };
+        if run < n {
+            continue;
+        }
+        let e = counts.entry(wh.key(i, n, true)).or_insert((0, i as u32));
         e.0 += 1;
         let (count, first) = *e;
+        if count < 2 {
+            continue;
+        }
         let better = match best {
             None => true,
-            Some((bc, bf, _)) => count > bc || (count == bc && first < bf),
+            Some((bc, bf)) => count > bc || (count == bc && first < bf),
         };
         if better {
-            let chars = lens[first..first + n].iter().sum::<usize>() + n - 1;
-            best = Some((count, first, chars));
+            best = Some((count, first));
         }
     }
-    best.map(|(c, _, chars)| c * chars)
+    let (count, first) = best.unwrap_or((1, 0));
+    Some(count as usize * (wh.chars(first as usize, n) + n - 1))
 }
 
 /// Characters in duplicated n-grams as datatrove's `find_all_duplicate` counts them (n-grams are
 /// the words concatenated without separator; after a duplicate the scan jumps `n` words).
-fn dup_ngram_chars(
-    wh: &WordHashes,
-    lens: &[usize],
-    n: usize,
-    seen: &mut HashSet<u64, IdBuild>,
-) -> usize {
-    seen.clear();
+fn dup_ngram_chars(wh: &WordHashes, n: usize, seen: &mut HashSet<u64, IdBuild>) -> usize {
+    let words = wh.len();
+    Scratch::reset(seen, words, HashSet::capacity, HashSet::clear, |w| {
+        HashSet::with_capacity_and_hasher(w, IdBuild::default())
+    });
     let (mut repeated, mut idx) = (0usize, 0usize);
-    while idx + n <= lens.len() {
-        let k = wh.key(idx, n, None);
-        if seen.contains(&k) {
-            repeated += lens[idx..idx + n].iter().sum::<usize>();
-            idx += n;
-        } else {
-            seen.insert(k);
+    while idx + n <= words {
+        if seen.insert(wh.key(idx, n, false)) {
             idx += 1;
+        } else {
+            repeated += wh.chars(idx, n);
+            idx += n;
         }
     }
     repeated
@@ -269,38 +402,54 @@ impl GopherRepetition {
         let (ld, lc) = find_duplicates(ls.iter().copied());
         let mut words = Vec::new();
         self.cfg.tokenizer.split_into(text, &doc.lang, &mut words);
-        let lens: Vec<usize> = words.iter().map(|w| nchars(w)).collect();
-        let mut out: Vec<(&str, f64)> = vec![
+        let out: [(&str, f64); 4] = [
             ("rep_dup_para_frac", pd as f64 / paras.len().max(1) as f64),
             ("rep_dup_para_char_frac", pc as f64 / len),
             ("rep_dup_line_frac", ld as f64 / ls.len().max(1) as f64),
             ("rep_dup_line_char_frac", lc as f64 / len),
         ];
-        let mut i = 0;
-        let mut ngram_signals = Vec::new();
-        let wh = WordHashes::new(&words);
-        let mut counts: HashMap<u64, (usize, usize), IdBuild> =
-            HashMap::with_capacity_and_hasher(words.len(), IdBuild::default());
-        for &(n, _) in &self.cfg.top_n_grams {
-            ngram_signals.push((
-                i,
-                top_ngram_chars(&wh, &lens, n, &mut counts).map(|c| c as f64 / len),
-            ));
-            i += 1;
-        }
-        let mut seen: HashSet<u64, IdBuild> =
-            HashSet::with_capacity_and_hasher(words.len(), IdBuild::default());
-        for &(n, _) in &self.cfg.dup_n_grams {
-            ngram_signals.push((
-                i,
-                Some(dup_ngram_chars(&wh, &lens, n, &mut seen) as f64 / len),
-            ));
-            i += 1;
-        }
-        for (k, v) in out.drain(..) {
+        let ngram_signals = SCRATCH.with(|sc| {
+            let mut sc = sc.borrow_mut();
+            let sc = &mut *sc;
+            sc.wh.fill(&words);
+            let n_top = self.cfg.top_n_grams.len();
+            let mut v: Vec<Option<f64>> = Vec::with_capacity(n_top + self.cfg.dup_n_grams.len());
+            if n_top > 0 {
+                Scratch::reset(
+                    &mut sc.word_counts,
+                    words.len(),
+                    HashMap::capacity,
+                    HashMap::clear,
+                    |w| HashMap::with_capacity_and_hasher(w, IdBuild::default()),
+                );
+                for i in 0..words.len() {
+                    *sc.word_counts.entry(sc.wh.key(i, 1, false)).or_insert(0) += 1;
+                }
+                sc.repeated.clear();
+                for i in 0..words.len() {
+                    let c = sc
+                        .word_counts
+                        .get(&sc.wh.key(i, 1, false))
+                        .copied()
+                        .unwrap_or(0);
+                    sc.repeated.push(c > 1);
+                }
+            }
+            for &(n, _) in &self.cfg.top_n_grams {
+                v.push(
+                    top_ngram_chars(&sc.wh, &sc.repeated, n, &mut sc.counts)
+                        .map(|c| c as f64 / len),
+                );
+            }
+            for &(n, _) in &self.cfg.dup_n_grams {
+                v.push(Some(dup_ngram_chars(&sc.wh, n, &mut sc.seen) as f64 / len));
+            }
+            v
+        });
+        for (k, v) in out {
             put(doc, k, v);
         }
-        for (i, v) in ngram_signals {
+        for (i, v) in ngram_signals.into_iter().enumerate() {
             let name = &self.names[i].0;
             match v {
                 Some(v) => put(doc, name, v),
@@ -431,16 +580,96 @@ impl SignalFilter for GopherRepetition {
 mod key_tests {
     use super::*;
 
+    fn hashes(words: &[&str]) -> WordHashes {
+        let mut w = WordHashes::default();
+        w.fill(words);
+        w
+    }
+
+    /// The key as the hash of the joined bytes, computed byte by byte.
+    fn naive(words: &[&str], sep: bool) -> u64 {
+        let joined = words.join(if sep { " " } else { "" });
+        let mut h = 0u64;
+        for &b in joined.as_bytes() {
+            h = h.wrapping_mul(POLY_BASE).wrapping_add(u64::from(b) + 1);
+        }
+        mix(h ^ (joined.len() as u64).rotate_left(32))
+    }
+
+    #[test]
+    fn inverse_of_the_base() {
+        assert_eq!(POLY_BASE.wrapping_mul(POLY_BASE_INV), 1);
+    }
+
+    #[test]
+    fn keys_are_the_hash_of_the_joined_bytes() {
+        let words = [
+            "L'",
+            "home",
+            "",
+            "d’",
+            "aigua",
+            "3,5",
+            "ab",
+            "c",
+            "a",
+            "bc",
+            "Ωμέγα",
+            "x",
+        ];
+        let w = hashes(&words);
+        for n in 1..=words.len() {
+            for i in 0..=words.len() - n {
+                for sep in [false, true] {
+                    assert_eq!(
+                        w.key(i, n, sep),
+                        naive(&words[i..i + n], sep),
+                        "{i} {n} {sep}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn keys_follow_the_joined_bytes() {
-        let a = WordHashes::new(&["ab", "c", "x"]);
-        let b = WordHashes::new(&["a", "bc", "x"]);
+        let a = hashes(&["ab", "c", "x"]);
+        let b = hashes(&["a", "bc", "x"]);
         // Concatenated (the duplicated n-gram rule): "abc" either way.
-        assert_eq!(a.key(0, 2, None), b.key(0, 2, None));
+        assert_eq!(a.key(0, 2, false), b.key(0, 2, false));
         // Joined by spaces (the top n-gram rule): "ab c" vs "a bc".
-        assert_ne!(a.key(0, 2, Some(b' ')), b.key(0, 2, Some(b' ')));
-        assert_ne!(a.key(0, 2, None), a.key(1, 2, None));
-        let c = WordHashes::new(&["ab", "c", "ab", "c"]);
-        assert_eq!(c.key(0, 2, Some(b' ')), c.key(2, 2, Some(b' ')));
+        assert_ne!(a.key(0, 2, true), b.key(0, 2, true));
+        assert_ne!(a.key(0, 2, false), a.key(1, 2, false));
+        let c = hashes(&["ab", "c", "ab", "c"]);
+        assert_eq!(c.key(0, 2, true), c.key(2, 2, true));
+    }
+
+    #[test]
+    fn top_ngram_with_and_without_repeated_words() {
+        let mut counts = HashMap::default();
+        let top = |words: &[&str], n: usize, counts: &mut HashMap<u64, (u32, u32), IdBuild>| {
+            let w = hashes(words);
+            let repeated: Vec<bool> = words
+                .iter()
+                .map(|x| words.iter().filter(|y| *y == x).count() > 1)
+                .collect();
+            top_ngram_chars(&w, &repeated, n, counts)
+        };
+        // No repeated 2-gram: the first one, once ("one two" = 7 characters).
+        assert_eq!(
+            top(&["one", "two", "three", "two"], 2, &mut counts),
+            Some(7)
+        );
+        // "a b" and "b c" both twice: ties go to the first seen, "a b".
+        assert_eq!(
+            top(&["a", "b", "c", "a", "b", "c"], 2, &mut counts),
+            Some(2 * 3)
+        );
+        // The most frequent wins over the first seen.
+        assert_eq!(
+            top(&["x", "y", "z", "zz", "z", "zz", "z", "zz"], 2, &mut counts),
+            Some(3 * 4)
+        );
+        assert_eq!(top(&["x"], 2, &mut counts), None);
     }
 }

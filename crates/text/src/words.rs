@@ -198,8 +198,105 @@ pub fn is_python_space(c: char) -> bool {
 // ---------------------------------------------------------------------------------------------
 // datatrove-compatible tokenizer (spaCy `blank("en")` rules, reimplemented).
 
-fn specials() -> &'static HashMap<&'static str, Vec<&'static str>> {
-    static SPECIALS: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+/// A fast, deterministic hasher for the special-case table (short, non-adversarial keys looked up
+/// for every whitespace-separated chunk): 8 bytes per multiply-rotate step, as rustc's Fx.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+type Specials = HashMap<&'static str, Vec<&'static str>, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// A set of characters: a table for ASCII, binary search above (`str::contains(char)` scans the
+/// whole string for every test).
+struct CharTable {
+    ascii: [bool; 128],
+    other: Vec<char>,
+}
+
+impl CharTable {
+    fn new(chars: &str) -> Self {
+        let mut ascii = [false; 128];
+        let mut other: Vec<char> = Vec::new();
+        for c in chars.chars() {
+            if c.is_ascii() {
+                ascii[c as usize] = true;
+            } else {
+                other.push(c);
+            }
+        }
+        other.sort_unstable();
+        other.dedup();
+        CharTable { ascii, other }
+    }
+
+    #[inline]
+    fn contains(&self, c: char) -> bool {
+        if c.is_ascii() {
+            self.ascii[c as usize]
+        } else {
+            self.other.binary_search(&c).is_ok()
+        }
+    }
+}
+
+/// The character classes of the datatrove tokenizer as [`CharTable`]s.
+struct Classes {
+    prefix: CharTable,
+    suffix: CharTable,
+    quotes: CharTable,
+    before_final_dot: CharTable,
+    sent_punct: CharTable,
+}
+
+fn classes() -> &'static Classes {
+    static CLASSES: OnceLock<Classes> = OnceLock::new();
+    CLASSES.get_or_init(|| Classes {
+        prefix: CharTable::new(PREFIX_CHARS),
+        suffix: CharTable::new(SUFFIX_CHARS),
+        quotes: CharTable::new(QUOTES),
+        before_final_dot: CharTable::new(BEFORE_FINAL_DOT),
+        sent_punct: CharTable::new(SENT_PUNCT),
+    })
+}
+
+fn specials() -> &'static Specials {
+    static SPECIALS: OnceLock<Specials> = OnceLock::new();
     SPECIALS.get_or_init(|| {
         include_str!("data/spacy_en_specials.tsv")
             .lines()
@@ -266,7 +363,7 @@ fn prefix_len(s: &str) -> usize {
             1
         };
     }
-    if PREFIX_CHARS.contains(c) || is_icon(c) {
+    if classes().prefix.contains(c) || is_icon(c) {
         return c.len_utf8();
     }
     for p in ["US$", "C$", "A$"] {
@@ -286,7 +383,7 @@ fn suffix_at(s: &str, i: usize) -> bool {
     let prev = last_char(before);
     if single {
         let c = first.unwrap_or(' ');
-        if SUFFIX_CHARS.contains(c) || is_icon(c) {
+        if classes().suffix.contains(c) || is_icon(c) {
             return true;
         }
         if c == '+' && prev.is_some_and(|p| p.is_ascii_digit()) {
@@ -294,7 +391,8 @@ fn suffix_at(s: &str, i: usize) -> bool {
         }
         if c == '.' {
             if let Some(p) = prev {
-                if p.is_ascii_digit() || p.is_lowercase() || BEFORE_FINAL_DOT.contains(p) {
+                if p.is_ascii_digit() || p.is_lowercase() || classes().before_final_dot.contains(p)
+                {
                     return true;
                 }
                 let mut b = before.chars().rev();
@@ -327,7 +425,15 @@ fn suffix_at(s: &str, i: usize) -> bool {
 
 /// Length of the suffix spaCy's English tokenizer strips from `s` (the leftmost match wins).
 fn suffix_len(s: &str) -> usize {
-    for (i, _) in s.char_indices() {
+    for (i, c) in s.char_indices() {
+        // A suffix of more than one character is "……", a `'s` form, a run of dots, or a
+        // currency/unit after a digit: skip the full test where it cannot start.
+        if i + c.len_utf8() < s.len()
+            && !matches!(c, '…' | '\'' | '’' | '.')
+            && !s.as_bytes()[..i].last().is_some_and(u8::is_ascii_digit)
+        {
+            continue;
+        }
         if suffix_at(s, i) {
             return s.len() - i;
         }
@@ -355,8 +461,8 @@ fn infixes(s: &str) -> Vec<(usize, usize)> {
                 && prev.is_some_and(|p| p.is_ascii_digit())
                 && next.is_some_and(|n| n.is_ascii_digit() || n == '-'))
             || (c == '.'
-                && prev.is_some_and(|p| p.is_lowercase() || QUOTES.contains(p))
-                && next.is_some_and(|n| n.is_uppercase() || QUOTES.contains(n)))
+                && prev.is_some_and(|p| p.is_lowercase() || classes().quotes.contains(p))
+                && next.is_some_and(|n| n.is_uppercase() || classes().quotes.contains(n)))
             || (c == ','
                 && prev.is_some_and(|p| p.is_alphabetic())
                 && next.is_some_and(|n| n.is_alphabetic()))
@@ -448,6 +554,22 @@ fn tokenize_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>) {
         push_pieces(chunk, pieces, out);
         return;
     }
+    if is_plain(chunk, true) {
+        // No prefix, suffix, infix or URL can match (see `is_plain`): one token.
+        out.push(chunk);
+        return;
+    }
+    if let Some((word, last)) = plain_then_punct(chunk) {
+        // A plain word and one closing punctuation mark (`word,` `word.`): the mark is the only
+        // suffix (no earlier position of a plain word can start one), then the word is either a
+        // special case or one token, as the general loop below would find.
+        match sp.get(word) {
+            Some(pieces) => push_pieces(word, pieces, out),
+            None => out.push(word),
+        }
+        out.push(last);
+        return;
+    }
     let mut prefixes: Vec<&'a str> = Vec::new();
     let mut suffixes: Vec<&'a str> = Vec::new();
     let mut s = chunk;
@@ -494,7 +616,7 @@ fn tokenize_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>) {
     if !s.is_empty() {
         if let Some(pieces) = sp.get(s) {
             push_pieces(s, pieces, out);
-        } else if looks_like_url(s) {
+        } else if is_plain(s, false) || looks_like_url(s) {
             out.push(s);
         } else {
             let mut start = 0;
@@ -514,6 +636,46 @@ fn tokenize_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>) {
         }
     }
     out.extend(suffixes.into_iter().rev());
+}
+
+/// True when no infix rule and no URL can match `s`, and (with `affixes`) no prefix or suffix
+/// rule either: every character is alphanumeric and below U+2100 (so not one of spaCy's icons,
+/// punctuation, quotes, currency symbols or `.`/`+`/`-`). With `affixes`, the characters are
+/// moreover all letters or all ASCII digits: a unit or currency suffix needs an ASCII digit
+/// before letters (`10km`), and no single letter or digit is a suffix.
+fn is_plain(s: &str, affixes: bool) -> bool {
+    if s.is_empty() {
+        return false;
+    }
+    let (mut digits, mut others) = (false, false);
+    for c in s.chars() {
+        if (c as u32) >= 0x2100 || !c.is_alphanumeric() {
+            return false;
+        }
+        if c.is_ascii_digit() {
+            digits = true;
+        } else {
+            others = true;
+        }
+    }
+    !(affixes && digits && others)
+}
+
+/// `chunk` as a plain word ([`is_plain`] with affixes) followed by one of `, ; : ! ? ) "` (always
+/// a suffix) or by a `.` after a lowercase letter or a digit (a suffix there too).
+fn plain_then_punct(chunk: &str) -> Option<(&str, &str)> {
+    let (&last, _) = chunk.as_bytes().split_last()?;
+    if !last.is_ascii() {
+        return None;
+    }
+    // An ASCII last byte is a whole character: the slices below are on char boundaries.
+    let word = &chunk[..chunk.len() - 1];
+    let ok = match last {
+        b',' | b';' | b':' | b'!' | b'?' | b')' | b'"' => true,
+        b'.' => last_char(word).is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()),
+        _ => false,
+    };
+    (ok && is_plain(word, true)).then(|| (word, &chunk[chunk.len() - 1..]))
 }
 
 /// Pushes the special-case pieces as slices of `s` (they concatenate to it).
@@ -585,7 +747,8 @@ pub fn datatrove_sentence_count(text: &str) -> usize {
             tokenize_chunk(piece, &mut toks);
         }
         for t in &toks {
-            let in_punct = t.chars().count() == 1 && t.chars().all(|c| SENT_PUNCT.contains(c));
+            let in_punct =
+                t.chars().count() == 1 && t.chars().all(|c| classes().sent_punct.contains(c));
             if !started {
                 started = true;
                 n = 1;
@@ -701,6 +864,18 @@ mod tests {
         assert_eq!(
             datatrove_words("«Hola», dijo."),
             ["«", "Hola", "»", ",", "dijo", "."]
+        );
+    }
+
+    #[test]
+    fn plain_chunks_take_the_fast_path_only_when_no_rule_applies() {
+        assert!(is_plain("Hola", true) && is_plain("2024", true) && is_plain("Αθήνα", true));
+        // A unit after digits is a suffix; `ℂ` (U+2102) is a letter among spaCy's icons.
+        assert!(!is_plain("10km", true) && is_plain("10km", false));
+        assert!(!is_plain("ℂ", false) && !is_plain("it's", false) && !is_plain("", true));
+        assert_eq!(
+            datatrove_words("10km 5kg 2024 ℂx gonna"),
+            ["10", "km", "5", "kg", "2024", "ℂ", "x", "gon", "na"]
         );
     }
 
