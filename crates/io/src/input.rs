@@ -1,6 +1,6 @@
 //! Input configuration, format detection and listing.
 
-use crate::{Error, Records};
+use crate::{Error, Pending, PendingRecords, Records};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -129,6 +129,19 @@ impl SourceFormat {
 
 /// Opens one input with the configured format.
 pub fn open_source(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
+    Ok(Box::new(
+        open_source_pending(path, config)?.map(Pending::resolve),
+    ))
+}
+
+/// Opens one input with the configured format, its records not built yet: JSON Lines, WARC and
+/// MediaWiki defer the costly part of each record (JSON parsing, HTML extraction, wikitext
+/// conversion) to [`Pending::resolve`]; other formats yield built records. Resolved in order,
+/// the records are those of [`open_source`].
+pub fn open_source_pending(path: &Path, config: &SourceConfig) -> Result<PendingRecords, Error> {
+    let ready = |r: Result<Records, Error>| -> Result<PendingRecords, Error> {
+        Ok(Box::new(r?.map(Pending::Ready)))
+    };
     let format = match config.format {
         SourceFormat::Auto => SourceFormat::detect(path).ok_or_else(|| Error::UnknownFormat {
             path: path.display().to_string(),
@@ -136,11 +149,11 @@ pub fn open_source(path: &Path, config: &SourceConfig) -> Result<Records, Error>
         f => f,
     };
     match format {
-        SourceFormat::Jsonl => crate::jsonl::open(path, config),
-        SourceFormat::Warc => crate::warc::open(path, config),
-        SourceFormat::Mediawiki => crate::mediawiki::open(path, config),
-        SourceFormat::Parquet => crate::parquet::open(path, config),
-        SourceFormat::CodeTree => crate::code::open(path, config),
+        SourceFormat::Jsonl => crate::jsonl::open_pending(path, config),
+        SourceFormat::Warc => crate::warc::open_pending(path, config),
+        SourceFormat::Mediawiki => crate::mediawiki::open_pending(path, config),
+        SourceFormat::Parquet => ready(crate::parquet::open(path, config)),
+        SourceFormat::CodeTree => ready(crate::code::open(path, config)),
         SourceFormat::Auto => unreachable!("resolved above"),
     }
 }

@@ -52,7 +52,7 @@
 
 use crate::reader::{open_stream, utf8_lossy_counted, OpenedStream};
 use crate::wikitext::{wikitext_to_text, Namespaces};
-use crate::{Error, Record, RecordResult, Records, SourceConfig};
+use crate::{Error, Pending, PendingRecords, Record, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
 use quick_xml::errors::SyntaxError;
 use quick_xml::events::{BytesStart, Event};
@@ -107,6 +107,12 @@ pub fn lang_from_dbname(dbname: &str) -> Option<String> {
 /// Fails only when the file cannot be opened or the configuration is invalid; everything wrong
 /// inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
+    Ok(Box::new(open_pending(path, config)?.map(Pending::resolve)))
+}
+
+/// [`open`], each page's wikitext conversion deferred to [`Pending::resolve`] (see
+/// [`crate::open_source_pending`]).
+pub fn open_pending(path: &Path, config: &SourceConfig) -> Result<PendingRecords, Error> {
     let opened = open_stream(path, config)?;
     let read_error_kind = opened.read_error_kind();
     let OpenedStream {
@@ -251,9 +257,9 @@ struct WikiRecords {
 }
 
 impl Iterator for WikiRecords {
-    type Item = RecordResult;
+    type Item = Pending;
 
-    fn next(&mut self) -> Option<RecordResult> {
+    fn next(&mut self) -> Option<Pending> {
         while !self.done {
             if let Some(item) = self.step() {
                 return Some(item);
@@ -269,14 +275,14 @@ impl WikiRecords {
     }
 
     /// Ends the input with an error.
-    fn fail(&mut self, offset: u64, kind: &'static str, message: String) -> Option<RecordResult> {
+    fn fail(&mut self, offset: u64, kind: &'static str, message: String) -> Option<Pending> {
         self.done = true;
         let offset = self.page.as_ref().map_or(offset, |p| p.offset);
-        Some(Err(self.error(offset, kind, message)))
+        Some(Pending::Ready(Err(self.error(offset, kind, message))))
     }
 
     /// Reads one XML event; returns a record when one is complete.
-    fn step(&mut self) -> Option<RecordResult> {
+    fn step(&mut self) -> Option<Pending> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         let result = self.step_with(&mut buf);
@@ -284,7 +290,7 @@ impl WikiRecords {
         result
     }
 
-    fn step_with(&mut self, buf: &mut Vec<u8>) -> Option<RecordResult> {
+    fn step_with(&mut self, buf: &mut Vec<u8>) -> Option<Pending> {
         let before = self.xml.buffer_position();
         let event = match self.xml.read_event_into(buf) {
             Ok(e) => e,
@@ -389,11 +395,11 @@ impl WikiRecords {
             Event::Eof => {
                 self.done = true;
                 if let Some(page) = self.page.take() {
-                    return Some(Err(self.error(
+                    return Some(Pending::Ready(Err(self.error(
                         page.offset,
                         "truncated",
                         "the input ends inside a <page>",
-                    )));
+                    ))));
                 }
             }
             Event::Decl(_) | Event::PI(_) | Event::DocType(_) | Event::Comment(_) => {}
@@ -495,26 +501,25 @@ impl WikiRecords {
         }
     }
 
-    /// Turns a complete page into a record.
-    fn finish(&mut self, page: Page) -> RecordResult {
+    /// Turns a complete page into a record; its wikitext is converted when the record is
+    /// resolved.
+    fn finish(&mut self, page: Page) -> Pending {
         if page.ns.as_deref().is_some_and(|ns| ns != "0") {
-            return Ok(Record::Skipped("wiki_namespace"));
+            return Pending::Ready(Ok(Record::Skipped("wiki_namespace")));
         }
         if page.redirect {
-            return Ok(Record::Skipped("wiki_redirect"));
+            return Pending::Ready(Ok(Record::Skipped("wiki_redirect")));
         }
         if page.too_large {
-            return Err(self.error(
+            return Pending::Ready(Err(self.error(
                 page.offset,
                 "record_too_large",
                 format!(
                     "page `{}`: text longer than max_record_bytes ({})",
                     page.title, self.max
                 ),
-            ));
+            )));
         }
-        let (wikitext, invalid_utf8) = utf8_lossy_counted(&page.text);
-        let text = wikitext_to_text(&wikitext, &self.site.namespaces);
         let site = &self.site;
         let prefix = if site.dbname.is_empty() {
             self.file_name.as_str()
@@ -527,7 +532,7 @@ impl WikiRecords {
         };
         let mut doc = Document::new(
             id,
-            text,
+            String::new(),
             SOURCE_NAME,
             Origin::new(self.input.clone(), page.index, page.offset),
         );
@@ -559,11 +564,17 @@ impl WikiRecords {
         if let Some(lang) = &site.lang {
             meta.insert("lang".into(), Value::from(lang.as_str()));
         }
-        if invalid_utf8 > 0 {
-            doc.signals
-                .insert("invalid_utf8".into(), invalid_utf8 as f64);
-        }
-        Ok(Record::Document(doc))
+        let namespaces = site.namespaces.clone();
+        let wikitext = page.text;
+        Pending::deferred(wikitext.len(), move || {
+            let (wikitext, invalid_utf8) = utf8_lossy_counted(&wikitext);
+            doc.text = wikitext_to_text(&wikitext, &namespaces);
+            if invalid_utf8 > 0 {
+                doc.signals
+                    .insert("invalid_utf8".into(), invalid_utf8 as f64);
+            }
+            Ok(Record::Document(doc))
+        })
     }
 }
 
