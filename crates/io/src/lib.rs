@@ -51,6 +51,7 @@ use garbell_core::{Document, RecordError};
 use std::path::Path;
 
 pub mod arc;
+mod bz2par;
 pub mod code;
 mod decode;
 pub mod html;

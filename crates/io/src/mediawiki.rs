@@ -11,6 +11,14 @@
 //! used by [`crate::wikitext::wikitext_to_text`] to remove `[[Fitxer:...]]` and
 //! `[[Categoria:...]]` links.
 //!
+//! Read with several threads ([`open_pending`] with `threads > 1`, what `garbell run -j N`
+//! does), a bzip2 file is decompressed ahead stream by stream by helper threads: the file is
+//! cut at bzip2 stream headers found by scanning (the dump's `-index.txt.bz2` is not needed),
+//! each cut is accepted only when the piece before it decodes as exactly one complete stream,
+//! and at the first piece that does not (a single-stream file, damage, a false header) the
+//! rest is read by the sequential decoder — the bytes, and so the records and errors, are
+//! those of a sequential read.
+//!
 //! # Records
 //!
 //! Each `<page>` is one record ([`Origin::record`] counts them all); its offset
@@ -50,7 +58,7 @@
 //! Every error ends the input except an oversized page: XML cannot be resynchronised safely.
 //! Dumps are split into many files (and multistream indexes), so one bad file loses little.
 
-use crate::reader::{open_stream, utf8_lossy_counted, OpenedStream};
+use crate::reader::{open_input, open_stream, utf8_lossy_counted, OpenedStream};
 use crate::wikitext::{wikitext_to_text, Namespaces};
 use crate::{Error, Pending, PendingRecords, Record, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
@@ -107,13 +115,25 @@ pub fn lang_from_dbname(dbname: &str) -> Option<String> {
 /// Fails only when the file cannot be opened or the configuration is invalid; everything wrong
 /// inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
-    Ok(Box::new(open_pending(path, config)?.map(Pending::resolve)))
+    Ok(Box::new(
+        open_pending(path, config, 1)?.map(Pending::resolve),
+    ))
 }
 
 /// [`open`], each page's wikitext conversion deferred to [`Pending::resolve`] (see
-/// [`crate::open_source_pending`]).
-pub fn open_pending(path: &Path, config: &SourceConfig) -> Result<PendingRecords, Error> {
-    let opened = open_stream(path, config)?;
+/// [`crate::open_source_pending`]). With `threads > 1`, a bzip2 file is decompressed ahead
+/// by `threads - 1` helper threads, stream by stream (`multistream` dumps; the bytes are those
+/// of the sequential decoder, see the `bz2par` module).
+pub fn open_pending(
+    path: &Path,
+    config: &SourceConfig,
+    threads: usize,
+) -> Result<PendingRecords, Error> {
+    let opened = if threads > 1 {
+        open_parallel(path, config, threads - 1)?
+    } else {
+        open_stream(path, config)?
+    };
     let read_error_kind = opened.read_error_kind();
     let OpenedStream {
         reader,
@@ -149,6 +169,34 @@ pub fn open_pending(path: &Path, config: &SourceConfig) -> Result<PendingRecords
         index: 0,
         done: false,
     }))
+}
+
+/// [`open_stream`], a bzip2 file decompressed ahead by `helpers` threads.
+fn open_parallel(
+    path: &Path,
+    config: &SourceConfig,
+    helpers: usize,
+) -> Result<OpenedStream, Error> {
+    let opened = open_input(path, config)?;
+    let bzip2 = opened.magic.starts_with(b"BZh")
+        && opened
+            .magic
+            .get(3)
+            .is_some_and(|b| (b'1'..=b'9').contains(b));
+    if !bzip2 {
+        return open_stream(path, config);
+    }
+    let reader = crate::bz2par::ParallelBz2::new(opened.file, helpers).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    Ok(OpenedStream {
+        reader: Box::new(reader),
+        compressed: true,
+        magic: opened.magic,
+        input: opened.input,
+        file_name: opened.file_name,
+    })
 }
 
 /// Marks the error a [`MarkupGuard`] returns.

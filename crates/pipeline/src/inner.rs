@@ -46,23 +46,30 @@ struct Done {
     fatal: Option<Error>,
 }
 
-/// The writing side.
-struct Sink {
-    writer: ShardWriter,
+/// The order of batches (held briefly).
+struct Order {
     /// The next batch to write.
     next: u64,
-    /// Batches processed, waiting for an earlier one.
+    /// Batches processed, waiting for an earlier one (or for the writing worker).
     waiting: BTreeMap<u64, Done>,
-    stats: ChainStats,
-    errors: Vec<ErrorLine>,
     /// Batches read so far (copied from [`Feed::next`]).
     issued: u64,
+    /// A worker is writing: batches handed in meanwhile are written by it.
+    writing: bool,
     failed: Option<Error>,
+}
+
+/// The writing side (held by one worker at a time, while it writes).
+struct Sink {
+    writer: ShardWriter,
+    stats: ChainStats,
+    errors: Vec<ErrorLine>,
 }
 
 struct Shared<'a> {
     chain: &'a Chain,
     feed: Mutex<Feed>,
+    order: Mutex<Order>,
     sink: Mutex<Sink>,
     /// Signalled when batches are written or the job fails.
     written: Condvar,
@@ -87,14 +94,17 @@ pub(crate) fn process_records(
             next: 0,
             done: false,
         }),
-        sink: Mutex::new(Sink {
-            writer,
+        order: Mutex::new(Order {
             next: 0,
             waiting: BTreeMap::new(),
+            issued: 0,
+            writing: false,
+            failed: None,
+        }),
+        sink: Mutex::new(Sink {
+            writer,
             stats: chain.new_stats(),
             errors: Vec::new(),
-            issued: 0,
-            failed: None,
         }),
         written: Condvar::new(),
         ahead: 2 * threads as u64,
@@ -109,14 +119,18 @@ pub(crate) fn process_records(
             shared.work();
         });
     }
+    let order = shared
+        .order
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let sink = shared
         .sink
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(e) = sink.failed {
+    if let Some(e) = order.failed {
         return Err(e);
     }
-    if !sink.waiting.is_empty() {
+    if !order.waiting.is_empty() || order.next != order.issued {
         // Unreachable: every batch read is processed and handed in.
         return Err(Error::Threads(
             "batches of an input were left unwritten".into(),
@@ -136,14 +150,14 @@ impl Shared<'_> {
     fn work(&self) {
         loop {
             {
-                let mut sink = lock(&self.sink);
-                while sink.failed.is_none() && sink.issued - sink.next >= self.ahead {
-                    sink = self
+                let mut order = lock(&self.order);
+                while order.failed.is_none() && order.issued - order.next >= self.ahead {
+                    order = self
                         .written
-                        .wait(sink)
+                        .wait(order)
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                 }
-                if sink.failed.is_some() {
+                if order.failed.is_some() {
                     return;
                 }
             }
@@ -181,7 +195,7 @@ impl Shared<'_> {
         let seq = feed.next;
         feed.next += 1;
         // Counted as issued before the feed is released, so `issued` only grows in order.
-        lock(&self.sink).issued = feed.next;
+        lock(&self.order).issued = feed.next;
         Some((seq, batch))
     }
 
@@ -221,27 +235,46 @@ impl Shared<'_> {
         done
     }
 
-    /// Hands in batch `seq`, and writes every batch that is then next in order.
+    /// Hands in batch `seq`. Unless another worker is writing (it will write this batch when
+    /// its turn comes), writes every batch that is next in order, without holding the order
+    /// lock while writing.
     fn hand_in(&self, seq: u64, done: Done) {
-        let mut sink = lock(&self.sink);
-        if sink.failed.is_some() {
+        let mut order = lock(&self.order);
+        if order.failed.is_some() {
             return;
         }
-        sink.waiting.insert(seq, done);
-        let mut wrote = false;
-        while let Some(done) = {
-            let next = sink.next;
-            sink.waiting.remove(&next)
-        } {
-            wrote = true;
-            sink.next += 1;
-            if let Err(e) = sink.write(done) {
-                sink.failed = Some(e);
-                sink.waiting.clear();
-                break;
-            }
+        order.waiting.insert(seq, done);
+        if order.writing {
+            return;
         }
-        if wrote {
+        order.writing = true;
+        loop {
+            let mut run = Vec::new();
+            while let Some(done) = {
+                let at = order.next + run.len() as u64;
+                order.waiting.remove(&at)
+            } {
+                run.push(done);
+            }
+            if run.is_empty() {
+                order.writing = false;
+                return;
+            }
+            drop(order);
+            let n = run.len() as u64;
+            let result = {
+                let mut sink = lock(&self.sink);
+                run.into_iter().try_for_each(|done| sink.write(done))
+            };
+            order = lock(&self.order);
+            order.next += n;
+            if let Err(e) = result {
+                order.failed = Some(e);
+                order.waiting.clear();
+                order.writing = false;
+                self.written.notify_all();
+                return;
+            }
             self.written.notify_all();
         }
     }

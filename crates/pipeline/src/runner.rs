@@ -404,7 +404,7 @@ fn process_input(
     threads: usize,
 ) -> Result<TaskReport, Error> {
     let rel = format!("shards/part-{index:05}.parquet");
-    let records = garbell_io::open_source_pending(path, &config.source)?;
+    let records = garbell_io::open_source_pending(path, &config.source, threads)?;
     let writer = ShardWriter::create(&out.join(&rel), &config.output)?;
     let (writer, stats, errors) = crate::inner::process_records(chain, records, writer, threads)?;
     let info = writer.commit()?;
