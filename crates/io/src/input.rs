@@ -1,6 +1,6 @@
 //! Input configuration, format detection and listing.
 
-use crate::{Error, Records};
+use crate::{Error, Pending, PendingRecords, Records};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -129,6 +129,25 @@ impl SourceFormat {
 
 /// Opens one input with the configured format.
 pub fn open_source(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
+    Ok(Box::new(
+        open_source_pending(path, config, 1)?.map(Pending::resolve),
+    ))
+}
+
+/// Opens one input with the configured format, its records not built yet: JSON Lines, WARC and
+/// MediaWiki defer the costly part of each record (JSON parsing, HTML extraction, wikitext
+/// conversion) to [`Pending::resolve`]; other formats yield built records. Resolved in order,
+/// the records are those of [`open_source`]. `threads` is the number of threads the caller
+/// resolves records with: above 1, a bzip2 MediaWiki dump is also decompressed ahead by
+/// `threads - 1` helper threads, stream by stream.
+pub fn open_source_pending(
+    path: &Path,
+    config: &SourceConfig,
+    threads: usize,
+) -> Result<PendingRecords, Error> {
+    let ready = |r: Result<Records, Error>| -> Result<PendingRecords, Error> {
+        Ok(Box::new(r?.map(Pending::Ready)))
+    };
     let format = match config.format {
         SourceFormat::Auto => SourceFormat::detect(path).ok_or_else(|| Error::UnknownFormat {
             path: path.display().to_string(),
@@ -136,11 +155,11 @@ pub fn open_source(path: &Path, config: &SourceConfig) -> Result<Records, Error>
         f => f,
     };
     match format {
-        SourceFormat::Jsonl => crate::jsonl::open(path, config),
-        SourceFormat::Warc => crate::warc::open(path, config),
-        SourceFormat::Mediawiki => crate::mediawiki::open(path, config),
-        SourceFormat::Parquet => crate::parquet::open(path, config),
-        SourceFormat::CodeTree => crate::code::open(path, config),
+        SourceFormat::Jsonl => crate::jsonl::open_pending(path, config),
+        SourceFormat::Warc => crate::warc::open_pending(path, config),
+        SourceFormat::Mediawiki => crate::mediawiki::open_pending(path, config, threads),
+        SourceFormat::Parquet => ready(crate::parquet::open(path, config)),
+        SourceFormat::CodeTree => ready(crate::code::open(path, config)),
         SourceFormat::Auto => unreachable!("resolved above"),
     }
 }

@@ -47,7 +47,7 @@
 //! | `read_error` | reading a plain file failed | the input ends |
 
 use crate::reader::{open_stream, utf8_lossy_counted, ByteReader, LineEnd, OpenedStream};
-use crate::{Error, Record, RecordResult, Records, SourceConfig};
+use crate::{Error, Pending, PendingRecords, Record, RecordResult, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
 use serde_json::Value;
 use std::io::Read;
@@ -68,6 +68,12 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 /// (xz, lz4, UTF-16 or UTF-32 text, a Parquet file named `.jsonl`); everything wrong inside the
 /// file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
+    Ok(Box::new(open_pending(path, config)?.map(Pending::resolve)))
+}
+
+/// [`open`], each line's JSON parsing deferred to [`Pending::resolve`] (see
+/// [`crate::open_source_pending`]).
+pub fn open_pending(path: &Path, config: &SourceConfig) -> Result<PendingRecords, Error> {
     let opened = open_stream(path, config)?;
     let unsupported = |reason: &str| Error::Unsupported {
         path: path.display().to_string(),
@@ -96,13 +102,13 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
     }
     Ok(Box::new(JsonlRecords {
         reader,
-        fields: Fields {
+        fields: Arc::new(Fields {
             input,
             file_name,
             text: config.text_field.clone(),
             id: config.id_field.clone(),
             url: config.url_field.clone(),
-        },
+        }),
         max_line: usize::try_from(config.max_record_bytes).unwrap_or(usize::MAX),
         read_error_kind,
         index: 0,
@@ -161,7 +167,7 @@ struct Fields {
 
 struct JsonlRecords {
     reader: ByteReader<Box<dyn Read + Send>>,
-    fields: Fields,
+    fields: Arc<Fields>,
     max_line: usize,
     read_error_kind: &'static str,
     index: u64,
@@ -174,7 +180,7 @@ impl JsonlRecords {
     /// Ends the input on a read or decompression error. Bytes buffered before it (a last line
     /// without its newline) still make a document when they parse as one; a cut line is
     /// dropped silently (the error already accounts for it).
-    fn fail(&mut self, offset: u64, e: &std::io::Error) -> Option<RecordResult> {
+    fn fail(&mut self, offset: u64, e: &std::io::Error) -> Option<Pending> {
         self.done = true;
         let error = RecordError::new(
             self.fields.input.as_ref(),
@@ -187,19 +193,19 @@ impl JsonlRecords {
             if let Ok(Record::Document(d)) = parse_line(partial, &self.fields, self.index, offset) {
                 self.index += 1;
                 self.pending = Some(error);
-                return Some(Ok(Record::Document(d)));
+                return Some(Pending::Ready(Ok(Record::Document(d))));
             }
         }
-        Some(Err(error))
+        Some(Pending::Ready(Err(error)))
     }
 }
 
 impl Iterator for JsonlRecords {
-    type Item = RecordResult;
+    type Item = Pending;
 
-    fn next(&mut self) -> Option<RecordResult> {
+    fn next(&mut self) -> Option<Pending> {
         if self.done {
-            return self.pending.take().map(Err);
+            return self.pending.take().map(|e| Pending::Ready(Err(e)));
         }
         loop {
             let offset = self.reader.pos();
@@ -213,7 +219,7 @@ impl Iterator for JsonlRecords {
                     self.index += 1;
                     return match self.reader.skip_line() {
                         Err(e) => self.fail(offset, &e),
-                        Ok(n) => Some(Err(RecordError::new(
+                        Ok(n) => Some(Pending::Ready(Err(RecordError::new(
                             self.fields.input.as_ref(),
                             offset,
                             "record_too_large",
@@ -221,7 +227,7 @@ impl Iterator for JsonlRecords {
                                 "line of at least {n} bytes is longer than max_record_bytes ({})",
                                 self.max_line
                             ),
-                        ))),
+                        )))),
                     };
                 }
                 Ok(LineEnd::Found(n) | LineEnd::Last(n)) => n,
@@ -237,9 +243,12 @@ impl Iterator for JsonlRecords {
             }
             let index = self.index;
             self.index += 1;
-            let result = parse_line(line, &self.fields, index, offset);
+            let line = line.to_vec();
+            let fields = Arc::clone(&self.fields);
             self.reader.consume_bytes(len);
-            return Some(result);
+            return Some(Pending::deferred(line.len(), move || {
+                parse_line(&line, &fields, index, offset)
+            }));
         }
     }
 }

@@ -51,6 +51,7 @@ use garbell_core::{Document, RecordError};
 use std::path::Path;
 
 pub mod arc;
+mod bz2par;
 pub mod code;
 mod decode;
 pub mod html;
@@ -74,6 +75,69 @@ pub enum Record {
 
 /// What a source yields for each record.
 pub type RecordResult = Result<Record, RecordError>;
+
+/// A record read from an input whose costly part (HTML extraction, wikitext conversion, JSON
+/// parsing) may be done later, on any thread: what [`open_source_pending`] yields, so that a
+/// runner can read one input sequentially and build its records in parallel.
+///
+/// Building is a pure function of what was read: the record is the same whenever and wherever
+/// [`Pending::resolve`] runs, and the same as [`open_source`] yields.
+pub enum Pending {
+    /// Already built.
+    Ready(RecordResult),
+    /// Built by calling `build`.
+    Deferred {
+        /// The size of what was read for it (bytes held until it is built), to bound batches.
+        bytes: usize,
+        /// Builds the record.
+        build: Box<dyn FnOnce() -> RecordResult + Send>,
+    },
+}
+
+impl Pending {
+    /// A record built later by `build` from `bytes` bytes read.
+    pub fn deferred(bytes: usize, build: impl FnOnce() -> RecordResult + Send + 'static) -> Self {
+        Pending::Deferred {
+            bytes,
+            build: Box::new(build),
+        }
+    }
+
+    /// Builds the record.
+    pub fn resolve(self) -> RecordResult {
+        match self {
+            Pending::Ready(r) => r,
+            Pending::Deferred { build, .. } => build(),
+        }
+    }
+
+    /// About how many bytes the record holds until it is built (a built document: its text).
+    pub fn bytes(&self) -> usize {
+        match self {
+            Pending::Ready(Ok(Record::Document(d))) => d.text.len(),
+            Pending::Ready(_) => 0,
+            Pending::Deferred { bytes, .. } => *bytes,
+        }
+    }
+}
+
+impl From<RecordResult> for Pending {
+    fn from(r: RecordResult) -> Self {
+        Pending::Ready(r)
+    }
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pending::Ready(r) => f.debug_tuple("Ready").field(r).finish(),
+            Pending::Deferred { bytes, .. } => write!(f, "Deferred({bytes} bytes)"),
+        }
+    }
+}
+
+/// A boxed stream of records from one input, not built yet ([`Pending`]).
+pub type PendingRecords = Box<dyn Iterator<Item = Pending> + Send>;
 
 /// A boxed stream of records from one input.
 pub type Records = Box<dyn Iterator<Item = RecordResult> + Send>;
@@ -136,8 +200,8 @@ impl Error {
 pub const UNSUPPORTED: &str = "unsupported_input";
 
 pub use input::{
-    list_inputs_for, list_inputs_with, open_source, HtmlMode, InputListing, ListOptions,
-    SkipReason, SkippedInput, SourceConfig, SourceFormat,
+    list_inputs_for, list_inputs_with, open_source, open_source_pending, HtmlMode, InputListing,
+    ListOptions, SkipReason, SkippedInput, SourceConfig, SourceFormat,
 };
 
 /// Convenience: opens `path` with `config` and returns its records.

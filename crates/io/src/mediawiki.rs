@@ -11,6 +11,14 @@
 //! used by [`crate::wikitext::wikitext_to_text`] to remove `[[Fitxer:...]]` and
 //! `[[Categoria:...]]` links.
 //!
+//! Read with several threads ([`open_pending`] with `threads > 1`, what `garbell run -j N`
+//! does), a bzip2 file is decompressed ahead stream by stream by helper threads: the file is
+//! cut at bzip2 stream headers found by scanning (the dump's `-index.txt.bz2` is not needed),
+//! each cut is accepted only when the piece before it decodes as exactly one complete stream,
+//! and at the first piece that does not (a single-stream file, damage, a false header) the
+//! rest is read by the sequential decoder — the bytes, and so the records and errors, are
+//! those of a sequential read.
+//!
 //! # Records
 //!
 //! Each `<page>` is one record ([`Origin::record`] counts them all); its offset
@@ -50,9 +58,9 @@
 //! Every error ends the input except an oversized page: XML cannot be resynchronised safely.
 //! Dumps are split into many files (and multistream indexes), so one bad file loses little.
 
-use crate::reader::{open_stream, utf8_lossy_counted, OpenedStream};
+use crate::reader::{io_error, open_input, open_stream, utf8_lossy_counted, OpenedStream};
 use crate::wikitext::{wikitext_to_text, Namespaces};
-use crate::{Error, Record, RecordResult, Records, SourceConfig};
+use crate::{Error, Pending, PendingRecords, Record, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
 use quick_xml::errors::SyntaxError;
 use quick_xml::events::{BytesStart, Event};
@@ -107,7 +115,25 @@ pub fn lang_from_dbname(dbname: &str) -> Option<String> {
 /// Fails only when the file cannot be opened or the configuration is invalid; everything wrong
 /// inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
-    let opened = open_stream(path, config)?;
+    Ok(Box::new(
+        open_pending(path, config, 1)?.map(Pending::resolve),
+    ))
+}
+
+/// [`open`], each page's wikitext conversion deferred to [`Pending::resolve`] (see
+/// [`crate::open_source_pending`]). With `threads > 1`, a bzip2 file is decompressed ahead
+/// by `threads - 1` helper threads, stream by stream (`multistream` dumps; the bytes are those
+/// of the sequential decoder, see the `bz2par` module).
+pub fn open_pending(
+    path: &Path,
+    config: &SourceConfig,
+    threads: usize,
+) -> Result<PendingRecords, Error> {
+    let opened = if threads > 1 {
+        open_parallel(path, config, threads - 1)?
+    } else {
+        open_stream(path, config)?
+    };
     let read_error_kind = opened.read_error_kind();
     let OpenedStream {
         reader,
@@ -143,6 +169,31 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
         index: 0,
         done: false,
     }))
+}
+
+/// [`open_stream`], a bzip2 file decompressed ahead by `helpers` threads.
+fn open_parallel(
+    path: &Path,
+    config: &SourceConfig,
+    helpers: usize,
+) -> Result<OpenedStream, Error> {
+    let opened = open_input(path, config)?;
+    let bzip2 = opened.magic.starts_with(b"BZh")
+        && opened
+            .magic
+            .get(3)
+            .is_some_and(|b| (b'1'..=b'9').contains(b));
+    if !bzip2 {
+        return open_stream(path, config);
+    }
+    let reader = crate::bz2par::ParallelBz2::new(opened.file, helpers).map_err(io_error(path))?;
+    Ok(OpenedStream {
+        reader: Box::new(reader),
+        compressed: true,
+        magic: opened.magic,
+        input: opened.input,
+        file_name: opened.file_name,
+    })
 }
 
 /// Marks the error a [`MarkupGuard`] returns.
@@ -251,9 +302,9 @@ struct WikiRecords {
 }
 
 impl Iterator for WikiRecords {
-    type Item = RecordResult;
+    type Item = Pending;
 
-    fn next(&mut self) -> Option<RecordResult> {
+    fn next(&mut self) -> Option<Pending> {
         while !self.done {
             if let Some(item) = self.step() {
                 return Some(item);
@@ -269,14 +320,14 @@ impl WikiRecords {
     }
 
     /// Ends the input with an error.
-    fn fail(&mut self, offset: u64, kind: &'static str, message: String) -> Option<RecordResult> {
+    fn fail(&mut self, offset: u64, kind: &'static str, message: String) -> Option<Pending> {
         self.done = true;
         let offset = self.page.as_ref().map_or(offset, |p| p.offset);
-        Some(Err(self.error(offset, kind, message)))
+        Some(Pending::Ready(Err(self.error(offset, kind, message))))
     }
 
     /// Reads one XML event; returns a record when one is complete.
-    fn step(&mut self) -> Option<RecordResult> {
+    fn step(&mut self) -> Option<Pending> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         let result = self.step_with(&mut buf);
@@ -284,7 +335,7 @@ impl WikiRecords {
         result
     }
 
-    fn step_with(&mut self, buf: &mut Vec<u8>) -> Option<RecordResult> {
+    fn step_with(&mut self, buf: &mut Vec<u8>) -> Option<Pending> {
         let before = self.xml.buffer_position();
         let event = match self.xml.read_event_into(buf) {
             Ok(e) => e,
@@ -389,11 +440,11 @@ impl WikiRecords {
             Event::Eof => {
                 self.done = true;
                 if let Some(page) = self.page.take() {
-                    return Some(Err(self.error(
+                    return Some(Pending::Ready(Err(self.error(
                         page.offset,
                         "truncated",
                         "the input ends inside a <page>",
-                    )));
+                    ))));
                 }
             }
             Event::Decl(_) | Event::PI(_) | Event::DocType(_) | Event::Comment(_) => {}
@@ -495,26 +546,25 @@ impl WikiRecords {
         }
     }
 
-    /// Turns a complete page into a record.
-    fn finish(&mut self, page: Page) -> RecordResult {
+    /// Turns a complete page into a record; its wikitext is converted when the record is
+    /// resolved.
+    fn finish(&mut self, page: Page) -> Pending {
         if page.ns.as_deref().is_some_and(|ns| ns != "0") {
-            return Ok(Record::Skipped("wiki_namespace"));
+            return Pending::Ready(Ok(Record::Skipped("wiki_namespace")));
         }
         if page.redirect {
-            return Ok(Record::Skipped("wiki_redirect"));
+            return Pending::Ready(Ok(Record::Skipped("wiki_redirect")));
         }
         if page.too_large {
-            return Err(self.error(
+            return Pending::Ready(Err(self.error(
                 page.offset,
                 "record_too_large",
                 format!(
                     "page `{}`: text longer than max_record_bytes ({})",
                     page.title, self.max
                 ),
-            ));
+            )));
         }
-        let (wikitext, invalid_utf8) = utf8_lossy_counted(&page.text);
-        let text = wikitext_to_text(&wikitext, &self.site.namespaces);
         let site = &self.site;
         let prefix = if site.dbname.is_empty() {
             self.file_name.as_str()
@@ -527,7 +577,7 @@ impl WikiRecords {
         };
         let mut doc = Document::new(
             id,
-            text,
+            String::new(),
             SOURCE_NAME,
             Origin::new(self.input.clone(), page.index, page.offset),
         );
@@ -559,11 +609,17 @@ impl WikiRecords {
         if let Some(lang) = &site.lang {
             meta.insert("lang".into(), Value::from(lang.as_str()));
         }
-        if invalid_utf8 > 0 {
-            doc.signals
-                .insert("invalid_utf8".into(), invalid_utf8 as f64);
-        }
-        Ok(Record::Document(doc))
+        let namespaces = site.namespaces.clone();
+        let wikitext = page.text;
+        Pending::deferred(wikitext.len(), move || {
+            let (wikitext, invalid_utf8) = utf8_lossy_counted(&wikitext);
+            doc.text = wikitext_to_text(&wikitext, &namespaces);
+            if invalid_utf8 > 0 {
+                doc.signals
+                    .insert("invalid_utf8".into(), invalid_utf8 as f64);
+            }
+            Ok(Record::Document(doc))
+        })
     }
 }
 

@@ -68,7 +68,7 @@ use crate::decode::{self, BodyError, Headers};
 use crate::reader::{
     io_error, open_input, utf8_lossy_counted, ByteReader, Compression, LineEnd, OpenedInput,
 };
-use crate::{Error, Record, RecordResult, Records, SourceConfig};
+use crate::{Error, Pending, PendingRecords, Record, RecordResult, Records, SourceConfig};
 use garbell_core::{Document, Origin, RecordError};
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -86,7 +86,7 @@ const MAX_HEADER_LINE: usize = 64 << 10;
 const MAX_HEADER_BYTES: usize = 1 << 20;
 /// Records of a multi-record member held back (waiting for the member's CRC) at most.
 const MAX_HELD_RECORDS: usize = 64;
-/// Bytes of text held back that way at most.
+/// Bytes of record blocks (as read, before decoding) held back that way at most.
 const MAX_HELD_BYTES: usize = 16 << 20;
 
 /// Opens a WARC or WET input (uncompressed, gzip or zstd, detected by magic bytes) and returns
@@ -95,6 +95,12 @@ const MAX_HELD_BYTES: usize = 16 << 20;
 /// Fails only when the file cannot be opened or the configuration is invalid; everything wrong
 /// inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
+    Ok(Box::new(open_pending(path, config)?.map(Pending::resolve)))
+}
+
+/// [`open`], each record's decoding and HTML extraction deferred to [`Pending::resolve`] (see
+/// [`crate::open_source_pending`]).
+pub fn open_pending(path: &Path, config: &SourceConfig) -> Result<PendingRecords, Error> {
     let OpenedInput {
         file,
         magic,
@@ -104,13 +110,13 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
     let io_err = io_error(path);
     let compression = Compression::of(&magic);
     let container = container_of(path, compression).map_err(&io_err)?;
-    let ctx = Ctx {
+    let ctx = Arc::new(Ctx {
         container,
         input,
         file_name,
         max: config.max_record_bytes,
         html: config.html,
-    };
+    });
     Ok(match compression {
         Compression::Gzip => Box::new(GzWarc {
             state: GzState::Between(ByteReader::new(file, 0)),
@@ -441,14 +447,14 @@ fn escape(b: &[u8]) -> String {
 /// Records of an uncompressed (or zstd) WARC stream.
 struct PlainWarc<R> {
     r: ByteReader<R>,
-    ctx: Ctx,
+    ctx: Arc<Ctx>,
     index: u64,
     io_kind: &'static str,
     done: bool,
 }
 
 impl<R: Read> PlainWarc<R> {
-    fn new(inner: R, ctx: Ctx, io_kind: &'static str) -> Self {
+    fn new(inner: R, ctx: Arc<Ctx>, io_kind: &'static str) -> Self {
         PlainWarc {
             r: ByteReader::new(inner, 0),
             ctx,
@@ -460,12 +466,18 @@ impl<R: Read> PlainWarc<R> {
 }
 
 impl<R: Read> Iterator for PlainWarc<R> {
-    type Item = RecordResult;
+    type Item = Pending;
 
-    fn next(&mut self) -> Option<RecordResult> {
+    fn next(&mut self) -> Option<Pending> {
         if self.done {
             return None;
         }
+        self.next_result()
+    }
+}
+
+impl<R: Read> PlainWarc<R> {
+    fn next_result(&mut self) -> Option<Pending> {
         let at = self.r.pos();
         let step = match next_record(
             self.ctx.container,
@@ -477,7 +489,7 @@ impl<R: Read> Iterator for PlainWarc<R> {
             Ok(step) => step,
             Err(e) => {
                 self.done = true;
-                return Some(Err(self.ctx.error(at, self.io_kind, e.to_string())));
+                return Some(Err(self.ctx.error(at, self.io_kind, e.to_string())).into());
             }
         };
         match step {
@@ -487,34 +499,33 @@ impl<R: Read> Iterator for PlainWarc<R> {
             }
             Step::Truncated { offset, message } => {
                 self.done = true;
-                Some(Err(self.ctx.error(offset, "truncated", message)))
+                Some(Err(self.ctx.error(offset, "truncated", message)).into())
             }
             // Unreachable with an unlimited scan; ends the input all the same.
             Step::ScanLimit { offset } => {
                 self.done = true;
-                Some(Err(self.ctx.error(
-                    offset,
-                    self.ctx.invalid_kind(),
-                    "no WARC record found",
-                )))
+                Some(
+                    Err(self
+                        .ctx
+                        .error(offset, self.ctx.invalid_kind(), "no WARC record found"))
+                    .into(),
+                )
             }
-            Step::Invalid { offset, message } => Some(Err(self.ctx.error(
-                offset,
-                self.ctx.invalid_kind(),
-                message,
-            ))),
+            Step::Invalid { offset, message } => {
+                Some(Err(self.ctx.error(offset, self.ctx.invalid_kind(), message)).into())
+            }
             Step::TooLarge {
                 offset,
                 length,
                 warc_type,
             } => {
                 self.index += 1;
-                Some(Err(too_large(&self.ctx, offset, length, &warc_type)))
+                Some(Err(too_large(&self.ctx, offset, length, &warc_type)).into())
             }
             Step::Record(offset, raw) => {
                 let index = self.index;
                 self.index += 1;
-                Some(build(&self.ctx, raw, index, offset))
+                Some(deferred_build(&self.ctx, raw, index, offset))
             }
         }
     }
@@ -547,7 +558,7 @@ enum GzState {
         dec: Box<Member>,
         /// Results of this member not handed out yet (until its CRC is checked), and the size
         /// of their text.
-        held: Vec<RecordResult>,
+        held: Vec<Pending>,
         held_bytes: usize,
         /// The member's first record has been read.
         started: bool,
@@ -558,10 +569,10 @@ enum GzState {
 /// Records of a gzip-compressed WARC file.
 struct GzWarc {
     state: GzState,
-    ctx: Ctx,
+    ctx: Arc<Ctx>,
     index: u64,
     /// Results ready to be handed out.
-    out: VecDeque<RecordResult>,
+    out: VecDeque<Pending>,
     /// Looking for the next real member after a corrupt or abandoned one: candidates that do
     /// not decode to a WARC record are passed over silently.
     resyncing: bool,
@@ -570,9 +581,9 @@ struct GzWarc {
 }
 
 impl Iterator for GzWarc {
-    type Item = RecordResult;
+    type Item = Pending;
 
-    fn next(&mut self) -> Option<RecordResult> {
+    fn next(&mut self) -> Option<Pending> {
         loop {
             if let Some(r) = self.out.pop_front() {
                 return Some(r);
@@ -608,7 +619,7 @@ impl GzWarc {
             Ok(false) => GzState::Done,
             Err(e) => {
                 self.out
-                    .push_back(Err(self.ctx.error(at, "read_error", e.to_string())));
+                    .push_back(Err(self.ctx.error(at, "read_error", e.to_string())).into());
                 GzState::Done
             }
         };
@@ -626,7 +637,7 @@ impl GzWarc {
         &mut self,
         offset: u64,
         dec: Box<Member>,
-        held: Vec<RecordResult>,
+        held: Vec<Pending>,
         e: &io::Error,
         record_at: u64,
     ) {
@@ -641,7 +652,7 @@ impl GzWarc {
                 )
             };
             self.out
-                .push_back(Err(self.ctx.error(offset, "truncated", message)));
+                .push_back(Err(self.ctx.error(offset, "truncated", message)).into());
             drop(dec);
             self.state = GzState::Done;
             return;
@@ -657,7 +668,7 @@ impl GzWarc {
                 _ => ("gzip_member_corrupt", format!("read error: {e}")),
             };
             self.out
-                .push_back(Err(self.ctx.error(offset, kind, message)));
+                .push_back(Err(self.ctx.error(offset, kind, message)).into());
         }
         let comp = self.release(dec);
         self.resync(comp, Some(offset + 1));
@@ -665,9 +676,9 @@ impl GzWarc {
 
     /// Hands out what the member held and abandons the rest of it: resyncs on the compressed
     /// bytes after what was decoded (candidates inside the member's own data are passed over).
-    fn abandon_member(&mut self, dec: Box<Member>, held: Vec<RecordResult>, error: RecordError) {
+    fn abandon_member(&mut self, dec: Box<Member>, held: Vec<Pending>, error: RecordError) {
         self.out.extend(held);
-        self.out.push_back(Err(error));
+        self.out.push_back(Err(error).into());
         let comp = self.release(dec);
         self.resync(comp, None);
     }
@@ -691,7 +702,7 @@ impl GzWarc {
         let offset = comp.pos();
         if let Err(e) = comp.ensure(4) {
             self.out
-                .push_back(Err(self.ctx.error(offset, "read_error", e.to_string())));
+                .push_back(Err(self.ctx.error(offset, "read_error", e.to_string())).into());
             return;
         }
         let head = comp.buffered();
@@ -712,11 +723,14 @@ impl GzWarc {
         }
         if !self.resyncing {
             let shown = escape(&head[..head.len().min(4)]);
-            self.out.push_back(Err(self.ctx.error(
-                offset,
-                "gzip_member_corrupt",
-                format!("expected a gzip member, found {shown}"),
-            )));
+            self.out.push_back(
+                Err(self.ctx.error(
+                    offset,
+                    "gzip_member_corrupt",
+                    format!("expected a gzip member, found {shown}"),
+                ))
+                .into(),
+            );
         }
         self.resync(comp, Some(offset + 1));
     }
@@ -725,7 +739,7 @@ impl GzWarc {
         &mut self,
         offset: u64,
         mut dec: Box<Member>,
-        mut held: Vec<RecordResult>,
+        mut held: Vec<Pending>,
         mut held_bytes: usize,
         started: bool,
     ) {
@@ -755,7 +769,7 @@ impl GzWarc {
             Ok(step) => step,
             Err(e) => return self.member_failed(offset, dec, held, &e, record_at),
         };
-        let result = match step {
+        let result: Pending = match step {
             Step::End => {
                 // The decoder reached the member's end: its CRC and size are verified.
                 self.out.extend(held);
@@ -766,7 +780,8 @@ impl GzWarc {
             Step::Record(_, raw) => {
                 let index = self.index;
                 self.index += 1;
-                build(&self.ctx, raw, index, offset)
+                held_bytes += raw.block.len();
+                deferred_build(&self.ctx, raw, index, offset)
             }
             Step::TooLarge {
                 length, warc_type, ..
@@ -776,7 +791,7 @@ impl GzWarc {
                 if !started {
                     return self.abandon_member(dec, held, error);
                 }
-                Err(error)
+                Err(error).into()
             }
             Step::ScanLimit { .. } => {
                 let error = self.ctx.error(
@@ -787,14 +802,13 @@ impl GzWarc {
                 return self.abandon_member(dec, held, error);
             }
             Step::Invalid { message, .. } => {
-                Err(self.ctx.error(offset, self.ctx.invalid_kind(), message))
+                Err(self.ctx.error(offset, self.ctx.invalid_kind(), message)).into()
             }
             // The member ended cleanly inside a record.
-            Step::Truncated { message, .. } => Err(self.ctx.error(offset, "truncated", message)),
+            Step::Truncated { message, .. } => {
+                Err(self.ctx.error(offset, "truncated", message)).into()
+            }
         };
-        if let Ok(Record::Document(d)) = &result {
-            held_bytes += d.text.len();
-        }
         held.push(result);
         // Reading to the member's end, if it is there, checks its CRC.
         match skip_blank(&mut dec, self.ctx.max) {
@@ -869,6 +883,13 @@ fn scan_for_member(r: &mut Compressed) -> io::Result<bool> {
 // ---------------------------------------------------------------------------------------------
 // Records to documents
 // ---------------------------------------------------------------------------------------------
+
+/// [`build`], deferred to [`Pending::resolve`].
+fn deferred_build(ctx: &Arc<Ctx>, raw: RawRecord, index: u64, offset: u64) -> Pending {
+    let ctx = Arc::clone(ctx);
+    let bytes = raw.block.len();
+    Pending::deferred(bytes, move || build(&ctx, raw, index, offset))
+}
 
 /// Turns a WARC record into a document, a skip or an error.
 fn build(ctx: &Ctx, raw: RawRecord, index: u64, offset: u64) -> RecordResult {

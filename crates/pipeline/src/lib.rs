@@ -9,6 +9,7 @@
 
 mod chain;
 pub mod dedup;
+mod inner;
 pub mod registry;
 pub mod runner;
 pub mod steps;

@@ -21,7 +21,6 @@ use crate::registry::{build_chain, Context};
 use crate::{Chain, Error};
 use garbell_config::{config_hash, ChainConfig, LanguageProfile};
 use garbell_core::{ChainStats, RecordError};
-use garbell_io::Record;
 use garbell_manifest::{FileRecord, Manifest, Output, FORMAT_VERSION};
 use garbell_shard::ShardWriter;
 use rayon::prelude::*;
@@ -32,11 +31,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Record errors kept per input for `errors.jsonl`; more are counted only.
-const MAX_ERRORS_LISTED_PER_INPUT: usize = 10_000;
+pub(crate) const MAX_ERRORS_LISTED_PER_INPUT: usize = 10_000;
 
 /// How to run.
 pub struct RunOptions {
-    /// Worker threads (inputs processed at once).
+    /// Worker threads: inputs processed at once, and workers on the records of one input
+    /// (read ahead in batches, built and run through the chain in parallel, written in order:
+    /// the outputs do not depend on it).
     pub threads: usize,
     /// Output directory.
     pub output: PathBuf,
@@ -203,7 +204,7 @@ pub fn run(
                         path.display()
                     ))),
                     None => {
-                        let rep = process_input(config, &chain, &hash, i, path, out)?;
+                        let rep = process_input(config, &chain, &hash, i, path, out, opts.threads)?;
                         write_atomic(&marker, &json_pretty(&rep))?;
                         Ok(rep)
                     }
@@ -400,37 +401,12 @@ fn process_input(
     index: usize,
     path: &Path,
     out: &Path,
+    threads: usize,
 ) -> Result<TaskReport, Error> {
     let rel = format!("shards/part-{index:05}.parquet");
-    let records = garbell_io::open_source(path, &config.source)?;
-    let mut writer = ShardWriter::create(&out.join(&rel), &config.output)?;
-    let mut stats = chain.new_stats();
-    let mut errors = Vec::new();
-    for rec in records {
-        match rec {
-            Ok(Record::Document(doc)) => {
-                stats.records_read += 1;
-                if let Some(doc) = chain.run(doc, &mut stats) {
-                    writer.write(&doc)?;
-                    stats.written += 1;
-                    *stats.written_by_lang.entry(doc.lang.clone()).or_default() += 1;
-                }
-            }
-            Ok(Record::Skipped(reason)) => {
-                *stats.skipped.entry(reason.to_string()).or_default() += 1
-            }
-            Err(e) => {
-                // An input that cannot be read at all (not damage) stops the job.
-                if let Some(fatal) = garbell_io::Error::from_record(&e) {
-                    return Err(fatal.into());
-                }
-                *stats.read_errors.entry(e.kind.to_string()).or_default() += 1;
-                if errors.len() < MAX_ERRORS_LISTED_PER_INPUT {
-                    errors.push(ErrorLine::from(e));
-                }
-            }
-        }
-    }
+    let records = garbell_io::open_source_pending(path, &config.source, threads)?;
+    let writer = ShardWriter::create(&out.join(&rel), &config.output)?;
+    let (writer, stats, errors) = crate::inner::process_records(chain, records, writer, threads)?;
     let info = writer.commit()?;
     let (bytes, blake3) = hash_input(path).map_err(|e| io_err(path, e))?;
     Ok(TaskReport {
