@@ -16,7 +16,9 @@ pub struct RunArgs {
     /// Output directory.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores). Inputs run side by side, and one input's records are
+    /// also spread over the workers (read in order, written in order: outputs are byte-identical
+    /// at any thread count).
     #[arg(long, short = 'j')]
     threads: Option<usize>,
     /// Language profiles directory (default: the profiles embedded at build time).
