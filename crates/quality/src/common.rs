@@ -161,54 +161,8 @@ impl std::hash::Hasher for IdHasher {
 
 pub(crate) type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
-/// A fast, deterministic hasher for short strings (words, lines): 8 bytes per multiply-rotate
-/// step (the "Fx" construction of rustc). Not randomized: inputs are bounded by
-/// `max_record_bytes`, so a crafted collision costs one document's time only.
-#[derive(Default, Clone, Copy)]
-pub struct FastHasher(u64);
-
-const FX_K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FastHasher {
-    #[inline]
-    fn add(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(FX_K);
-    }
-}
-
-impl std::hash::Hasher for FastHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            self.add(u64::from_le_bytes(b));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-}
+/// A fast, deterministic hasher for short strings (words, lines): [`garbell_text::words::FxHasher`].
+pub use garbell_text::words::FxHasher as FastHasher;
 
 /// [`FastHasher`] as a `BuildHasher`.
 pub type FastBuild = std::hash::BuildHasherDefault<FastHasher>;

@@ -198,10 +198,12 @@ pub fn is_python_space(c: char) -> bool {
 // ---------------------------------------------------------------------------------------------
 // datatrove-compatible tokenizer (spaCy `blank("en")` rules, reimplemented).
 
-/// A fast, deterministic hasher for the special-case table (short, non-adversarial keys looked up
-/// for every whitespace-separated chunk): 8 bytes per multiply-rotate step, as rustc's Fx.
+/// A fast, deterministic hasher for short, non-adversarial keys (words, lines, the tokenizer's
+/// special-case table): 8 bytes per multiply-rotate step, the "Fx" construction of rustc. Not
+/// randomized: inputs are bounded by the record size limit, so a crafted collision costs one
+/// document's time only. Shared with `garbell-quality` (its `FastHasher`).
 #[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
+pub struct FxHasher(u64);
 
 impl FxHasher {
     #[inline]
@@ -233,6 +235,10 @@ impl std::hash::Hasher for FxHasher {
     #[inline]
     fn write_u8(&mut self, i: u8) {
         self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
     }
     #[inline]
     fn write_usize(&mut self, i: usize) {
