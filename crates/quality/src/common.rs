@@ -167,40 +167,8 @@ pub use garbell_text::words::FxHasher as FastHasher;
 /// [`FastHasher`] as a `BuildHasher`.
 pub type FastBuild = std::hash::BuildHasherDefault<FastHasher>;
 
-/// A set of characters with O(1) ASCII membership and binary search above ASCII, for the
-/// datatrove character sets (`str::contains(char)` scans the whole set string for every test).
-pub(crate) struct CharSet {
-    ascii: [bool; 128],
-    other: Vec<char>,
-}
-
-impl CharSet {
-    /// The characters of `chars`.
-    pub(crate) fn new(chars: &str) -> Self {
-        let mut ascii = [false; 128];
-        let mut other = Vec::new();
-        for c in chars.chars() {
-            if c.is_ascii() {
-                ascii[c as usize] = true;
-            } else {
-                other.push(c);
-            }
-        }
-        other.sort_unstable();
-        other.dedup();
-        CharSet { ascii, other }
-    }
-
-    /// True when `c` is in the set.
-    #[inline]
-    pub(crate) fn contains(&self, c: char) -> bool {
-        if c.is_ascii() {
-            self.ascii[c as usize]
-        } else {
-            self.other.binary_search(&c).is_ok()
-        }
-    }
-}
+/// A set of characters for the datatrove character sets: [`garbell_text::words::CharSet`].
+pub(crate) use garbell_text::words::CharSet;
 
 /// datatrove's `PUNCTUATION_SET` as a [`CharSet`].
 pub(crate) fn punctuation_set() -> &'static CharSet {

@@ -248,15 +248,17 @@ impl std::hash::Hasher for FxHasher {
 
 type Specials = HashMap<&'static str, Vec<&'static str>, std::hash::BuildHasherDefault<FxHasher>>;
 
-/// A set of characters: a table for ASCII, binary search above (`str::contains(char)` scans the
-/// whole string for every test).
-struct CharTable {
+/// A set of characters with O(1) ASCII membership and binary search above ASCII
+/// (`str::contains(char)` scans the whole set string for every test). Shared with
+/// `garbell-quality` for the datatrove punctuation sets.
+pub struct CharSet {
     ascii: [bool; 128],
     other: Vec<char>,
 }
 
-impl CharTable {
-    fn new(chars: &str) -> Self {
+impl CharSet {
+    /// The characters of `chars`.
+    pub fn new(chars: &str) -> Self {
         let mut ascii = [false; 128];
         let mut other: Vec<char> = Vec::new();
         for c in chars.chars() {
@@ -268,11 +270,12 @@ impl CharTable {
         }
         other.sort_unstable();
         other.dedup();
-        CharTable { ascii, other }
+        CharSet { ascii, other }
     }
 
+    /// True when `c` is in the set.
     #[inline]
-    fn contains(&self, c: char) -> bool {
+    pub fn contains(&self, c: char) -> bool {
         if c.is_ascii() {
             self.ascii[c as usize]
         } else {
@@ -281,23 +284,23 @@ impl CharTable {
     }
 }
 
-/// The character classes of the datatrove tokenizer as [`CharTable`]s.
+/// The character classes of the datatrove tokenizer as [`CharSet`]s.
 struct Classes {
-    prefix: CharTable,
-    suffix: CharTable,
-    quotes: CharTable,
-    before_final_dot: CharTable,
-    sent_punct: CharTable,
+    prefix: CharSet,
+    suffix: CharSet,
+    quotes: CharSet,
+    before_final_dot: CharSet,
+    sent_punct: CharSet,
 }
 
 fn classes() -> &'static Classes {
     static CLASSES: OnceLock<Classes> = OnceLock::new();
     CLASSES.get_or_init(|| Classes {
-        prefix: CharTable::new(PREFIX_CHARS),
-        suffix: CharTable::new(SUFFIX_CHARS),
-        quotes: CharTable::new(QUOTES),
-        before_final_dot: CharTable::new(BEFORE_FINAL_DOT),
-        sent_punct: CharTable::new(SENT_PUNCT),
+        prefix: CharSet::new(PREFIX_CHARS),
+        suffix: CharSet::new(SUFFIX_CHARS),
+        quotes: CharSet::new(QUOTES),
+        before_final_dot: CharSet::new(BEFORE_FINAL_DOT),
+        sent_punct: CharSet::new(SENT_PUNCT),
     })
 }
 
