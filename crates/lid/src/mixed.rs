@@ -165,6 +165,21 @@ fn tokens(line: &str, mut f: impl FnMut(&str, bool, Option<&str>)) {
 /// commands, option syntax and quoted names are not).
 const MIN_LINE_SHARE: f32 = 0.5;
 
+/// The pieces a vote reads, with the document's token and running-word counts; `None` when the
+/// document is uncontested and mostly running words (counted first without building the
+/// pieces: most documents stop here).
+fn vote_pieces(text: &str, contested: bool) -> Option<(Vec<Piece>, usize, usize)> {
+    if !contested {
+        let (words, tokens) = running_counts(text);
+        if words as f32 >= MAX_RUNNING_SHARE * tokens as f32 {
+            return None;
+        }
+    }
+    let (pieces, tokens) = pieces(text);
+    let words = pieces.iter().map(|p| p.words).sum();
+    Some((pieces, tokens, words))
+}
+
 /// Cuts `text` into pieces (lines; lines of more than 25 running words into sentences) and keeps
 /// each piece's running words; lines where fewer than half the tokens (with a letter) are
 /// running words are not running text and give no piece. Also returns the number of tokens
@@ -268,15 +283,7 @@ where
     L: PartialEq + Clone,
     F: FnMut(&str) -> (L, f32),
 {
-    if !contested {
-        // Counted first without building the pieces: most documents stop here.
-        let (words, tokens) = running_counts(text);
-        if words as f32 >= MAX_RUNNING_SHARE * tokens as f32 {
-            return None;
-        }
-    }
-    let (pieces, tokens) = pieces(text);
-    let words: usize = pieces.iter().map(|p| p.words).sum();
+    let (pieces, tokens, words) = vote_pieces(text, contested)?;
     let voting = pieces.iter().filter(|p| p.words >= MIN_PIECE_WORDS).count();
     if voting == 0 || (voting < 2 && tokens == words) {
         return None;
@@ -333,14 +340,7 @@ where
     Q: Fn(&L) -> bool,
     F: FnMut(&str) -> (L, f32),
 {
-    if !contested {
-        let (words, tokens) = running_counts(text);
-        if words as f32 >= MAX_RUNNING_SHARE * tokens as f32 {
-            return None;
-        }
-    }
-    let (pieces, tokens) = pieces(text);
-    let words: usize = pieces.iter().map(|p| p.words).sum();
+    let (pieces, tokens, words) = vote_pieces(text, contested)?;
     let mut order: Vec<usize> = (0..pieces.len())
         .filter(|&i| pieces[i].words >= MIN_PIECE_WORDS)
         .collect();
