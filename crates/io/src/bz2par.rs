@@ -277,8 +277,8 @@ fn split(
     }
 }
 
-/// True when `buf` starts with a stream header (`BZh1`..`BZh9`).
-fn starts_stream(buf: &[u8]) -> bool {
+/// True when `buf` starts with a bzip2 stream header (`BZh1`..`BZh9`).
+pub(crate) fn starts_stream(buf: &[u8]) -> bool {
     buf.len() >= 4 && buf.starts_with(b"BZh") && (b'1'..=b'9').contains(&buf[3])
 }
 

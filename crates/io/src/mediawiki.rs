@@ -178,12 +178,7 @@ fn open_parallel(
     helpers: usize,
 ) -> Result<OpenedStream, Error> {
     let opened = open_input(path, config)?;
-    let bzip2 = opened.magic.starts_with(b"BZh")
-        && opened
-            .magic
-            .get(3)
-            .is_some_and(|b| (b'1'..=b'9').contains(b));
-    if !bzip2 {
+    if !crate::bz2par::starts_stream(&opened.magic) {
         return open_stream(path, config);
     }
     let reader = crate::bz2par::ParallelBz2::new(opened.file, helpers).map_err(io_error(path))?;

@@ -100,7 +100,7 @@ pub(crate) fn decompressor(
         Box::new(flate2::bufread::MultiGzDecoder::new(buffered(file)))
     } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         Box::new(zstd::stream::read::Decoder::new(file)?)
-    } else if magic.starts_with(b"BZh") && magic.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+    } else if crate::bz2par::starts_stream(magic) {
         Box::new(bzip2::bufread::MultiBzDecoder::new(buffered(file)))
     } else {
         return Ok(Err(file));
