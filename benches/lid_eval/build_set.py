@@ -462,6 +462,41 @@ def sample(groups: dict, cap: int, rng_key: str, taken: set):
     return out
 
 
+def source_key(source: str) -> str:
+    """`deb:PKG=VERSION:/path#entry` without the version (a point release keeps the item)."""
+    parts = source.split(":", 2)
+    if len(parts) == 3 and parts[0] == "deb":
+        return parts[1].split("=")[0] + ":" + parts[2]
+    return source
+
+
+def exclude_seen(paths, cand, tier3) -> int:
+    """Remove from the candidates every item an earlier set holds (by source, by text, or by
+    any line of its text): what is left has never been looked at."""
+    sources, texts = set(), set()
+    for path in paths:
+        for line in open(path, encoding="utf-8"):
+            if not line.strip():
+                continue
+            it = json.loads(line)
+            sources.add(source_key(it["source"]))
+            texts.add(key(it["text"]))
+            texts.update(key(l) for l in it["text"].split("\n") if l.strip())
+
+    def seen(it):
+        return (source_key(it["source"]) in sources or key(it["text"]) in texts
+                or any(key(l) in texts for l in it["text"].split("\n") if l.strip()))
+
+    n = 0
+    for c in (cand["segments"], cand["docs"], tier3):
+        for groups in c.values():
+            for g, items in groups.items():
+                kept = [it for it in items if not seen(it)]
+                n += len(items) - len(kept)
+                groups[g] = kept
+    return n
+
+
 def cross_language_dupes(*cands):
     langs_of = collections.defaultdict(set)
     for c in cands:
@@ -481,6 +516,12 @@ def main():
     ap.add_argument("--max-segments", type=int, default=500)
     ap.add_argument("--install", action="store_true",
                     help="run apt-get update and install groff-base first")
+    ap.add_argument("--cache", help="where the .debs are fetched and unpacked (default: --out)")
+    ap.add_argument("--exclude", nargs="*", default=[],
+                    help="set files (docs.jsonl, segments.jsonl of an earlier build) whose items "
+                         "must not occur again: an item is left out when its source "
+                         "(package/path#entry, any version) or its text, or any line of its "
+                         "text, was in one of them (a fresh held-out set)")
     args = ap.parse_args()
 
     if args.install:
@@ -491,10 +532,14 @@ def main():
         sys.exit("groff is needed to render man pages: apt-get install groff-base "
                  "(or pass --install)")
     os.makedirs(args.out, exist_ok=True)
-    pkgs = fetch(sorted(set(CATALOG_PACKAGES + DOC_PACKAGES) | set(ONLY_LANGS)), args.out)
+    pkgs = fetch(sorted(set(CATALOG_PACKAGES + DOC_PACKAGES) | set(ONLY_LANGS)),
+                 args.cache or args.out)
     cand, tier3 = collect(pkgs)
     dupes = cross_language_dupes(cand["segments"], cand["docs"], tier3)
     log(f"dropping {len(dupes)} texts that occur under more than one language label")
+    if args.exclude:
+        n = exclude_seen(args.exclude, cand, tier3)
+        log(f"--exclude: left out {n} candidates seen in {', '.join(args.exclude)}")
 
     result = {"segments": [], "docs": []}
     coverage = {}
@@ -539,7 +584,8 @@ def main():
     json.dump(prov, open(os.path.join(args.out, "provenance.json"), "w"), indent=1,
               ensure_ascii=False)
     json.dump({"coverage": coverage, "not_covered": not_covered,
-               "seed": args.seed, "caps": [args.max_docs, args.max_segments]},
+               "seed": args.seed, "caps": [args.max_docs, args.max_segments],
+               "excluded": args.exclude},
               open(os.path.join(args.out, "coverage.json"), "w"), indent=1)
 
     print(f"{'lang':5} {'segments':>8} {'docs':>6}  docs by kind")

@@ -296,6 +296,9 @@ def main():
     ap.add_argument("--clean", action="store_true",
                     help="leave out the items label_noise.py calls label noise (decision 2; "
                          "the rule reads the text and gold label only)")
+    ap.add_argument("--clean-rule", choices=["1", "2", "both"], default="both",
+                    help="with --clean: label_noise.py's rule 1 (before 2026-12-07 16:55), "
+                         "rule 2 (the stricter one), or either (default)")
     args = ap.parse_args()
     if args.install:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "langid", "pycld2", "heliport",
@@ -309,7 +312,8 @@ def main():
         if args.clean:
             from label_noise import is_label_noise
             before = len(items)
-            items = [it for it in items if not is_label_noise(it["text"], it["lang"])]
+            items = [it for it in items
+                     if not is_label_noise(it["text"], it["lang"], args.clean_rule)]
             print(f"--clean: {before - len(items)} label-noise items left out")
         texts = [it["text"] for it in items]
         gold = [it["lang"] for it in items]
