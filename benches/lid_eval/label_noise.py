@@ -23,11 +23,16 @@ noise when, of its running words,
     lowercase entries only), and
   - fewer than 10 % are words of the gold language's stopword list (`languages/stopwords/
     <lang>.txt`, stopwords-iso, MIT; nn uses no's list, sr uses hr's) that are NOT English
-    forms (`de`, `la`, `in`, `die` are both and count for neither side's protection),
+    forms (`de`, `la`, `in`, `die` are both and count for neither side),
 and it has at least 5 running words. Running words: whitespace tokens stripped of surrounding
 punctuation, letters only (one inner `-` or `'` allowed), at least 2 letters, no capital letter
 (names and identifiers are not running text). Languages without a stopword list (cy, mt, oc)
 are judged by rule 1 only. The lists are fixed data; the rule reads the text and the gold label.
+Revision 2b (2026-12-07 17:24 UTC, still before any garbell run on the fresh set): as first
+committed, a word in both lists counted as English; en_US hunspell holds short forms (`la`,
+`com`, `es`, `el`, `de`, `per`, `al`), so real Catalan catalog strings were flagged (seen by
+reading 10 of the 65 seed-0 documents it flagged -- their text only, no tool's answers). Now a
+word in both lists counts for neither side.
 
 `is_label_noise` is rule 1 OR rule 2 (`evaluate.py --clean`); `--clean-rule 1` is rule 1 alone
 (the figures reported before rule 2 existed).
@@ -115,7 +120,7 @@ def is_label_noise_rule2(text: str, lang: str) -> bool:
     if len(words) < 5:
         return False
     en = english_forms()
-    n_en = sum(w in en for w in words)
+    n_en = sum(w in en and w not in stop for w in words)
     n_gold = sum(w in stop and w not in en for w in words)
     return n_en * 2 >= len(words) and n_gold * 10 < len(words)
 
