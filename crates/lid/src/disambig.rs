@@ -80,6 +80,13 @@ const LID_WEIGHT: f32 = 1.0;
 /// probability of the language when higher): above the default `lid.threshold` of 0.65.
 const FORCED_SCORE: f32 = 0.8;
 
+/// Under [`ShPolicy::Standard`], Latin Serbo-Croatian text without any marker of a standard is
+/// still `hr` or `sr` when that member holds at least this share of lid.176's mass on the
+/// group's members (`hr`, `sr`, `bs`, `sh`): lid.176's own split counts as identification when
+/// it is decisive. Chosen on the dev half of `benches/lid_eval` (docs/lid.md): lower shares
+/// answered more Croatian segments but lost as many Serbian ones to wrong splits.
+const SH_DECISIVE_SHARE: f32 = 0.9;
+
 /// Errors in the disambiguation data.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -579,8 +586,13 @@ impl Disambiguator {
         let Some(best) = best else {
             return unchanged;
         };
-        let neutral = base.is_some_and(|b| {
+        // No marker of any standard: `sh`, unless lid.176's own split of the group is decisive
+        // (the winner, hr or sr, holds at least `SH_DECISIVE_SHARE` of the members' mass).
+        let neutral = base.as_ref().is_some_and(|b| {
             script != Script::Cyrillic && b.iter().zip(&score).take(n).all(|(x, y)| x == y)
+        }) && !(best < n && {
+            let mass: f32 = (0..n).map(member_prob).sum();
+            mass > 0.0 && member_prob(best) >= SH_DECISIVE_SHARE * mass
         });
         // The code each candidate is reported as.
         let report = |i: usize| -> &'a str {

@@ -126,6 +126,20 @@ fn standard_policy_sends_bosnian_and_neutral_text_to_sh() {
         split.refine(neutral, &[("hr", 0.6), ("sr", 0.3)]).lang,
         "hr"
     );
+    // No marker, but lid.176's own split is decisive (the winner holds >= 0.9 of the group's
+    // mass): that counts as identification.
+    assert_eq!(d.refine(neutral, &[("hr", 0.93), ("sr", 0.03)]).lang, "hr");
+    assert_eq!(
+        d.refine(neutral, &[("sr", 0.9), ("bs", 0.04), ("sh", 0.02)])
+            .lang,
+        "sr"
+    );
+    // lid.176's `sh` and `bs` mass counts against decisiveness.
+    assert_eq!(
+        d.refine(neutral, &[("hr", 0.7), ("sh", 0.2), ("sr", 0.05)])
+            .lang,
+        "sh"
+    );
     // The standard is identifiable: Croatian and Serbian stay.
     let hr = "Tko je spremio datoteku? Računalo je tjedan dana radilo bez pogreške.";
     assert_eq!(d.refine(hr, &[("sr", 0.5), ("hr", 0.4)]).lang, "hr");
