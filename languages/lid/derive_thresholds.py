@@ -146,11 +146,20 @@ def main():
     ap.add_argument("--write", action="store_true", help="write languages/<iso>.toml")
     ap.add_argument("--check", choices=["dev", "test", "all"],
                     help="measure the thresholds written in languages/*.toml on this half")
+    ap.add_argument("--clean", action="store_true",
+                    help="leave out the items benches/lid_eval/label_noise.py calls label "
+                         "noise (issue 24, decision 2: rule 1 or 2; text and gold label only)")
     a = ap.parse_args()
     items = [json.loads(l) for l in open(a.docs, encoding="utf-8") if l.strip()]
     which = a.check or "dev"
     if which != "all":
         items = [it for it in items if half(it) == (0 if which == "dev" else 1)]
+    if a.clean:
+        sys.path.insert(0, os.path.join(REPO, "benches", "lid_eval"))
+        from label_noise import is_label_noise
+        before = len(items)
+        items = [it for it in items if not is_label_noise(it["text"], it["lang"])]
+        print(f"--clean: {before - len(items)} label-noise items left out")
     gold = [gold_of(it["lang"]) for it in items]
     ans = answers(items, a.garbell)
     print(f"{len(items)} documents ({which} half)")
@@ -179,7 +188,7 @@ def main():
             write_threshold(lang, t, [
                 "Derived by languages/lid/derive_thresholds.py (FineWeb-2-style per-language",
                 "threshold): the 5 % quantile of garbell's scores, within [0.30, 0.65], on the",
-                "dev-half documents of",
+                "dev-half documents of" + (" (label noise left out, --clean)" if a.clean else ""),
                 f"benches/lid_eval answered {lang} correctly ({n} documents; {p / max(n, 1):.1%} pass,",
                 f"precision of what passes {pr:.3f}){'; ' + note if note else ''}.",
             ])
