@@ -297,7 +297,7 @@ def main():
                     help="leave out the items label_noise.py calls label noise (decision 2; "
                          "the rule reads the text and gold label only)")
     ap.add_argument("--clean-rule", choices=["1", "2", "both"], default="both",
-                    help="with --clean: label_noise.py's rule 1 (before 2026-12-07 16:46), "
+                    help="with --clean: label_noise.py's rule 1 (before 2026-12-07 16:45), "
                          "rule 2 (the stricter one), or either (default)")
     args = ap.parse_args()
     if args.install:

@@ -13,7 +13,7 @@ words, and at least 12 % of them, are in the builder's English function-word lis
 The builder applied that test to whole paragraphs, where commands and option names dilute the
 rate; per piece they do not.
 
-Rule 2 (stricter; written down and committed 2026-12-07 16:46 UTC, BEFORE garbell was run on
+Rule 2 (stricter; written down and committed 2026-12-07 16:45 UTC, BEFORE garbell was run on
 the fresh held-out set (`build_set.py --seed 1 --exclude` of the seed-0 files); garbell's
 answers on the seed-0 set had been seen by then, so on seed 0 this rule is not blind -- the
 fresh set is the clean test of it). An item whose gold label is not `en` is English label
