@@ -82,7 +82,7 @@ impl NgramProfiles {
     /// The embedded profiles.
     ///
     /// The build script parses [`PROFILES_TSV_PATH`] at compile time (a data error fails the build);
-    /// this only rebuilds the lookup table from the pre-parsed, pre-sorted entries.
+    /// this only rebuilds the lookup table from the pre-parsed, pre-sorted entries, read in place.
     pub fn embedded() -> Result<NgramProfiles, NgramError> {
         static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ngram-profiles.bin"));
         let parsed = ngram_tsv::decode(BLOB).ok_or_else(|| NgramError::Line {
@@ -114,9 +114,8 @@ impl NgramProfiles {
         }
         let unseen: Vec<f32> = den.iter().map(|d| ALPHA.ln() - d).collect();
         // Sparse rows: each n-gram lists only the profiles that saw it (most see few).
-        let distinct = keyed
-            .windows(2)
-            .filter(|w| (w[0] >> 32) != (w[1] >> 32))
+        let distinct = (1..keyed.len())
+            .filter(|&i| (keyed.get(i - 1) >> 32) != (keyed.get(i) >> 32))
             .count()
             + 1;
         let bits = (distinct * 10 / 7 + 1)
@@ -131,16 +130,16 @@ impl NgramProfiles {
         let mut i = 0;
         let fp = |k: u64| (k >> 32) as u32;
         while i < keyed.len() {
-            let key = fp(keyed[i]);
+            let key = fp(keyed.get(i));
             let start = sparse.len();
             // At most 255 entries per fingerprint (one per profile, < 256 profiles).
-            while i < keyed.len() && fp(keyed[i]) == key && sparse.len() - start < 255 {
-                let li = ((keyed[i] >> 24) & 0xFF) as usize;
-                let count = (keyed[i] & 0xFF_FFFF) as f32;
+            while i < keyed.len() && fp(keyed.get(i)) == key && sparse.len() - start < 255 {
+                let li = ((keyed.get(i) >> 24) & 0xFF) as usize;
+                let count = (keyed.get(i) & 0xFF_FFFF) as f32;
                 sparse.push((li as u8, (count + ALPHA).ln() - den[li] - unseen[li]));
                 i += 1;
             }
-            while i < keyed.len() && fp(keyed[i]) == key {
+            while i < keyed.len() && fp(keyed.get(i)) == key {
                 i += 1;
             }
             let mut run = ((start as u32) << 8) | (sparse.len() - start) as u32;
