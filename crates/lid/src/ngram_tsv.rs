@@ -17,8 +17,8 @@ pub(crate) fn pack(chars: &[char]) -> u64 {
 
 /// The 32-bit fingerprint of a packed n-gram: the table is half the size of one keyed by the
 /// packed 64 bits (the lookups are cache misses: size is speed). Two n-grams sharing a
-/// fingerprint would add each other's counts; none of the 81,525 distinct n-grams of the embedded
-/// profiles do, and an unseen n-gram hits one of their fingerprints with probability ~2·10⁻⁵.
+/// fingerprint would add each other's counts; none of the 209,438 distinct n-grams of the embedded
+/// profiles do, and an unseen n-gram hits one of their fingerprints with probability ~5·10⁻⁵.
 #[inline]
 pub(crate) fn fingerprint(packed: u64) -> u32 {
     (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
@@ -28,16 +28,53 @@ pub(crate) fn fingerprint(packed: u64) -> u32 {
 /// profile) entry, `fingerprint << 32 | profile << 24 | count` (count capped at 2^24 − 1),
 /// sorted: a plain integer sort (deterministic, and it orders the entries of colliding
 /// fingerprints too).
-pub(crate) struct Parsed {
+pub(crate) struct Parsed<'a> {
     pub(crate) langs: Vec<String>,
     pub(crate) totals: Vec<f32>,
-    pub(crate) keyed: Vec<u64>,
+    pub(crate) keyed: Keys<'a>,
+}
+
+/// The sorted entries of [`Parsed`]: owned (parsed from a TSV), or read in place from the
+/// embedded blob (little-endian u64s), which saves a copy of the largest table at start-up.
+pub(crate) enum Keys<'a> {
+    /// Parsed at run time.
+    Owned(Vec<u64>),
+    /// `len() × 8` bytes of [`encode`]'s output.
+    Le(&'a [u8]),
+}
+
+impl Keys<'_> {
+    /// Number of entries.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Keys::Owned(v) => v.len(),
+            Keys::Le(b) => b.len() / 8,
+        }
+    }
+
+    /// Entry `i` (< `len()`).
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> u64 {
+        match self {
+            Keys::Owned(v) => v[i],
+            Keys::Le(b) => {
+                let mut le = [0u8; 8];
+                le.copy_from_slice(&b[i * 8..i * 8 + 8]);
+                u64::from_le_bytes(le)
+            }
+        }
+    }
+
+    /// The entries in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
 }
 
 /// Reads `lang<TAB>ngram<TAB>count` lines (`_` for a space inside an n-gram) and one
 /// `lang<TAB>#total<TAB>N` line per language; `#` lines are comments. Errors are
 /// (1-based line, message); line 0 for whole-file problems.
-pub(crate) fn parse(tsv: &str) -> Result<Parsed, (usize, String)> {
+pub(crate) fn parse(tsv: &str) -> Result<Parsed<'static>, (usize, String)> {
     let mut langs: Vec<String> = Vec::new();
     let mut totals: Vec<f32> = Vec::new();
     let mut entries: Vec<(u64, usize, f32)> = Vec::new();
@@ -130,7 +167,7 @@ pub(crate) fn parse(tsv: &str) -> Result<Parsed, (usize, String)> {
     Ok(Parsed {
         langs,
         totals,
-        keyed,
+        keyed: Keys::Owned(keyed),
     })
 }
 
@@ -147,7 +184,7 @@ pub(crate) fn encode(p: &Parsed) -> Vec<u8> {
         b.extend_from_slice(&t.to_le_bytes());
     }
     b.extend_from_slice(&(p.keyed.len() as u32).to_le_bytes());
-    for k in &p.keyed {
+    for k in p.keyed.iter() {
         b.extend_from_slice(&k.to_le_bytes());
     }
     b
@@ -155,7 +192,7 @@ pub(crate) fn encode(p: &Parsed) -> Vec<u8> {
 
 /// Reads what [`encode`] wrote; `None` if the bytes are not that.
 #[allow(dead_code)] // the build script includes this file and only encodes
-pub(crate) fn decode(b: &[u8]) -> Option<Parsed> {
+pub(crate) fn decode(b: &[u8]) -> Option<Parsed<'_>> {
     let mut pos = 0usize;
     let mut take = |n: usize| -> Option<&[u8]> {
         let s = b.get(pos..pos.checked_add(n)?)?;
@@ -175,13 +212,8 @@ pub(crate) fn decode(b: &[u8]) -> Option<Parsed> {
         totals.push(f32::from_le_bytes(take(4)?.try_into().ok()?));
     }
     let m = u32_of(take(4)?)? as usize;
-    let raw = take(m.checked_mul(8)?)?;
-    let keyed = raw
-        .chunks_exact(8)
-        .map(|c| c.try_into().map(u64::from_le_bytes))
-        .collect::<Result<Vec<u64>, _>>()
-        .ok()?;
-    if !keyed.is_sorted() || langs.is_empty() || take(1).is_some() {
+    let keyed = Keys::Le(take(m.checked_mul(8)?)?);
+    if !keyed.iter().is_sorted() || langs.is_empty() || take(1).is_some() {
         return None;
     }
     Some(Parsed {
@@ -200,7 +232,9 @@ mod tests {
         let p = parse("a\t#total\t10\na\tab\t3\nb\t#total\t5\nb\t_x\t2\n").expect("parse");
         let b = encode(&p);
         let q = decode(&b).expect("decode");
-        assert_eq!((q.langs, q.totals, q.keyed), (p.langs, p.totals, p.keyed));
+        let (pk, qk): (Vec<u64>, Vec<u64>) = (p.keyed.iter().collect(), q.keyed.iter().collect());
+        assert!(matches!(q.keyed, Keys::Le(_)));
+        assert_eq!((q.langs, q.totals, qk), (p.langs, p.totals, pk));
         assert!(decode(&b[..b.len() - 1]).is_none());
         let mut longer = b.clone();
         longer.push(0);

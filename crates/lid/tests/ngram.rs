@@ -163,7 +163,11 @@ fn short_texts_lid176_gets_wrong_are_recovered() {
 #[test]
 fn embedded_preparsed_profiles_equal_the_tsv_parsed_at_run_time() {
     let built = NgramProfiles::embedded().expect("embedded");
-    let parsed = NgramProfiles::from_tsv(garbell_lid::ngram::UDHR_NGRAMS_TSV).expect("tsv");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(garbell_lid::ngram::PROFILES_TSV_PATH);
+    let tsv = std::fs::read_to_string(&path).expect("the profiles' TSV");
+    let parsed = NgramProfiles::from_tsv(&tsv).expect("tsv");
     assert_eq!(built.languages(), parsed.languages());
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for text in [
