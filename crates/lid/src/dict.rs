@@ -17,13 +17,6 @@ fn prune_slot(key: u32) -> usize {
     (key.wrapping_mul(0x9E37_79B1) >> 7) as usize
 }
 
-/// `a % d` for `d` > 1, given `magic = u64::MAX / d + 1`.
-#[inline]
-fn fast_mod(a: u32, d: u32, magic: u64) -> u32 {
-    let low = magic.wrapping_mul(u64::from(a));
-    ((u128::from(low) * u128::from(d)) >> 64) as u32
-}
-
 /// Writes `<tok>` into `buf`: the form whose character n-grams the reference hashes.
 #[inline]
 pub(crate) fn bracket(buf: &mut Vec<u8>, tok: &[u8]) {
@@ -64,8 +57,6 @@ pub(crate) struct Dictionary {
     pub minn: usize,
     pub maxn: usize,
     pub bucket: u32,
-    /// `fast_mod`'s constant for `bucket` (0: `bucket` ≤ 1, plain `%`).
-    bucket_magic: u64,
     /// Bucket → row offset after pruning, an open-addressing table of (bucket + 1, row offset)
     /// (0 = empty slot); empty when not pruned. A pruned lid.176 keeps 42,765 of its 2M buckets,
     /// so this table is 1 MB where a dense bucket-indexed array was 8 MB
@@ -105,11 +96,6 @@ impl Dictionary {
             minn,
             maxn,
             bucket,
-            bucket_magic: if bucket > 1 {
-                u64::MAX / u64::from(bucket) + 1
-            } else {
-                0
-            },
             prune: Vec::new(),
             prune_mask: 0,
             kept: Vec::new(),
@@ -183,17 +169,6 @@ impl Dictionary {
         &self.subwords[self.sub_start[i] as usize..self.sub_start[i + 1] as usize]
     }
 
-    /// `h % bucket`, by a multiplication instead of a division (one per character n-gram of
-    /// every out-of-vocabulary word): Lemire, Kaser & Kurz, "Faster remainder by direct
-    /// computation" (2019), exact for every 32-bit `h` and divisor.
-    #[inline]
-    pub(crate) fn bucket_of(&self, h: u32) -> u32 {
-        if self.bucket_magic == 0 {
-            return h % self.bucket;
-        }
-        fast_mod(h, self.bucket, self.bucket_magic)
-    }
-
     /// Maps a bucket id to an input row, following the reference's `pushHash`.
     #[inline]
     pub(crate) fn bucket_row(&self, id: u32) -> Option<u32> {
@@ -246,7 +221,7 @@ impl Dictionary {
                 }
                 h = fnv_push(h, &word[start..j]);
                 if n >= self.minn && !(n == 1 && (i == 0 || j == len)) {
-                    if let Some(row) = self.bucket_row(self.bucket_of(h)) {
+                    if let Some(row) = self.bucket_row(h % self.bucket) {
                         f(row);
                     }
                 }
@@ -269,38 +244,6 @@ impl Dictionary {
                     f(row);
                 }
                 j += 1;
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fast_mod_is_the_remainder() {
-        let mut x = 0x1234_5678u32;
-        for d in [
-            2u32,
-            3,
-            7,
-            1000,
-            2_000_000,
-            2_000_003,
-            1 << 31,
-            u32::MAX - 1,
-            u32::MAX,
-        ] {
-            let magic = u64::MAX / u64::from(d) + 1;
-            for a in [0, 1, d - 1, d, d.wrapping_add(1), u32::MAX, u32::MAX - 1] {
-                assert_eq!(fast_mod(a, d, magic), a % d, "{a} % {d}");
-            }
-            for _ in 0..100_000 {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                assert_eq!(fast_mod(x, d, magic), x % d, "{x} % {d}");
             }
         }
     }

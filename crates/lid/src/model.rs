@@ -750,11 +750,6 @@ impl Model {
     }
 
     /// Sums the input rows of every token of `text` into `hidden` and returns how many rows.
-    ///
-    /// The sum is kept in a fixed-size array for lid.176's width (16), so that each row
-    /// addition compiles to a few vector additions with no loop or bounds check per element and
-    /// no call per row; the additions are the same, element by element and in the same order,
-    /// so the sums are the same floats.
     fn hidden(
         &self,
         text: &[u8],
@@ -763,36 +758,46 @@ impl Model {
         oov: &mut OovCache,
         hidden: &mut [f32],
     ) -> usize {
-        if self.dim == 16 {
-            let mut acc = [0.0f32; 16];
-            let count = self.hidden_with(text, word, hashes, oov, &mut acc);
-            add_into(hidden, &acc);
-            count
-        } else {
-            self.hidden_with(text, word, hashes, oov, hidden)
-        }
-    }
-
-    /// [`Model::hidden`] over an accumulator of any width.
-    fn hidden_with<A: RowSum + ?Sized>(
-        &self,
-        text: &[u8],
-        word: &mut Vec<u8>,
-        hashes: &mut Vec<u32>,
-        oov: &mut OovCache,
-        acc: &mut A,
-    ) -> usize {
-        let dim = self.dim;
+        let d = &self.dict;
         let mut count = 0usize;
         let mut add = |row: u32| {
-            let t = row as usize;
-            if let Some(r) = self.input.get(t * dim..(t + 1) * dim) {
-                acc.add_row(r);
-            }
+            self.add_row(row as usize, hidden);
             count += 1;
         };
         hashes.clear();
         let keep_hashes = self.word_ngrams > 1;
+        let mut token = |tok: &[u8], add: &mut dyn FnMut(u32), word: &mut Vec<u8>| {
+            let h = fnv_push(FNV_INIT, tok);
+            match d.find(tok, h) {
+                Some(i) => match d.types[i] {
+                    EntryType::Word => {
+                        if d.maxn == 0 {
+                            add(i as u32);
+                        } else {
+                            d.word_rows(i).iter().for_each(|&r| add(r));
+                        }
+                    }
+                    EntryType::Label => return,
+                },
+                None => {
+                    if tok.starts_with(LABEL_PREFIX) {
+                        return;
+                    }
+                    if tok != EOS {
+                        if tok.len() <= OOV_MAX_TOKEN {
+                            let (start, len) = oov.rows(self.id, d, tok, h, word);
+                            oov.rows[start..start + len].iter().for_each(|&r| add(r));
+                        } else {
+                            bracket(word, tok);
+                            d.char_ngrams(word, &mut *add);
+                        }
+                    }
+                }
+            }
+            if keep_hashes {
+                hashes.push(h);
+            }
+        };
         let is_space = |c: u8| matches!(c, b' ' | b'\n' | b'\r' | b'\t' | 0x0B | 0x0C | 0);
         let mut i = 0;
         let mut ended = false;
@@ -806,7 +811,7 @@ impl Model {
             }
             if i > start {
                 let tok = &text[start..i];
-                self.token_rows(tok, &mut add, word, oov, hashes, keep_hashes);
+                token(tok, &mut add, word);
                 if tok == EOS {
                     // The reference ends the line at an end-of-sentence token.
                     ended = true;
@@ -815,57 +820,20 @@ impl Model {
             }
         }
         if !ended {
-            self.token_rows(EOS, &mut add, word, oov, hashes, keep_hashes);
+            token(EOS, &mut add, word);
         }
         if keep_hashes {
-            self.dict.word_ngrams(hashes, self.word_ngrams, &mut add);
+            d.word_ngrams(hashes, self.word_ngrams, &mut add);
         }
         count
     }
 
-    /// Calls `add` with the input rows of one token (its word and subword rows, or its
-    /// character n-gram rows when out of vocabulary), in the reference's order, and keeps the
-    /// token's hash for the word n-grams.
-    #[inline(always)]
-    fn token_rows<F: FnMut(u32)>(
-        &self,
-        tok: &[u8],
-        add: &mut F,
-        word: &mut Vec<u8>,
-        oov: &mut OovCache,
-        hashes: &mut Vec<u32>,
-        keep_hashes: bool,
-    ) {
-        let d = &self.dict;
-        let h = fnv_push(FNV_INIT, tok);
-        match d.find(tok, h) {
-            Some(i) => match d.types[i] {
-                EntryType::Word => {
-                    if d.maxn == 0 {
-                        add(i as u32);
-                    } else {
-                        d.word_rows(i).iter().for_each(|&r| add(r));
-                    }
-                }
-                EntryType::Label => return,
-            },
-            None => {
-                if tok.starts_with(LABEL_PREFIX) {
-                    return;
-                }
-                if tok != EOS {
-                    if tok.len() <= OOV_MAX_TOKEN {
-                        let (start, len) = oov.rows(self.id, d, tok, h, word);
-                        oov.rows[start..start + len].iter().for_each(|&r| add(r));
-                    } else {
-                        bracket(word, tok);
-                        d.char_ngrams(word, &mut *add);
-                    }
-                }
-            }
-        }
-        if keep_hashes {
-            hashes.push(h);
+    /// Adds input row `t` to `hidden`.
+    #[inline]
+    fn add_row(&self, t: usize, hidden: &mut [f32]) {
+        let row = &self.input[t * self.dim..(t + 1) * self.dim];
+        for (h, v) in hidden.iter_mut().zip(row) {
+            *h += *v;
         }
     }
 
@@ -948,38 +916,6 @@ impl Model {
         };
         self.dfs(k, min_score, first.0, first.1, heap, hidden, best_first);
         self.dfs(k, min_score, second.0, second.1, heap, hidden, best_first);
-    }
-}
-
-/// A running sum of input rows: a slice of the model's width, or an array of a fixed one.
-trait RowSum {
-    /// Adds `row` (the model's width) element by element.
-    fn add_row(&mut self, row: &[f32]);
-}
-
-impl RowSum for [f32] {
-    #[inline(always)]
-    fn add_row(&mut self, row: &[f32]) {
-        add_into(self, row);
-    }
-}
-
-impl<const D: usize> RowSum for [f32; D] {
-    #[inline(always)]
-    fn add_row(&mut self, row: &[f32]) {
-        if let Ok(row) = <&[f32; D]>::try_from(row) {
-            for (x, y) in self.iter_mut().zip(row) {
-                *x += *y;
-            }
-        }
-    }
-}
-
-/// `a[j] += b[j]` for every `j`.
-#[inline(always)]
-fn add_into(a: &mut [f32], b: &[f32]) {
-    for (x, y) in a.iter_mut().zip(b) {
-        *x += *y;
     }
 }
 
