@@ -42,7 +42,7 @@ pub(crate) fn slot(u: u32) -> Option<usize> {
     }
 }
 
-/// Bit 31: alphabetic; bits 0-20: the single-character lowercase (or `u32::MAX & 0x1F_FFFF` when
+/// Bit 31: alphabetic; bit 30: uppercase; bits 0-20: the single-character lowercase (or `u32::MAX & 0x1F_FFFF` when
 /// the lowercase is several characters, which the library computes).
 static TABLE: LazyLock<Vec<u32>> = LazyLock::new(|| {
     (0..TABLE_END)
@@ -50,12 +50,13 @@ static TABLE: LazyLock<Vec<u32>> = LazyLock::new(|| {
         .map(|u| {
             let c = char::from_u32(u).unwrap_or('\0');
             let alpha = if c.is_alphabetic() { 1u32 << 31 } else { 0 };
+            let upper = if c.is_uppercase() { 1u32 << 30 } else { 0 };
             let mut lc = c.to_lowercase();
             let low = match (lc.next(), lc.next()) {
                 (Some(l), None) => u32::from(l),
                 _ => MULTI,
             };
-            alpha | low
+            alpha | upper | low
         })
         .collect()
 });
@@ -72,6 +73,20 @@ pub(crate) fn is_letter(c: char) -> bool {
         TABLE[i] >> 31 != 0
     } else {
         c.is_alphabetic()
+    }
+}
+
+/// `(c.is_alphabetic(), c.is_uppercase())` with one table lookup.
+#[inline]
+pub(crate) fn letter_upper(c: char) -> (bool, bool) {
+    let u = u32::from(c);
+    if u < 0x80 {
+        (c.is_ascii_alphabetic(), c.is_ascii_uppercase())
+    } else if let Some(i) = slot(u) {
+        let t = TABLE[i];
+        (t >> 31 != 0, t >> 30 & 1 != 0)
+    } else {
+        (c.is_alphabetic(), c.is_uppercase())
     }
 }
 
@@ -115,6 +130,11 @@ mod tests {
         for u in 0..0x11_0000u32 {
             let Some(c) = char::from_u32(u) else { continue };
             assert_eq!(is_letter(c), c.is_alphabetic(), "{u:#x}");
+            assert_eq!(
+                letter_upper(c),
+                (c.is_alphabetic(), c.is_uppercase()),
+                "{u:#x}"
+            );
             let mut got = Vec::new();
             lowercase(c, |l| got.push(l));
             assert_eq!(got, c.to_lowercase().collect::<Vec<_>>(), "{u:#x}");

@@ -31,8 +31,9 @@ pub fn is_running_word(word: &str) -> bool {
     let mut hyphens = 0usize;
     let mut prev_joiner = true; // no joiner first
     for (i, c) in word.chars().enumerate() {
-        if crate::letters::is_letter(c) {
-            if i > 0 && c.is_uppercase() {
+        let (letter, upper) = crate::letters::letter_upper(c);
+        if letter {
+            if i > 0 && upper {
                 return false;
             }
             letters += 1;
@@ -96,7 +97,8 @@ fn running_word(token: &str) -> Option<&str> {
 /// brackets).
 fn ends_sentence(token: &str) -> bool {
     let t = token.trim_end_matches(['"', '\'', '”', '’', '»', ')', ']']);
-    t.ends_with(['.', '!', '?', '…']) && t.chars().filter(|c| c.is_alphabetic()).count() > 1
+    t.ends_with(['.', '!', '?', '…'])
+        && t.chars().filter(|&c| crate::letters::is_letter(c)).count() > 1
 }
 
 /// A piece of a document: its running words joined by single spaces, and their count.
