@@ -360,7 +360,12 @@ fn parse_attrs(b: &[u8]) -> Attrs {
         main_prop: false,
     };
     for (name, value) in attributes(b) {
-        let lower = |v: &[u8]| String::from_utf8_lossy(v).to_ascii_lowercase();
+        // Lowercased in place, not through a copy per value.
+        let append_lower = |to: &mut String, v: &[u8]| {
+            let from = to.len();
+            to.push_str(&String::from_utf8_lossy(v));
+            to[from..].make_ascii_lowercase();
+        };
         match hides(name, value) {
             Hidden::Rendering => a.hidden = Hidden::Rendering,
             Hidden::Aria if a.hidden == Hidden::No => a.hidden = Hidden::Aria,
@@ -368,11 +373,12 @@ fn parse_attrs(b: &[u8]) -> Attrs {
         }
         if name.eq_ignore_ascii_case(b"class") || name.eq_ignore_ascii_case(b"id") {
             if value.len() <= 512 {
-                a.class_id.push_str(&lower(value));
+                append_lower(&mut a.class_id, value);
                 a.class_id.push(' ');
             }
         } else if name.eq_ignore_ascii_case(b"role") {
-            a.role = lower(value);
+            a.role.clear();
+            append_lower(&mut a.role, value);
         } else if name.eq_ignore_ascii_case(b"itemprop") {
             a.main_prop =
                 value.eq_ignore_ascii_case(b"articlebody") || value.eq_ignore_ascii_case(b"text");

@@ -414,26 +414,44 @@ impl Out {
         self.0.push_str(t);
     }
 
-    /// Appends decoded text, collapsing white space (kept as line breaks inside `pre`).
+    /// Appends decoded text, collapsing white space (kept as line breaks inside `pre`): the
+    /// words between white-space characters (Unicode `White_Space`, which includes U+00A0)
+    /// are written in order, a line break (`\n`, `\r`) between two of them ends the line
+    /// inside `pre` and makes a space due elsewhere, any other white space makes a space due.
     fn text(&mut self, t: &str, pre: bool) {
-        for (k, piece) in t.split(['\n', '\r']).enumerate() {
-            if k > 0 {
-                if pre {
-                    self.newline();
-                } else {
-                    self.space_if_needed();
+        let b = t.as_bytes();
+        let mut word = 0; // Start of the current word.
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            let (len, line) = if c < 0x80 {
+                match c {
+                    b'\n' | b'\r' => (1, true),
+                    b'\t' | 0x0b | 0x0c | b' ' => (1, false),
+                    _ => {
+                        i += 1;
+                        continue;
+                    }
                 }
-            }
-            for (w, word) in piece
-                .split(|c: char| c.is_whitespace() || c == '\u{a0}')
-                .enumerate()
-            {
-                if w > 0 {
-                    self.space_if_needed();
+            } else {
+                // `i` is a character boundary: every byte before it was consumed whole.
+                let ch = t[i..].chars().next().unwrap_or_default();
+                if !ch.is_whitespace() {
+                    i += ch.len_utf8();
+                    continue;
                 }
-                self.push_str(word);
+                (ch.len_utf8(), false)
+            };
+            self.push_str(&t[word..i]);
+            if line && pre {
+                self.newline();
+            } else {
+                self.space_if_needed();
             }
+            i += len;
+            word = i;
         }
+        self.push_str(&t[word..]);
     }
 
     fn finish(mut self) -> String {
@@ -457,5 +475,81 @@ impl Out {
             return kept.join("\n");
         }
         self.0.s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Out;
+
+    /// `Out::text` as it was written first (split at line breaks, then at white space): the
+    /// reference the byte-level loop must match.
+    fn text_by_split(out: &mut Out, t: &str, pre: bool) {
+        for (k, piece) in t.split(['\n', '\r']).enumerate() {
+            if k > 0 {
+                if pre {
+                    out.newline();
+                } else {
+                    out.space_if_needed();
+                }
+            }
+            for (w, word) in piece
+                .split(|c: char| c.is_whitespace() || c == '\u{a0}')
+                .enumerate()
+            {
+                if w > 0 {
+                    out.space_if_needed();
+                }
+                out.push_str(word);
+            }
+        }
+    }
+
+    #[test]
+    fn text_collapses_white_space_as_the_split_did() {
+        // Every white-space character and some that are not (0x1c-0x1f, ZWSP U+200B).
+        let spaces: Vec<char> = (0u32..0x3001)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+            .chain(['\u{1c}', '\u{1f}', '\u{200b}', '\u{feff}'])
+            .collect();
+        assert!(spaces.contains(&'\u{a0}') && spaces.contains(&'\u{b}'));
+        let words = ["a", "Wörter", "ж", "日本", "", "x\u{301}", "- "];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for case in 0..3000 {
+            let mut pieces = Vec::new();
+            for _ in 0..next(8) {
+                pieces.push(String::from(words[next(words.len())]));
+                for _ in 0..next(3) {
+                    pieces.push(spaces[next(spaces.len())].to_string());
+                }
+            }
+            let t: String = pieces.concat();
+            // Two texts in a row, with what came before them (a line, a due space) varied.
+            for pre in [false, true] {
+                let (mut a, mut b) = (Out::default(), Out::default());
+                for out in [&mut a, &mut b] {
+                    if case % 3 > 0 {
+                        out.push_str("x");
+                    }
+                    if case % 3 == 2 {
+                        out.space_if_needed();
+                    }
+                }
+                text_by_split(&mut a, &t, pre);
+                text_by_split(&mut a, &t, !pre);
+                b.text(&t, pre);
+                b.text(&t, !pre);
+                assert_eq!(a.0.s, b.0.s, "{t:?} pre {pre}");
+                assert_eq!(a.0.space, b.0.space, "{t:?} pre {pre}");
+                assert_eq!(a.finish(), b.finish());
+            }
+        }
     }
 }
