@@ -40,7 +40,7 @@ impl Step for Normalize {
                 InvalidUtf8Policy::Replace => {}
             }
         }
-        let mut out = String::new();
+        let mut out = String::with_capacity(doc.text.len());
         self.normalizer.normalize_into(&doc.text, &mut out);
         doc.text = out;
         Ok(if doc.text.is_empty() {

@@ -3,8 +3,11 @@
 use crate::common::{nchars, put, py_strip, Error, Tokenizer};
 use crate::filter::{FilterParams, Lexicon, SignalFilter, Signals, Threshold};
 use garbell_core::{Document, Verdict};
-use garbell_text::words::{datatrove_sentence_count, is_python_space, python_lines};
+use garbell_text::words::{
+    datatrove_sentence_count, datatrove_sentence_count_of_tokens, is_python_space, python_lines,
+};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Substrings that mark a policy/cookie line (datatrove `POLICY_SUBSTRINGS`, from TFDS
 /// `c4_utils.py`).
@@ -88,7 +91,7 @@ pub struct C4 {
 }
 
 /// Removes `[digits]`, `[edit]` and `[citation needed]` (datatrove `CITATION_REGEX`).
-fn remove_citations(line: &str) -> std::borrow::Cow<'_, str> {
+fn remove_citations(line: &str) -> Cow<'_, str> {
     if !line.contains('[') {
         return line.into();
     }
@@ -141,13 +144,18 @@ fn garbell_sentence_count(line: &str) -> usize {
 
 enum Outcome<'a> {
     Drop(&'static str),
-    Kept(Vec<std::borrow::Cow<'a, str>>, usize),
+    Kept(Vec<Cow<'a, str>>, usize),
 }
 
-/// `line.to_lowercase()` into a reused buffer (ASCII lines without the Unicode tables).
+/// What the searches for ASCII phrases (`lorem ipsum`, `javascript`, the policy phrases) see
+/// of `line.to_lowercase()`, into a reused buffer: the line with its ASCII letters lowercased.
+/// Matches of an ASCII phrase are the same in both: every other character lowercases to
+/// non-ASCII characters (UTF-8 bytes ≥ 0x80, which no ASCII phrase contains) except `İ`
+/// (U+0130, to `i̇`) and the Kelvin sign (U+212A, to `k`), for which the whole line is
+/// lowercased as before (a test checks the exception list against the standard library).
 fn lowercase_into(line: &str, out: &mut String) {
     out.clear();
-    if line.is_ascii() {
+    if line.is_ascii() || !line.contains(['\u{130}', '\u{212A}']) {
         out.push_str(line);
         out.make_ascii_lowercase();
     } else {
@@ -162,6 +170,17 @@ impl C4 {
         let mut sentences = 0usize;
         let mut n_lines = 0usize;
         let mut lower = String::new();
+        // The datatrove tokens of the whole text, when an earlier step of this thread split
+        // this very text (Gopher repetition and quality do): the sentences of a kept line that
+        // citation removal left as it was are counted from its tokens instead of tokenizing
+        // the line again. `next_tok`: the first token not before the current line.
+        let mut toks: Vec<&str> = Vec::new();
+        let shared = c.min_num_sentences.is_some()
+            && c.tokenizer == Tokenizer::Datatrove
+            && c.tokenizer
+                .cached_split_into(&doc.text, &doc.lang, &mut toks);
+        let mut next_tok = 0usize;
+        let base = doc.text.as_ptr() as usize;
         for raw in python_lines(&doc.text) {
             n_lines += 1;
             let line = py_strip(raw);
@@ -203,9 +222,25 @@ impl C4 {
                 continue;
             }
             if c.min_num_sentences.is_some() {
-                sentences += match c.tokenizer {
-                    Tokenizer::Datatrove => datatrove_sentence_count(&line),
-                    Tokenizer::Garbell => garbell_sentence_count(&line),
+                sentences += match (c.tokenizer, &line) {
+                    (Tokenizer::Datatrove, Cow::Borrowed(l)) if shared => {
+                        let start = (l.as_ptr() as usize).wrapping_sub(base);
+                        let end = start + l.len();
+                        let offset = |t: &&str| (t.as_ptr() as usize).wrapping_sub(base);
+                        while toks.get(next_tok).is_some_and(|t| offset(t) < start) {
+                            next_tok += 1;
+                        }
+                        let mut last = next_tok;
+                        while toks.get(last).is_some_and(|t| offset(t) + t.len() <= end) {
+                            last += 1;
+                        }
+                        let n = datatrove_sentence_count_of_tokens(l, &toks[next_tok..last])
+                            .unwrap_or_else(|| datatrove_sentence_count(l));
+                        next_tok = last;
+                        n
+                    }
+                    (Tokenizer::Datatrove, _) => datatrove_sentence_count(&line),
+                    (Tokenizer::Garbell, _) => garbell_sentence_count(&line),
                 };
             }
             kept.push(line);
@@ -305,5 +340,21 @@ impl SignalFilter for C4 {
             "min_num_sentences",
             self.cfg.min_num_sentences.map(|x| x as f64),
         )])
+    }
+}
+
+#[cfg(test)]
+mod lowercase_tests {
+    #[test]
+    fn only_two_non_ascii_characters_lowercase_to_ascii() {
+        for c in (0x80u32..0x11_0000).filter_map(char::from_u32) {
+            let ascii = c.to_lowercase().any(|l| l.is_ascii());
+            assert_eq!(ascii, matches!(c, '\u{130}' | '\u{212A}'), "{c:?}");
+        }
+        let mut out = String::new();
+        super::lowercase_into("Uses \u{212A}ookies? JAVASCRIPT Ω", &mut out);
+        assert_eq!(out, "uses kookies? javascript ω");
+        super::lowercase_into("Ω JAVASCRIPT", &mut out);
+        assert!(out.contains("javascript"));
     }
 }

@@ -30,7 +30,31 @@ impl Tokenizer {
             len: text.len(),
             tokenizer: self,
         };
-        let hit = LAST_SPLIT.with(|c| {
+        if self.cached(key, text, lang, out) {
+            return;
+        }
+        self.split_and_keep(key, text, lang, out);
+    }
+
+    /// The words of `text` when this thread's last split is of the same text, language and
+    /// tokenizer (see [`Tokenizer::split_into`]); `false` (and `out` unspecified) otherwise.
+    /// Splits nothing itself: for a step that can do without the whole text's words.
+    pub(crate) fn cached_split_into<'a>(
+        self,
+        text: &'a str,
+        lang: &str,
+        out: &mut Vec<&'a str>,
+    ) -> bool {
+        let key = SplitKey {
+            hash: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
+            len: text.len(),
+            tokenizer: self,
+        };
+        self.cached(key, text, lang, out)
+    }
+
+    fn cached<'a>(self, key: SplitKey, text: &'a str, lang: &str, out: &mut Vec<&'a str>) -> bool {
+        LAST_SPLIT.with(|c| {
             let c = c.borrow();
             if c.key != Some(key) || c.lang != lang {
                 return false;
@@ -40,10 +64,10 @@ impl Tokenizer {
             // safe rather than trust it.
             out.extend(c.spans.iter().filter_map(|&(s, e)| text.get(s..e)));
             out.len() == c.spans.len()
-        });
-        if hit {
-            return;
-        }
+        })
+    }
+
+    fn split_and_keep<'a>(self, key: SplitKey, text: &'a str, lang: &str, out: &mut Vec<&'a str>) {
         match self {
             Tokenizer::Garbell => {
                 out.clear();
@@ -132,34 +156,11 @@ pub(crate) fn nchars(s: &str) -> usize {
     }
 }
 
-/// Inserts a signal.
+/// Inserts a signal (one tree search: a step's signals are new to the document, so the lookup
+/// that would spare the key's allocation when present would almost always miss).
 pub(crate) fn put(doc: &mut garbell_core::Document, name: &str, v: f64) {
-    if let Some(x) = doc.signals.get_mut(name) {
-        *x = v;
-    } else {
-        doc.signals.insert(name.to_string(), v);
-    }
+    doc.signals.insert(name.to_string(), v);
 }
-
-/// A hasher for keys that are already hashes.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-pub(crate) type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
 /// A fast, deterministic hasher for short strings (words, lines): [`garbell_text::words::FxHasher`].
 pub use garbell_text::words::FxHasher as FastHasher;

@@ -123,7 +123,7 @@ fn is_symbol_word(w: &str) -> bool {
 /// The stopword-lookup form of `w`: borrowed unless lowercasing changes it (no allocation for
 /// the common, already lowercase word).
 fn stop_key(w: &str, lower: bool) -> Cow<'_, str> {
-    if lower && w.chars().any(char::is_uppercase) {
+    if lower && w.chars().any(garbell_text::words::is_uppercase) {
         Cow::Owned(w.to_lowercase())
     } else {
         Cow::Borrowed(w)
@@ -150,7 +150,7 @@ impl GopherQuality {
                 n_non_symbol += 1;
                 len_sum += nchars(w);
             }
-            if w.chars().any(char::is_alphabetic) {
+            if w.chars().any(garbell_text::words::is_alphabetic) {
                 n_alpha += 1;
             }
         }
@@ -217,14 +217,17 @@ impl GopherQuality {
             StopWords::Fixed(f) => f,
             StopWords::ByLanguage(lex) => lex.stopwords(lang)?,
         };
-        // Distinct stopwords seen; they are few, so a small vector beats hashing.
+        // Every stopword occurrence, then sorted: the distinct ones are counted once (a long
+        // document has hundreds of distinct stopwords, too many for a linear search each).
         let mut seen: Vec<Cow<'w, str>> = Vec::new();
         for w in words {
             let k = stop_key(w, lower);
-            if list.contains(k.as_ref()) && !seen.contains(&k) {
+            if list.contains(k.as_ref()) {
                 seen.push(k);
             }
         }
+        seen.sort_unstable();
+        seen.dedup();
         Some(seen.len())
     }
 }

@@ -1,11 +1,12 @@
 //! `filter_gopher_repetition`: Gopher's repetition rules (Rae et al. 2021, table A1; datatrove
 //! `GopherRepetitionFilter`).
 
-use crate::common::{check_ratio, nchars, put, py_strip, Error, FastBuild, IdBuild, Tokenizer};
+use crate::common::{check_ratio, nchars, put, py_strip, Error, FastBuild, Tokenizer};
 use crate::filter::{FilterParams, Lexicon, SignalFilter, Signals, Threshold};
+use crate::keytable::KeyTable;
 use garbell_core::{Document, Verdict};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Parameters of `filter_gopher_repetition`. Defaults are datatrove 0.10.1's, which are Gopher's
 /// table A1 (arXiv:2112.11446).
@@ -133,20 +134,26 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 /// the same numbers as hashing each n-gram's joined bytes one by one.
 #[derive(Default)]
 struct WordHashes {
-    /// `H(word)` of each word (the 1-gram key before mixing).
-    h: Vec<u64>,
+    /// `pre[k]`: the prefix sums over words `0..k` (one entry more than words).
+    pre: Vec<Prefix>,
+}
+
+/// The prefix sums of [`WordHashes`] at one word boundary, kept together so that an n-gram key
+/// reads two entries.
+#[derive(Clone, Copy)]
+struct Prefix {
     /// `C[k]`: hash of words `0..k` concatenated.
-    cat: Vec<u64>,
+    cat: u64,
     /// `S[k]`: hash of words `0..k`, each followed by a space.
-    sep: Vec<u64>,
+    sep: u64,
     /// `P[k] = B^(bytes of words 0..k)`.
-    pow: Vec<u64>,
+    pow: u64,
     /// `P^-1[k]`.
-    inv: Vec<u64>,
-    /// Prefix sums of the words' byte lengths.
-    bytes: Vec<usize>,
-    /// Prefix sums of the words' character lengths.
-    chars: Vec<usize>,
+    inv: u64,
+    /// Bytes of words `0..k`.
+    bytes: usize,
+    /// Characters of words `0..k`.
+    chars: usize,
 }
 
 /// The polynomial base (odd, so powers never vanish modulo 2^64).
@@ -167,138 +174,119 @@ const SPACE: u64 = b' ' as u64 + 1;
 impl WordHashes {
     /// Refills the tables for `words` (reusing their allocations).
     fn fill(&mut self, words: &[&str]) {
-        for v in [
-            &mut self.h,
-            &mut self.cat,
-            &mut self.sep,
-            &mut self.pow,
-            &mut self.inv,
-        ] {
-            v.clear();
-        }
-        self.bytes.clear();
-        self.chars.clear();
-        let (mut cat, mut sep, mut pow, mut inv, mut bytes, mut chars) =
-            (0u64, 0u64, 1u64, 1u64, 0, 0);
-        self.cat.push(cat);
-        self.sep.push(sep);
-        self.pow.push(pow);
-        self.inv.push(inv);
-        self.bytes.push(bytes);
-        self.chars.push(chars);
+        self.pre.clear();
+        self.pre.reserve(words.len() + 1);
+        let mut at = Prefix {
+            cat: 0,
+            sep: 0,
+            pow: 1,
+            inv: 1,
+            bytes: 0,
+            chars: 0,
+        };
+        self.pre.push(at);
         for word in words {
-            let (mut h, mut p, mut ip) = (0u64, 1u64, 1u64);
+            let mut h = 0u64;
             for &b in word.as_bytes() {
                 h = h.wrapping_mul(POLY_BASE).wrapping_add(u64::from(b) + 1);
-                p = p.wrapping_mul(POLY_BASE);
-                ip = ip.wrapping_mul(POLY_BASE_INV);
             }
-            self.h.push(h);
-            cat = cat.wrapping_mul(p).wrapping_add(h);
-            sep = sep
+            let (p, ip) = powers(word.len());
+            at.cat = at.cat.wrapping_mul(p).wrapping_add(h);
+            at.sep = at
+                .sep
                 .wrapping_mul(p)
                 .wrapping_add(h)
                 .wrapping_mul(POLY_BASE)
                 .wrapping_add(SPACE);
-            pow = pow.wrapping_mul(p);
-            inv = inv.wrapping_mul(ip);
-            bytes += word.len();
-            chars += nchars(word);
-            self.cat.push(cat);
-            self.sep.push(sep);
-            self.pow.push(pow);
-            self.inv.push(inv);
-            self.bytes.push(bytes);
-            self.chars.push(chars);
+            at.pow = at.pow.wrapping_mul(p);
+            at.inv = at.inv.wrapping_mul(ip);
+            at.bytes += word.len();
+            at.chars += nchars(word);
+            self.pre.push(at);
         }
     }
 
     /// Number of words.
     fn len(&self) -> usize {
-        self.h.len()
+        self.pre.len().saturating_sub(1)
     }
 
     /// Characters of words `i..i + n` (separators not counted).
     #[inline]
     fn chars(&self, i: usize, n: usize) -> usize {
-        self.chars[i + n] - self.chars[i]
+        self.pre[i + n].chars - self.pre[i].chars
     }
 
     /// The key of words `i..i + n` concatenated (`sep` false) or joined by spaces (`sep` true):
     /// equal byte strings give equal keys (the hash of the joined bytes, mixed with their
-    /// length).
+    /// length; [`KeyTable`] spreads them over its slots).
     #[inline]
     fn key(&self, i: usize, n: usize, sep: bool) -> u64 {
-        let j = i + n;
-        let span = self.bytes[j] - self.bytes[i];
-        let b_span = self.pow[j].wrapping_mul(self.inv[i]);
+        let (a, b) = (self.pre[i], self.pre[i + n]);
+        let span = b.bytes - a.bytes;
+        let b_span = b.pow.wrapping_mul(a.inv);
         let (h, len) = if sep {
             // Words i..j each followed by a space, then the last space taken off again: the
             // bytes and the B powers of the n - 1 inner spaces are counted.
-            let b_all = b_span.wrapping_mul(pow_base(n));
-            let with_last = self.sep[j].wrapping_sub(self.sep[i].wrapping_mul(b_all));
+            let b_all = b_span.wrapping_mul(powers(n).0);
+            let with_last = b.sep.wrapping_sub(a.sep.wrapping_mul(b_all));
             (
                 with_last.wrapping_sub(SPACE).wrapping_mul(POLY_BASE_INV),
                 span + n - 1,
             )
         } else {
-            (
-                self.cat[j].wrapping_sub(self.cat[i].wrapping_mul(b_span)),
-                span,
-            )
+            (b.cat.wrapping_sub(a.cat.wrapping_mul(b_span)), span)
         };
-        mix(h ^ (len as u64).rotate_left(32))
+        h ^ (len as u64).rotate_left(32)
     }
 }
 
-/// `POLY_BASE^n`.
+/// `POLY_BASE^k` and `POLY_BASE_INV^k` for `k < POW_TABLE` (word lengths in bytes).
+const POW_TABLE: usize = 64;
+const POWERS: [[u64; 2]; POW_TABLE] = {
+    let mut t = [[1u64, 1u64]; POW_TABLE];
+    let mut k = 1;
+    while k < POW_TABLE {
+        t[k] = [
+            t[k - 1][0].wrapping_mul(POLY_BASE),
+            t[k - 1][1].wrapping_mul(POLY_BASE_INV),
+        ];
+        k += 1;
+    }
+    t
+};
+
+/// `(POLY_BASE^len, POLY_BASE_INV^len)`.
 #[inline]
-fn pow_base(n: usize) -> u64 {
-    let mut p = 1u64;
-    for _ in 0..n {
+fn powers(len: usize) -> (u64, u64) {
+    if len < POW_TABLE {
+        let [p, ip] = POWERS[len];
+        return (p, ip);
+    }
+    let (mut p, mut ip) = (1u64, 1u64);
+    for _ in 0..len {
         p = p.wrapping_mul(POLY_BASE);
+        ip = ip.wrapping_mul(POLY_BASE_INV);
     }
-    p
-}
-
-/// A 64-bit finalizer (SplitMix64's), so that keys spread well in the identity-hashed tables.
-#[inline]
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    (p, ip)
 }
 
 /// Per-thread buffers of the n-gram rules, reused from one document to the next.
 #[derive(Default)]
 struct Scratch {
     wh: WordHashes,
-    /// Occurrences of each word (by its 1-gram key) in the document.
-    word_counts: HashMap<u64, u32, IdBuild>,
+    /// Each distinct word (by its 1-gram key) → its number in order of first appearance.
+    word_ids: KeyTable<u32>,
+    /// Occurrences of each distinct word, by number.
+    word_counts: Vec<u32>,
+    /// The number of each word of the document.
+    ids: Vec<u32>,
     /// For each word, whether it occurs more than once.
     repeated: Vec<bool>,
     /// Top n-gram counts: key → (count, first index).
-    counts: HashMap<u64, (u32, u32), IdBuild>,
+    counts: KeyTable<(u32, u32)>,
     /// Duplicated n-gram scan: keys seen.
-    seen: HashSet<u64, IdBuild>,
-}
-
-impl Scratch {
-    /// Clears `map` for a document of `words` words, releasing a table that an earlier, much
-    /// larger document grew (clearing costs its whole capacity).
-    fn reset<T>(
-        t: &mut T,
-        words: usize,
-        cap: fn(&T) -> usize,
-        clear: fn(&mut T),
-        fresh: fn(usize) -> T,
-    ) {
-        if cap(t) > 4 * words.max(1024) {
-            *t = fresh(words);
-        } else {
-            clear(t);
-        }
-    }
+    seen: KeyTable<()>,
 }
 
 thread_local! {
@@ -316,15 +304,13 @@ fn top_ngram_chars(
     wh: &WordHashes,
     repeated: &[bool],
     n: usize,
-    counts: &mut HashMap<u64, (u32, u32), IdBuild>,
+    counts: &mut KeyTable<(u32, u32)>,
 ) -> Option<usize> {
     let words = wh.len();
     if words < n {
         return None;
     }
-    Scratch::reset(counts, words, HashMap::capacity, HashMap::clear, |w| {
-        HashMap::with_capacity_and_hasher(w, IdBuild::default())
-    });
+    counts.reset(words - n + 1);
     let mut best: Option<(u32, u32)> = None; // (count, first index), count >= 2
                                              // Length of the run of repeated words ending at the current position.
     let mut run = repeated[..n - 1].iter().rev().take_while(|&&r| r).count();
@@ -334,7 +320,7 @@ fn top_ngram_chars(
         if run < n {
             continue;
         }
-        let e = counts.entry(wh.key(i, n, true)).or_insert((0, i as u32));
+        let (e, _) = counts.entry(wh.key(i, n, true), (0, i as u32));
         e.0 += 1;
         let (count, first) = *e;
         if count < 2 {
@@ -354,14 +340,15 @@ fn top_ngram_chars(
 
 /// Characters in duplicated n-grams as datatrove's `find_all_duplicate` counts them (n-grams are
 /// the words concatenated without separator; after a duplicate the scan jumps `n` words).
-fn dup_ngram_chars(wh: &WordHashes, n: usize, seen: &mut HashSet<u64, IdBuild>) -> usize {
+fn dup_ngram_chars(wh: &WordHashes, n: usize, seen: &mut KeyTable<()>) -> usize {
     let words = wh.len();
-    Scratch::reset(seen, words, HashSet::capacity, HashSet::clear, |w| {
-        HashSet::with_capacity_and_hasher(w, IdBuild::default())
-    });
+    if words < n {
+        return 0;
+    }
+    seen.reset(words - n + 1);
     let (mut repeated, mut idx) = (0usize, 0usize);
     while idx + n <= words {
-        if seen.insert(wh.key(idx, n, false)) {
+        if seen.insert(wh.key(idx, n, false), ()) {
             idx += 1;
         } else {
             repeated += wh.chars(idx, n);
@@ -396,16 +383,15 @@ impl GopherRepetition {
     fn measure(&self, doc: &mut Document) {
         let text = doc.text.as_str();
         let len = nchars(text).max(1) as f64;
-        let paras: Vec<&str> = paragraphs(text).collect();
-        let (pd, pc) = find_duplicates(paras.iter().copied());
-        let ls: Vec<&str> = lines(text).collect();
-        let (ld, lc) = find_duplicates(ls.iter().copied());
+        let (mut n_paras, mut n_lines) = (0usize, 0usize);
+        let (pd, pc) = find_duplicates(paragraphs(text).inspect(|_| n_paras += 1));
+        let (ld, lc) = find_duplicates(lines(text).inspect(|_| n_lines += 1));
         let mut words = Vec::new();
         self.cfg.tokenizer.split_into(text, &doc.lang, &mut words);
         let out: [(&str, f64); 4] = [
-            ("rep_dup_para_frac", pd as f64 / paras.len().max(1) as f64),
+            ("rep_dup_para_frac", pd as f64 / n_paras.max(1) as f64),
             ("rep_dup_para_char_frac", pc as f64 / len),
-            ("rep_dup_line_frac", ld as f64 / ls.len().max(1) as f64),
+            ("rep_dup_line_frac", ld as f64 / n_lines.max(1) as f64),
             ("rep_dup_line_char_frac", lc as f64 / len),
         ];
         let ngram_signals = SCRATCH.with(|sc| {
@@ -415,25 +401,23 @@ impl GopherRepetition {
             let n_top = self.cfg.top_n_grams.len();
             let mut v: Vec<Option<f64>> = Vec::with_capacity(n_top + self.cfg.dup_n_grams.len());
             if n_top > 0 {
-                Scratch::reset(
-                    &mut sc.word_counts,
-                    words.len(),
-                    HashMap::capacity,
-                    HashMap::clear,
-                    |w| HashMap::with_capacity_and_hasher(w, IdBuild::default()),
-                );
+                // One probe per word: each distinct word gets a number, counted in a vector.
+                sc.word_ids.reset(words.len());
+                sc.word_counts.clear();
+                sc.ids.clear();
                 for i in 0..words.len() {
-                    *sc.word_counts.entry(sc.wh.key(i, 1, false)).or_insert(0) += 1;
+                    let next = sc.word_counts.len() as u32;
+                    let (&mut id, inserted) = sc.word_ids.entry(sc.wh.key(i, 1, false), next);
+                    if inserted {
+                        sc.word_counts.push(0);
+                    }
+                    sc.word_counts[id as usize] += 1;
+                    sc.ids.push(id);
                 }
                 sc.repeated.clear();
-                for i in 0..words.len() {
-                    let c = sc
-                        .word_counts
-                        .get(&sc.wh.key(i, 1, false))
-                        .copied()
-                        .unwrap_or(0);
-                    sc.repeated.push(c > 1);
-                }
+                let counts = &sc.word_counts;
+                sc.repeated
+                    .extend(sc.ids.iter().map(|&id| counts[id as usize] > 1));
             }
             for &(n, _) in &self.cfg.top_n_grams {
                 v.push(
@@ -593,7 +577,7 @@ mod key_tests {
         for &b in joined.as_bytes() {
             h = h.wrapping_mul(POLY_BASE).wrapping_add(u64::from(b) + 1);
         }
-        mix(h ^ (joined.len() as u64).rotate_left(32))
+        h ^ (joined.len() as u64).rotate_left(32)
     }
 
     #[test]
@@ -646,8 +630,8 @@ mod key_tests {
 
     #[test]
     fn top_ngram_with_and_without_repeated_words() {
-        let mut counts = HashMap::default();
-        let top = |words: &[&str], n: usize, counts: &mut HashMap<u64, (u32, u32), IdBuild>| {
+        let mut counts = KeyTable::default();
+        let top = |words: &[&str], n: usize, counts: &mut KeyTable<(u32, u32)>| {
             let w = hashes(words);
             let repeated: Vec<bool> = words
                 .iter()

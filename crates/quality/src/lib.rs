@@ -33,6 +33,7 @@ pub mod filter;
 mod fineweb;
 mod gopher_quality;
 mod gopher_repetition;
+mod keytable;
 mod language;
 mod oscar;
 #[cfg(feature = "toy")]

@@ -76,12 +76,32 @@ impl Normalizer {
         let mut pending_newlines = 0usize; // line breaks seen but not yet written
         let mut pending_space = false; // a space seen but not yet written
         let mut line_has_text = false;
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            // A run of characters that stand for themselves (not a space, line break, control or
+            // removed character): what the last arm below does for each, with nothing pending
+            // after the first, in one copy.
+            let run = plain_run(&text[i..]);
+            if run > 0 {
+                flush_newlines(out, &mut pending_newlines, self.opts.max_newlines);
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push_str(&text[i..i + run]);
+                line_has_text = true;
+                i += run;
+                continue;
+            }
+            let Some(c) = text[i..].chars().next() else {
+                break;
+            };
+            i += c.len_utf8();
             let c = match c {
                 '\r' => {
-                    if chars.peek() == Some(&'\n') {
-                        chars.next();
+                    if bytes.get(i) == Some(&b'\n') {
+                        i += 1;
                     }
                     '\n'
                 }
@@ -137,6 +157,49 @@ impl Normalizer {
             *out = trimmed.trim_end_matches('\n').to_string();
         }
     }
+}
+
+/// True for the characters [`Normalizer::normalize_into`] copies as they are: printable ASCII
+/// other than the space, and everything above U+00A0 except the spaces, line breaks and removed
+/// characters it rewrites (no control character is above U+009F).
+#[inline]
+fn stands_for_itself(c: char) -> bool {
+    matches!(c, '\u{21}'..='\u{7E}')
+        || (c > '\u{A0}'
+            && !matches!(
+                c,
+                '\u{1680}' | '\u{2000}'
+                    ..='\u{200B}'
+                        | '\u{2028}'
+                        | '\u{2029}'
+                        | '\u{202F}'
+                        | '\u{205F}'
+                        | '\u{3000}'
+                        | '\u{FEFF}'
+            ))
+}
+
+/// Length in bytes of the run of [`stands_for_itself`] characters at the start of `s`.
+#[inline]
+fn plain_run(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let x = b[i];
+        if (0x21..0x7F).contains(&x) {
+            i += 1;
+            continue;
+        }
+        if x < 0x80 {
+            break;
+        }
+        // A non-ASCII character: `i` is at its first byte.
+        match s[i..].chars().next() {
+            Some(c) if stands_for_itself(c) => i += c.len_utf8(),
+            _ => break,
+        }
+    }
+    i
 }
 
 fn flush_newlines(out: &mut String, pending: &mut usize, max: usize) {

@@ -44,8 +44,107 @@ pub fn elides(lang: &str) -> bool {
     ELISION_LANGS.contains(&lang)
 }
 
+#[inline]
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_mark(c)
+    class(c) & WORD != 0
+}
+
+/// [`char::is_alphabetic`], from a table below U+0800 (Latin, Greek, Cyrillic, Armenian, ...):
+/// the same answers as the standard library, without its Unicode range search for the letters
+/// of those scripts.
+#[inline]
+pub fn is_alphabetic(c: char) -> bool {
+    class(c) & ALPHA != 0
+}
+
+/// [`char::is_alphanumeric`], from the same table as [`is_alphabetic`].
+#[inline]
+pub fn is_alphanumeric(c: char) -> bool {
+    class(c) & ALNUM != 0
+}
+
+/// [`char::is_numeric`], from the same table as [`is_alphabetic`].
+#[inline]
+pub fn is_numeric(c: char) -> bool {
+    class(c) & NUMERIC != 0
+}
+
+/// [`char::is_uppercase`], from the same table as [`is_alphabetic`].
+#[inline]
+pub fn is_uppercase(c: char) -> bool {
+    class(c) & UPPER != 0
+}
+
+const ALPHA: u8 = 1;
+const ALNUM: u8 = 2;
+const NUMERIC: u8 = 4;
+/// [`is_word_char`]: alphanumeric or one of our combining marks.
+const WORD: u8 = 8;
+const UPPER: u8 = 16;
+/// Characters below this have their classes in [`CLASS_TABLE`].
+const TABLE_END: u32 = 0x800;
+
+/// The classes of `c`, computed from the standard library's predicates.
+fn class_of(c: char) -> u8 {
+    let mut k = 0;
+    if c.is_alphabetic() {
+        k |= ALPHA;
+    }
+    if c.is_alphanumeric() {
+        k |= ALNUM;
+    }
+    if c.is_numeric() {
+        k |= NUMERIC;
+    }
+    if c.is_alphanumeric() || is_mark(c) {
+        k |= WORD;
+    }
+    if c.is_uppercase() {
+        k |= UPPER;
+    }
+    k
+}
+
+/// [`class_of`] for ASCII (a test checks it against [`class_of`]).
+static ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut u = 0;
+    while u < 128 {
+        let b = u as u8;
+        if b.is_ascii_alphabetic() {
+            t[u] = ALPHA | ALNUM | WORD;
+            if b.is_ascii_uppercase() {
+                t[u] |= UPPER;
+            }
+        } else if b.is_ascii_digit() {
+            t[u] = ALNUM | NUMERIC | WORD;
+        }
+        u += 1;
+    }
+    t
+};
+
+/// [`class_of`] for every character below [`TABLE_END`], built once from it.
+static CLASS_TABLE: OnceLock<[u8; TABLE_END as usize]> = OnceLock::new();
+
+#[inline]
+fn class(c: char) -> u8 {
+    let u = c as u32;
+    if u < 0x80 {
+        ASCII_CLASS[u as usize]
+    } else if u < TABLE_END {
+        CLASS_TABLE.get_or_init(|| {
+            let mut t = [0u8; TABLE_END as usize];
+            for (u, k) in t.iter_mut().enumerate() {
+                if let Some(c) = char::from_u32(u as u32) {
+                    *k = class_of(c);
+                }
+            }
+            t
+        })[u as usize]
+    } else {
+        class_of(c)
+    }
 }
 
 /// Combining marks of the scripts we handle (so NFD text still splits into whole words).
@@ -96,34 +195,46 @@ impl<'a> Iterator for Words<'a> {
 
     fn next(&mut self) -> Option<&'a str> {
         let text = self.text;
-        let rest = &text[self.pos..];
-        let (skip, _) = rest.char_indices().find(|&(_, c)| is_word_char(c))?;
-        let start = self.pos + skip;
+        let bytes = text.as_bytes();
+        // The first word character at or after `pos`.
+        let mut i = self.pos;
+        loop {
+            let c = char_at(text, i)?;
+            if is_word_char(c) {
+                break;
+            }
+            i += c.len_utf8();
+        }
+        let start = i;
         let mut end = start;
         let mut prev: Option<char> = None;
-        let mut chars = text[start..].char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            let at = start + i;
+        while let Some(c) = char_at(text, i) {
+            let after = i + c.len_utf8();
             if is_word_char(c) {
-                end = at + c.len_utf8();
+                end = after;
                 prev = Some(c);
+                i = after;
                 continue;
             }
-            let next = chars.peek().map(|&(_, n)| n);
+            let next = if after < bytes.len() {
+                char_at(text, after)
+            } else {
+                None
+            };
             let (Some(p), Some(n)) = (prev, next) else {
                 break;
             };
             let joins = if is_hyphen(c) {
                 is_word_char(p) && is_word_char(n)
             } else if is_apostrophe(c) {
-                if p.is_alphabetic() && n.is_alphabetic() && self.elision {
+                if is_alphabetic(p) && is_alphabetic(n) && self.elision {
                     // Elision: the word ends with the apostrophe.
-                    end = at + c.len_utf8();
+                    end = after;
                     break;
                 }
-                p.is_alphabetic() && n.is_alphabetic()
+                is_alphabetic(p) && is_alphabetic(n)
             } else if matches!(c, '.' | ',' | ':') {
-                p.is_numeric() && n.is_numeric()
+                is_numeric(p) && is_numeric(n)
             } else {
                 false
             };
@@ -131,9 +242,21 @@ impl<'a> Iterator for Words<'a> {
                 break;
             }
             prev = Some(c);
+            i = after;
         }
         self.pos = end;
         Some(&text[start..end])
+    }
+}
+
+/// The character starting at byte `i` of `s` (`None` at the end; `i` is a character boundary).
+#[inline(always)]
+fn char_at(s: &str, i: usize) -> Option<char> {
+    let b = *s.as_bytes().get(i)?;
+    if b < 0x80 {
+        Some(char::from(b))
+    } else {
+        s.get(i..)?.chars().next()
     }
 }
 
@@ -158,14 +281,14 @@ impl<'a> Iterator for PythonLines<'a> {
             return None;
         }
         let rest = self.rest;
-        match rest.char_indices().find(|&(_, c)| is_python_line_break(c)) {
+        match find_python_line_break(rest) {
             None => {
                 self.rest = "";
                 Some(rest)
             }
-            Some((i, c)) => {
-                let mut after = i + c.len_utf8();
-                if c == '\r' && rest[after..].starts_with('\n') {
+            Some((i, len)) => {
+                let mut after = i + len;
+                if rest.as_bytes()[i] == b'\r' && rest[after..].starts_with('\n') {
                     after += 1;
                 }
                 self.rest = &rest[after..];
@@ -175,6 +298,49 @@ impl<'a> Iterator for PythonLines<'a> {
     }
 }
 
+/// The first byte of each line break of [`is_python_line_break`] in UTF-8: the ASCII ones,
+/// 0xC2 (U+0085) and 0xE2 (U+2028, U+2029).
+static LINE_BREAK_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    let lead = [0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0xC2, 0xE2];
+    let mut i = 0;
+    while i < lead.len() {
+        t[lead[i]] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Byte offset and length of the first [`is_python_line_break`] character of `s`, by a byte
+/// scan (a lead byte is never a continuation byte, so every match is at a character start).
+#[inline]
+fn find_python_line_break(s: &str) -> Option<(usize, usize)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if LINE_BREAK_LEAD[b[i] as usize] {
+            match b[i] {
+                0xC2 => {
+                    if b.get(i + 1) == Some(&0x85) {
+                        return Some((i, 2));
+                    }
+                }
+                0xE2 => {
+                    if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9)) {
+                        return Some((i, 3));
+                    }
+                }
+                _ => return Some((i, 1)),
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The characters Python's `str.splitlines()` breaks at ([`find_python_line_break`] finds them
+/// by their bytes; a test checks both agree).
+#[cfg(test)]
 fn is_python_line_break(c: char) -> bool {
     matches!(
         c,
@@ -304,10 +470,43 @@ fn classes() -> &'static Classes {
     })
 }
 
-fn specials() -> &'static Specials {
-    static SPECIALS: OnceLock<Specials> = OnceLock::new();
+/// spaCy's English special cases, with a filter on (first byte, length) in front of the hash
+/// table: most chunks of a text (any word of a non-English language) share neither with a
+/// special case and are answered without hashing.
+struct SpecialTable {
+    map: Specials,
+    /// Bit `min(len, 31)` of entry `b` is set when a special case of that length starts with
+    /// byte `b`.
+    shapes: [u32; 256],
+}
+
+impl SpecialTable {
+    #[inline]
+    fn may_contain(&self, s: &str) -> bool {
+        s.as_bytes()
+            .first()
+            .is_some_and(|&b| self.shapes[b as usize] & (1 << s.len().min(31)) != 0)
+    }
+
+    #[inline]
+    fn get(&self, s: &str) -> Option<&Vec<&'static str>> {
+        if self.may_contain(s) {
+            self.map.get(s)
+        } else {
+            None
+        }
+    }
+
+    #[inline]
+    fn contains_key(&self, s: &str) -> bool {
+        self.may_contain(s) && self.map.contains_key(s)
+    }
+}
+
+fn specials() -> &'static SpecialTable {
+    static SPECIALS: OnceLock<SpecialTable> = OnceLock::new();
     SPECIALS.get_or_init(|| {
-        include_str!("data/spacy_en_specials.tsv")
+        let map: Specials = include_str!("data/spacy_en_specials.tsv")
             .lines()
             .filter(|l| !l.starts_with('#') && !l.is_empty())
             .filter_map(|l| {
@@ -315,7 +514,14 @@ fn specials() -> &'static Specials {
                 let key = it.next()?;
                 Some((key, it.collect()))
             })
-            .collect()
+            .collect();
+        let mut shapes = [0u32; 256];
+        for k in map.keys() {
+            if let Some(&b) = k.as_bytes().first() {
+                shapes[b as usize] |= 1 << k.len().min(31);
+            }
+        }
+        SpecialTable { map, shapes }
     })
 }
 
@@ -658,7 +864,7 @@ fn is_plain(s: &str, affixes: bool) -> bool {
     }
     let (mut digits, mut others) = (false, false);
     for c in s.chars() {
-        if (c as u32) >= 0x2100 || !c.is_alphanumeric() {
+        if (c as u32) >= 0x2100 || !is_alphanumeric(c) {
             return false;
         }
         if c.is_ascii_digit() {
@@ -708,11 +914,56 @@ pub fn datatrove_words(text: &str) -> Vec<&str> {
 /// [`datatrove_words`] into a reused vector (cleared first).
 pub fn datatrove_words_into<'a>(text: &'a str, out: &mut Vec<&'a str>) {
     out.clear();
-    for chunk in text.split(is_python_space).filter(|c| !c.is_empty()) {
+    let mut rest = text;
+    while let Some((chunk, after)) = next_chunk(rest) {
         tokenize_chunk(chunk, out);
+        rest = after;
     }
     // strip_strings: tokens are stripped and empty ones dropped (none are empty here).
 }
+
+/// The first run of non-[`is_python_space`] characters of `s` and the text after it (as
+/// `s.split(is_python_space)` without its empty pieces), scanning ASCII by bytes.
+#[inline]
+fn next_chunk(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    let space_at = |i: usize| -> Option<(bool, usize)> {
+        let x = *b.get(i)?;
+        if x < 0x80 {
+            Some((ASCII_PYTHON_SPACE[x as usize], 1))
+        } else {
+            let c = s.get(i..)?.chars().next()?;
+            Some((is_python_space(c), c.len_utf8()))
+        }
+    };
+    let mut i = 0;
+    loop {
+        let (space, len) = space_at(i)?;
+        if !space {
+            break;
+        }
+        i += len;
+    }
+    let start = i;
+    while let Some((space, len)) = space_at(i) {
+        if space {
+            break;
+        }
+        i += len;
+    }
+    Some((&s[start..i], &s[i..]))
+}
+
+/// [`is_python_space`] for ASCII: tab to carriage return, the separators 0x1C-0x1F, space.
+static ASCII_PYTHON_SPACE: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut u = 0;
+    while u < 128 {
+        t[u] = matches!(u, 0x09..=0x0D | 0x1C..=0x20);
+        u += 1;
+    }
+    t
+};
 
 /// Sentence-final characters of spaCy's `sentencizer` (its default `punct_chars`, the Latin,
 /// Cyrillic, Greek and common CJK/Arabic ones).
@@ -740,14 +991,12 @@ fn is_unicode_punct(c: char) -> bool {
 /// (as datatrove's `split_into_sentences`, used by its C4 filter, counts them).
 pub fn datatrove_sentence_count(text: &str) -> usize {
     let mut toks = Vec::new();
-    // spaCy keeps whitespace tokens (except single spaces) when sentencizing; they are neither
-    // punctuation nor sentence-final, so they start new sentences like words do.
-    let mut n = 0usize;
-    let mut seen_period = false;
-    let mut started = false;
+    let mut count = SentenceCount::default();
     for piece in split_keep_ws(text) {
         toks.clear();
         if piece.chars().all(is_python_space) {
+            // spaCy keeps whitespace tokens (except single spaces) when sentencizing; they are
+            // neither punctuation nor sentence-final, so they start new sentences like words do.
             if piece == " " {
                 continue;
             }
@@ -756,25 +1005,76 @@ pub fn datatrove_sentence_count(text: &str) -> usize {
             tokenize_chunk(piece, &mut toks);
         }
         for t in &toks {
-            let in_punct =
-                t.chars().count() == 1 && t.chars().all(|c| classes().sent_punct.contains(c));
-            if !started {
-                started = true;
-                n = 1;
-                if in_punct {
-                    seen_period = true;
-                }
-                continue;
-            }
-            if seen_period && !is_all_punct(t) && !in_punct {
-                n += 1;
-                seen_period = false;
-            } else if in_punct {
-                seen_period = true;
-            }
+            count.token(t);
         }
     }
-    n
+    count.n
+}
+
+/// [`datatrove_sentence_count`] of `line` from its datatrove tokens, already known (the
+/// [`datatrove_words`] of a text, restricted to the line): `tokens` are slices of `line`, in
+/// order. `line` must have no leading or trailing whitespace. The whitespace between two tokens
+/// is the run between two chunks, which [`datatrove_sentence_count`] turns into a token as
+/// spaCy does (a single space after a word dropped, the rest kept unless it is one space).
+/// `None` when a token is not a slice of `line`.
+pub fn datatrove_sentence_count_of_tokens(line: &str, tokens: &[&str]) -> Option<usize> {
+    let base = line.as_ptr() as usize;
+    let mut count = SentenceCount::default();
+    let mut at = 0usize;
+    for t in tokens {
+        let start = (t.as_ptr() as usize).wrapping_sub(base);
+        let end = start.checked_add(t.len())?;
+        if start < at || end > line.len() {
+            return None;
+        }
+        if start > at {
+            // A whitespace run after a word (the line does not start with whitespace).
+            let gap = line.get(at..start)?;
+            if !gap.chars().all(is_python_space) {
+                return None;
+            }
+            let piece = gap.strip_prefix(' ').unwrap_or(gap);
+            if !piece.is_empty() && piece != " " {
+                count.token(piece);
+            }
+        }
+        count.token(t);
+        at = end;
+    }
+    (at == line.len()).then_some(count.n)
+}
+
+/// The sentencizer's state over a stream of tokens.
+#[derive(Default)]
+struct SentenceCount {
+    n: usize,
+    seen_period: bool,
+    started: bool,
+}
+
+impl SentenceCount {
+    #[inline]
+    fn token(&mut self, t: &str) {
+        let mut cs = t.chars();
+        let in_punct = match (cs.next(), cs.next()) {
+            (Some(c), None) => classes().sent_punct.contains(c),
+            _ => false,
+        };
+        if !self.started {
+            self.started = true;
+            self.n = 1;
+            if in_punct {
+                self.seen_period = true;
+            }
+            return;
+        }
+        if self.seen_period && !is_all_punct(t) && !in_punct {
+            self.n += 1;
+            self.seen_period = false;
+        } else if in_punct {
+            self.seen_period = true;
+        }
+    }
 }
 
 /// Splits `text` into runs of non-space and of space characters, as spaCy does: a single space
@@ -893,5 +1193,86 @@ mod tests {
         assert_eq!(datatrove_sentence_count("One. Two! Three? Four"), 4);
         assert_eq!(datatrove_sentence_count("Dr. Smith went home."), 1);
         assert_eq!(datatrove_sentence_count("A sentence.\"Quoted.\""), 2);
+    }
+
+    #[test]
+    fn class_table_answers_as_the_standard_library() {
+        let chars = (0u32..0x3000)
+            .chain(0x1_0000..0x1_0200)
+            .filter_map(char::from_u32);
+        for c in chars {
+            assert_eq!(is_alphabetic(c), c.is_alphabetic(), "{c:?}");
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
+            assert_eq!(is_numeric(c), c.is_numeric(), "{c:?}");
+            assert_eq!(is_uppercase(c), c.is_uppercase(), "{c:?}");
+            assert_eq!(is_word_char(c), c.is_alphanumeric() || is_mark(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn line_break_scan_finds_what_the_character_test_finds() {
+        let all: String = (0u32..0x2100).filter_map(char::from_u32).collect();
+        for start in all.char_indices().map(|(i, _)| i).step_by(7) {
+            let s = &all[start..];
+            let want = s
+                .char_indices()
+                .find(|&(_, c)| is_python_line_break(c))
+                .map(|(i, c)| (i, c.len_utf8()));
+            assert_eq!(find_python_line_break(s), want, "from {start}");
+        }
+        assert_eq!(find_python_line_break("a\u{2029}b"), Some((1, 3)));
+        assert_eq!(find_python_line_break("\u{2027}\u{2030}\u{a0}x"), None);
+    }
+
+    #[test]
+    fn sentences_from_known_tokens_match_the_line_count() {
+        for line in [
+            "Hello world. This is it! Really?",
+            "One.Two  three.\tFour \u{a0} five...   six",
+            "Mr. Smith went to Washington. He said: \"no.\"",
+            "a",
+            "...",
+            "x  .  y",
+            "Don't stop. (Never.) OK",
+        ] {
+            let toks = datatrove_words(line);
+            assert_eq!(
+                datatrove_sentence_count_of_tokens(line, &toks),
+                Some(datatrove_sentence_count(line)),
+                "{line:?}"
+            );
+        }
+        // Tokens that are not the line's own: no answer.
+        assert_eq!(datatrove_sentence_count_of_tokens("ab cd", &["zz"]), None);
+        let line = "ab cd";
+        assert_eq!(
+            datatrove_sentence_count_of_tokens(line, &[&line[..2]]),
+            None
+        );
+    }
+
+    #[test]
+    fn chunks_and_special_filter_agree_with_the_plain_versions() {
+        for u in 0u32..128 {
+            let c = char::from_u32(u).unwrap_or(' ');
+            assert_eq!(ASCII_PYTHON_SPACE[u as usize], is_python_space(c), "{u}");
+        }
+        let text = "  a\u{a0}b\u{2028}c\u{1c}d \t\n don't  ¿Qué?  \u{3000}x ";
+        let mut chunks = Vec::new();
+        let mut rest = text;
+        while let Some((c, after)) = next_chunk(rest) {
+            chunks.push(c);
+            rest = after;
+        }
+        let want: Vec<&str> = text
+            .split(is_python_space)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(chunks, want);
+        let sp = specials();
+        for k in sp.map.keys() {
+            assert!(sp.contains_key(k) && sp.get(k).is_some(), "{k}");
+        }
+        assert!(!sp.contains_key("zzzzzz") && !sp.contains_key(""));
     }
 }
