@@ -27,6 +27,29 @@ macro_rules! println {
 
 mod cli;
 
+/// glibc's `malloc` raises its mmap threshold to the size of each large block freed (up to
+/// 32 MiB): once the shard writer has freed a row group's buffers (Arrow columns and
+/// compressed pages of tens of MiB), the next ones came from the heap, were not returned, and
+/// the peak RSS of a run grew with the number of row groups written (docs/performance.md,
+/// "Peak RSS against input size"). A fixed threshold (256 KiB, what `MALLOC_MMAP_THRESHOLD_`
+/// sets; left alone when that variable is set) keeps every large block mmapped and returned
+/// when freed: the peak stays flat in input size.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn fix_mmap_threshold() {
+    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+        // SAFETY: `mallopt` only sets a parameter of glibc's allocator; it is called before
+        // any other thread exists, and allocations made before keep working with either
+        // threshold.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn fix_mmap_threshold() {}
+
 /// Writes to standard output; a closed pipe exits 0, any other write error exits 1 with one
 /// message (no panic).
 pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
@@ -69,6 +92,7 @@ fn message(e: &anyhow::Error) -> String {
 }
 
 fn main() {
+    fix_mmap_threshold();
     std::process::exit(match cli::main() {
         Ok(code) => code,
         // A closed pipe (`garbell lid ... | head`) is a normal way for a reader to stop.
