@@ -273,3 +273,42 @@ fn the_embedded_markers_have_no_repeated_line() {
     }
     assert!(seen.len() > 1000, "{}", seen.len());
 }
+
+/// The markers file without its session-9 Nynorsk/Bokmål block (from its `# Session 9` comment
+/// to the next blank line).
+fn markers_without_session9() -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in MARKERS_TSV.lines() {
+        if line.starts_with("# Session 9") {
+            skipping = true;
+        } else if skipping && line.trim().is_empty() {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(out.len() < MARKERS_TSV.len(), "the session-9 block is gone");
+    out
+}
+
+#[test]
+fn nynorsk_and_bokmal_norm_contrasts() {
+    let d = Disambiguator::embedded().expect("embedded data");
+    let without = Disambiguator::from_data(&markers_without_session9(), WORDS_TSV)
+        .expect("markers without the block");
+    // Nynorsk a-verb present / masculine plural -ar, s-passive -ast, treng, meir, kjelde,
+    // valde: none of the older markers.
+    let nn = "Pakkar som skal installerast treng meir plass i den valde kjelda.";
+    let preds = [("no", 0.8), ("nn", 0.15), ("da", 0.03)];
+    assert_eq!(d.refine(nn, &preds).lang, "nn");
+    assert_eq!(without.refine(nn, &preds).lang, "no");
+    // Bokmål hvis, valgt, kilde, tjeneste, the article en, the participle -ende.
+    let nb = "Hvis valgt kilde mangler, brukes en gjeldende tjeneste.";
+    let preds = [("nn", 0.8), ("no", 0.15), ("da", 0.03)];
+    assert_eq!(d.refine(nb, &preds).lang, "no");
+    assert_eq!(without.refine(nb, &preds).lang, "nn");
+}
+
