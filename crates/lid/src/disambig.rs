@@ -148,6 +148,10 @@ struct Group {
     /// word -> (member, weight)
     words: WordMap,
     suffixes: Vec<(String, usize, u8, f32)>,
+    /// `after` lines: (previous word, ending, minimum length in characters, member, weight): a
+    /// word right after the previous word that ends with the ending (Nynorsk a-infinitives
+    /// after `å` and the modal verbs).
+    afters: Vec<(String, String, usize, u8, f32)>,
     infixes: Vec<(String, u8, f32)>,
     /// All of `infixes` in one automaton (built after loading): one pass per word.
     infix_ac: Option<aho_corasick::AhoCorasick>,
@@ -427,6 +431,16 @@ impl Disambiguator {
                 let w = weight(f.get(4))?;
                 let min = suf.chars().count() + 2;
                 self.groups[g].suffixes.push((suf.to_string(), min, m, w));
+            }
+            "after" => {
+                let m = self.member(g, f[2])?;
+                let prev = f.get(3).ok_or("missing previous word")?;
+                let suf = f.get(4).ok_or("missing ending")?;
+                let w = weight(f.get(5))?;
+                let min = suf.chars().count() + 3;
+                self.groups[g]
+                    .afters
+                    .push((prev.to_string(), suf.to_string(), min, m, w));
             }
             "infix" => {
                 let m = self.member(g, f[2])?;
@@ -766,8 +780,17 @@ impl Disambiguator {
             infix_hits.dedup();
         }
         let mut hits = infix_hits.iter().peekable();
+        let mut prev = "";
         for (wi, &(a, e)) in spans.iter().enumerate() {
             let word = &buf[a..e];
+            if !g.afters.is_empty() {
+                for (p, suf, min, m, w) in &g.afters {
+                    if p == prev && word.ends_with(suf.as_str()) && word.chars().count() >= *min {
+                        score[usize::from(*m)] += w;
+                    }
+                }
+                prev = word;
+            }
             if let Some(ws) = g.words.get(word) {
                 for &(m, w) in ws {
                     score[usize::from(m)] += w;

@@ -312,3 +312,30 @@ fn nynorsk_and_bokmal_norm_contrasts() {
     assert_eq!(without.refine(nb, &preds).lang, "nn");
 }
 
+#[test]
+fn an_after_marker_needs_the_previous_word_and_the_length() {
+    // `-a` after `vil` (1 for b) against the word `plain` (0.5 for a), lid.176 even.
+    let data = "group\tx\ta\tb\nafter\tx\tb\tvil\ta\t1\nword\tx\ta\tplain\t0.5\n";
+    let d = Disambiguator::from_data(data, &[]).expect("data");
+    let even = [("a", 0.45), ("b", 0.45)];
+    assert_eq!(d.refine("plain vil sletta", &even).lang, "b");
+    // Not right after `vil`, or too short (`ta`: 2 letters, the ending needs 3 more), or
+    // another ending: no evidence.
+    assert_eq!(d.refine("plain vil no sletta", &even).lang, "a");
+    assert_eq!(d.refine("plain vil ta", &even).lang, "a");
+    assert_eq!(d.refine("plain vil slette", &even).lang, "a");
+    // Punctuation between the words does not matter (words are runs of letters).
+    assert_eq!(d.refine("plain vil, sletta", &even).lang, "b");
+    // A missing field is an error.
+    assert!(Disambiguator::from_data("group\tx\ta\tb\nafter\tx\tb\tvil\ta\n", &[]).is_err());
+}
+
+#[test]
+fn nynorsk_a_infinitive_after_a_modal() {
+    let t = "Er du sikker på at du vil sletta oppføringa?";
+    let preds = [("no", 0.7), ("nn", 0.25), ("da", 0.03)];
+    let without = Disambiguator::from_data(&markers_without_session9(), WORDS_TSV)
+        .expect("markers without the block");
+    assert_eq!(refine(t, &preds), "nn");
+    assert_eq!(without.refine(t, &preds).lang, "no");
+}
