@@ -249,6 +249,60 @@ mod written {
     }
 
     #[test]
+    fn a_large_row_group_is_read_in_parts_with_exact_row_numbers() {
+        // One row group of about 13 MB uncompressed (more than `PART_BYTES`, 8 MiB): two
+        // parts, each decoded on its own (the second skips the first's pages by their
+        // headers); the rows are those of one sequential read, numbered in the file.
+        let dir = tempfile::tempdir().unwrap();
+        let n = 3000;
+        let text = |i: usize| format!("fila {i}: {}", format!("paraula{} ", i % 13).repeat(500));
+        let batch = RecordBatch::try_from_iter([
+            (
+                "id",
+                Arc::new(StringArray::from_iter_values(
+                    (0..n).map(|i| format!("r{i}")),
+                )) as ArrayRef,
+            ),
+            (
+                "text",
+                Arc::new(StringArray::from_iter_values((0..n).map(text))) as ArrayRef,
+            ),
+            (
+                "n",
+                Arc::new(Int64Array::from_iter_values(0..n as i64)) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let path = dir.path().join("large-group.parquet");
+        write(&path, &batch, n, Compression::SNAPPY);
+        let meta = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+            .unwrap()
+            .metadata()
+            .clone();
+        assert_eq!(meta.num_row_groups(), 1);
+        let bytes = meta.row_group(0).total_byte_size() as u64;
+        assert!(bytes > garbell_io::parquet::PART_BYTES, "{bytes}");
+        let parts: Vec<usize> = garbell_io::open_source_pending(&path, &SourceConfig::default(), 2)
+            .unwrap()
+            .map(|p| p.records())
+            .collect();
+        assert_eq!(
+            parts.len() as u64,
+            bytes.div_ceil(garbell_io::parquet::PART_BYTES)
+        );
+        assert_eq!(parts.iter().sum::<usize>(), n);
+        let out = common::collect(open_source(&path, &SourceConfig::default()).unwrap());
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        assert_eq!(out.docs.len(), n);
+        for (i, d) in out.docs.iter().enumerate() {
+            assert_eq!(d.id, format!("r{i}"));
+            assert_eq!((d.origin.record, d.origin.offset), (i as u64, i as u64));
+            assert_eq!(d.meta["n"], json!(i));
+            assert!(d.text == text(i), "row {i}");
+        }
+    }
+
+    #[test]
     fn a_damaged_row_group_loses_only_its_own_rows() {
         let dir = tempfile::tempdir().unwrap();
         let n = 900;
