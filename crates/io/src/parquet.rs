@@ -4,9 +4,16 @@
 //!
 //! # Reading
 //!
-//! The file is streamed row group by row group, one record batch (at most 256 rows) at a time,
-//! with one decoder per row group; memory is bounded by a row group's column chunks, as in
-//! every Parquet reader. Every codec the common writers use is read: uncompressed, snappy (the
+//! The file is read in *parts*: a row group, or, for a row group of more than [`PART_BYTES`]
+//! (8 MiB) uncompressed by its metadata, runs of rows of about that size (the group's rows
+//! split evenly by its average row size). Each part has its own decoder, built when the part
+//! is read: the rows before the part are skipped page by page from the page headers (a page of
+//! a flat column is not decompressed to be skipped; a page of a list column is), and at most
+//! one page per column is decompressed by two neighbouring parts. A part is streamed one record
+//! batch (at most 256 rows) at a time: memory is one page per column plus that batch.
+//! [`crate::open_source_pending`] yields one [`crate::Pending::Many`] per part, so that a
+//! multi-threaded run decodes the parts on its workers: the parts are computed from the footer
+//! alone, the same whatever the thread count, and so are the records and errors. Every codec the common writers use is read: uncompressed, snappy (the
 //! default of pyarrow, pandas, DuckDB and `datasets`), gzip, brotli, LZ4 (the Hadoop-framed
 //! and the raw kind), zstd (the default of polars and arrow-rs writers tuned for size). LZO,
 //! deprecated and written by none of them, is refused before reading:
@@ -41,7 +48,7 @@
 //! | --- | --- | --- |
 //! | `parquet_null_text` | the row's text is null | next row |
 //! | `record_too_large` | the text is longer than `max_record_bytes` | next row |
-//! | `parquet_invalid` | a row group cannot be decoded from some row on (corrupt page); the message names the row group and the rows lost, the offset is the first row lost | next row group |
+//! | `parquet_invalid` | a part cannot be decoded from some row on (corrupt page); the message names the row group and the rows lost (to the end of the part: the whole row group unless it is larger than [`PART_BYTES`]), the offset is the first row lost | next part |
 //! | [`crate::UNSUPPORTED`] | the decoder meets a feature it does not implement | the job stops ([`Error::from_record`](crate::Error::from_record)) |
 //!
 //! Invalid UTF-8 in a binary text column is replaced (U+FFFD) and counted in the signal
