@@ -19,8 +19,8 @@ for r in $(seq 1 "$ROUNDS"); do
       out="$BENCH_DIR/ab-out-$side-j$j"
       rm -rf "$out"
       load=$(cut -d' ' -f1 /proc/loadavg)
-      t=$( { /usr/bin/time -f '%e %U %S %M' "$bin" run --chain "$CHAIN" -j "$j" -o "$out" "$INPUT" \
-             >/dev/null 2>"$out.log"; } 2>&1 ) || { cat "$out.log"; exit 1; }
+      /usr/bin/time -f '%e %U %S %M' "$bin" run --chain "$CHAIN" -j "$j" -o "$out" "$INPUT" \
+        >/dev/null 2>"$out.log" || { cat "$out.log"; exit 1; }
       t=$(tail -1 "$out.log")
       read -r wall user sys rss <<<"$t"
       same="-"

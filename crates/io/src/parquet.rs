@@ -104,9 +104,42 @@ impl parquet::file::reader::Length for BoundedFile {
     }
 }
 
+/// Reads at `offset` without moving a shared file position: the parts of one file are decoded
+/// concurrently through clones of one handle, and a clone (`dup`) shares the position.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+    }
+}
+
+/// The file from a position to an end, read by position ([`read_at`]).
+struct At {
+    file: Arc<File>,
+    pos: u64,
+    end: u64,
+}
+
+impl std::io::Read for At {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = usize::try_from(self.end.saturating_sub(self.pos)).unwrap_or(usize::MAX);
+        let n = buf.len().min(left);
+        if n == 0 {
+            return Ok(0);
+        }
+        let k = read_at(&self.file, &mut buf[..n], self.pos)?;
+        self.pos += k as u64;
+        Ok(k)
+    }
+}
+
 /// A buffered reader of the file from an offset to its end, latched at end of file.
 struct BoundedRead {
-    inner: std::io::BufReader<std::io::Take<File>>,
+    inner: std::io::BufReader<At>,
     done: bool,
 }
 
@@ -127,23 +160,23 @@ impl parquet::file::reader::ChunkReader for BoundedFile {
     type T = BoundedRead;
 
     fn get_read(&self, start: u64) -> parquet::errors::Result<BoundedRead> {
-        use std::io::{Read as _, Seek as _};
-        let mut f = self.file.try_clone()?;
-        f.seek(std::io::SeekFrom::Start(start.min(self.len)))?;
         Ok(BoundedRead {
             // Page headers are read through this reader (page bodies through `get_bytes`):
             // a small buffer, as a part of a large row group skips the pages before it by
             // reading their headers alone.
             inner: std::io::BufReader::with_capacity(
                 8 << 10,
-                f.take(self.len.saturating_sub(start)),
+                At {
+                    file: self.file.clone(),
+                    pos: start.min(self.len),
+                    end: self.len,
+                },
             ),
             done: start >= self.len,
         })
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
-        use std::io::{Read as _, Seek as _};
         if start
             .checked_add(length as u64)
             .is_none_or(|end| end > self.len)
@@ -154,9 +187,20 @@ impl parquet::file::reader::ChunkReader for BoundedFile {
             )));
         }
         let mut buf = vec![0u8; length];
-        let mut f = self.file.try_clone()?;
-        f.seek(std::io::SeekFrom::Start(start))?;
-        f.read_exact(&mut buf)?;
+        let mut done = 0;
+        while done < length {
+            match read_at(&self.file, &mut buf[done..], start + done as u64) {
+                Ok(0) => {
+                    return Err(parquet::errors::ParquetError::EOF(format!(
+                        "the file ended at offset {} while reading {length} bytes at {start}",
+                        start + done as u64
+                    )))
+                }
+                Ok(k) => done += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(buf.into())
     }
 }

@@ -303,6 +303,67 @@ mod written {
     }
 
     #[test]
+    fn parts_decoded_on_many_threads_at_once_give_the_sequential_records() {
+        // The parts of one file share one file handle: they must read by position (a shared
+        // seek position raced between threads and garbled pages).
+        let dir = tempfile::tempdir().unwrap();
+        let n = 64 * 200;
+        let batch = RecordBatch::try_from_iter([(
+            "text",
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("fila {i} {}", "text ".repeat(i % 50))),
+            )) as ArrayRef,
+        )])
+        .unwrap();
+        let path = dir.path().join("groups.parquet");
+        write(&path, &batch, 200, Compression::SNAPPY);
+        let texts = |records: Vec<garbell_io::RecordResult>| -> Vec<String> {
+            records
+                .into_iter()
+                .map(|r| match r.unwrap() {
+                    garbell_io::Record::Document(d) => d.text,
+                    garbell_io::Record::Skipped(s) => s.to_string(),
+                })
+                .collect()
+        };
+        let want = texts(
+            open_source(&path, &SourceConfig::default())
+                .unwrap()
+                .collect(),
+        );
+        assert_eq!(want.len(), n);
+        for _ in 0..4 {
+            let parts: Vec<garbell_io::Pending> =
+                garbell_io::open_source_pending(&path, &SourceConfig::default(), 8)
+                    .unwrap()
+                    .collect();
+            assert_eq!(parts.len(), 64);
+            let slots: Vec<std::sync::Mutex<Option<garbell_io::Pending>>> = parts
+                .into_iter()
+                .map(|p| std::sync::Mutex::new(Some(p)))
+                .collect();
+            let results: Vec<std::sync::Mutex<Vec<garbell_io::RecordResult>>> =
+                (0..64).map(|_| std::sync::Mutex::new(Vec::new())).collect();
+            std::thread::scope(|s| {
+                for t in 0..8 {
+                    let (slots, results) = (&slots, &results);
+                    s.spawn(move || {
+                        for k in (t..64).step_by(8) {
+                            let p = slots[k].lock().unwrap().take().unwrap();
+                            *results[k].lock().unwrap() = p.resolve().collect();
+                        }
+                    });
+                }
+            });
+            let got: Vec<garbell_io::RecordResult> = results
+                .into_iter()
+                .flat_map(|m| m.into_inner().unwrap())
+                .collect();
+            assert!(texts(got) == want);
+        }
+    }
+
+    #[test]
     fn a_damaged_row_group_loses_only_its_own_rows() {
         let dir = tempfile::tempdir().unwrap();
         let n = 900;
