@@ -184,13 +184,42 @@ fn mediawiki(pages: usize) -> Vec<u8> {
     out
 }
 
+/// Rows of the large row group of [`parquet`]: with its 12 KiB padding per row, about 12 MiB
+/// uncompressed, more than `garbell_io::parquet::PART_BYTES` (8 MiB), so it is read in two
+/// parts, decoded independently.
+const BIG_GROUP_ROWS: usize = 1024;
+
+/// `rows` rows in row groups of 64 rows, then one large row group of [`BIG_GROUP_ROWS`] rows,
+/// then 64-row groups again; zstd. Null texts (`parquet_null_text`) among them; the first page
+/// header of the text column damaged in row group 3 (`parquet_invalid`: the group is lost) and
+/// in the large group (both its parts are lost, one error each).
 fn parquet(path: &Path, rows: usize) {
-    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use arrow_array::{ArrayRef, BinaryArray, Int64Array, RecordBatch, StringArray};
+    use parquet::basic::{Compression, ZstdLevel};
     use std::sync::Arc;
     let ids: Vec<Option<String>> = (0..rows)
         .map(|i| (i % 5 != 0).then(|| format!("pq-{i}")))
         .collect();
     let texts: Vec<Option<String>> = (0..rows).map(|i| (i % 97 != 3).then(|| text(i))).collect();
+    let big = 640..640 + BIG_GROUP_ROWS;
+    // Pseudo-random padding (xorshift): it must not compress to nothing, or the group's
+    // compressed size would make its uncompressed size implausible.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let pad: Vec<u8> = (0..BIG_GROUP_ROWS << 12)
+        .flat_map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            [state as u8, (state >> 8) as u8, (state >> 16) as u8]
+        })
+        .collect();
+    let blobs: Vec<Option<&[u8]>> = (0..rows)
+        .map(|i| {
+            let k = i.wrapping_sub(big.start);
+            big.contains(&i)
+                .then(|| &pad[k * (12 << 10)..(k + 1) * (12 << 10)])
+        })
+        .collect();
     let batch = RecordBatch::try_from_iter([
         ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
         ("text", Arc::new(StringArray::from(texts)) as ArrayRef),
@@ -198,16 +227,48 @@ fn parquet(path: &Path, rows: usize) {
             "n",
             Arc::new(Int64Array::from_iter_values(0..rows as i64)) as ArrayRef,
         ),
+        // Binary columns other than the text are decoded, not copied.
+        ("blob", Arc::new(BinaryArray::from(blobs)) as ArrayRef),
     ])
     .expect("batch");
     let props = parquet::file::properties::WriterProperties::builder()
-        .set_max_row_group_row_count(Some(64))
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(BIG_GROUP_ROWS))
+        // Plain, so that the padding counts in the group's uncompressed size.
+        .set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from("blob"), false)
         .build();
     let file = std::fs::File::create(path).expect("create");
     let mut w =
         parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).expect("writer");
-    w.write(&batch).expect("write");
+    let mut at = 0;
+    while at < rows {
+        let n = if at == big.start { BIG_GROUP_ROWS } else { 64 };
+        let n = n.min(rows - at);
+        w.write(&batch.slice(at, n)).expect("write");
+        w.flush().expect("end the row group");
+        at += n;
+    }
     w.close().expect("close");
+    let big_group = big.start / 64;
+    for group in [3, big_group] {
+        let meta = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            std::fs::File::open(path).expect("open"),
+        )
+        .expect("parquet")
+        .metadata()
+        .clone();
+        let rg = meta.row_group(group);
+        if group == big_group {
+            assert_eq!(rg.num_rows(), BIG_GROUP_ROWS as i64);
+            assert!(rg.total_byte_size() > 8 << 20, "{}", rg.total_byte_size());
+        }
+        let (start, _) = rg.column(1).byte_range();
+        let mut bytes = std::fs::read(path).expect("read");
+        for b in &mut bytes[start as usize..start as usize + 12] {
+            *b = 0xff;
+        }
+        std::fs::write(path, bytes).expect("write");
+    }
 }
 
 fn run(input: &Path, out: &Path, chain: &Path, threads: &str) {
@@ -290,8 +351,49 @@ fn jsonl_plain_gzip_zstd_are_identical_at_any_thread_count() {
 fn parquet_row_groups_are_identical_at_any_thread_count() {
     let dir = tempdir();
     let path = dir.path().join("docs.parquet");
-    parquet(&path, 2000);
-    check(&path, 1900, true);
+    parquet(&path, 2500);
+    check(&path, 1300, true);
+    // The errors, in reading order: the damaged small group, then one per part of the large
+    // group (each part is decoded on its own, by whichever worker takes it).
+    let dir2 = tempdir();
+    let chain = dir2.path().join("chain.toml");
+    std::fs::write(&chain, CHAIN).expect("chain");
+    let out = dir2.path().join("out");
+    run(&path, &out, &chain, "2");
+    let listed = std::fs::read_to_string(out.join("errors.jsonl")).expect("errors");
+    let invalid: Vec<(u64, String)> = listed
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .filter(|e| e["kind"] == "parquet_invalid")
+        .map(|e| {
+            let message = e["message"].as_str().expect("message");
+            (
+                e["offset"].as_u64().expect("offset"),
+                message[..message.find(':').expect("cause")].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        invalid,
+        [
+            (192, "row group 3, rows 192..256 (64 rows lost)".to_string()),
+            (
+                640,
+                "row group 10, rows 640..1152 (512 rows lost)".to_string()
+            ),
+            (
+                1152,
+                "row group 10, rows 1152..1664 (512 rows lost)".to_string()
+            ),
+        ],
+        "{listed}"
+    );
+    let stats = read_json(&out.join("stats.json"));
+    let read = stats["records_read"].as_u64().expect("records_read");
+    let nulls = stats["read_errors"]["parquet_null_text"]
+        .as_u64()
+        .expect("null texts");
+    assert_eq!(read + nulls, 2500 - 64 - 1024, "{stats}");
 }
 
 #[test]

@@ -130,13 +130,14 @@ impl SourceFormat {
 /// Opens one input with the configured format.
 pub fn open_source(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
     Ok(Box::new(
-        open_source_pending(path, config, 1)?.map(Pending::resolve),
+        open_source_pending(path, config, 1)?.flat_map(Pending::resolve),
     ))
 }
 
 /// Opens one input with the configured format, its records not built yet: JSON Lines, WARC and
 /// MediaWiki defer the costly part of each record (JSON parsing, HTML extraction, wikitext
-/// conversion) to [`Pending::resolve`]; other formats yield built records. Resolved in order,
+/// conversion) to [`Pending::resolve`], Parquet defers the decoding of each row group (or
+/// part of a large one, [`Pending::Many`]); other formats yield built records. Resolved in order,
 /// the records are those of [`open_source`]. `threads` is the number of threads the caller
 /// resolves records with: above 1, a bzip2 MediaWiki dump is also decompressed ahead by
 /// `threads - 1` helper threads, stream by stream.
@@ -158,7 +159,7 @@ pub fn open_source_pending(
         SourceFormat::Jsonl => crate::jsonl::open_pending(path, config),
         SourceFormat::Warc => crate::warc::open_pending(path, config),
         SourceFormat::Mediawiki => crate::mediawiki::open_pending(path, config, threads),
-        SourceFormat::Parquet => ready(crate::parquet::open(path, config)),
+        SourceFormat::Parquet => crate::parquet::open_pending(path, config),
         SourceFormat::CodeTree => ready(crate::code::open(path, config)),
         SourceFormat::Auto => unreachable!("resolved above"),
     }

@@ -68,7 +68,9 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 /// (xz, lz4, UTF-16 or UTF-32 text, a Parquet file named `.jsonl`); everything wrong inside the
 /// file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
-    Ok(Box::new(open_pending(path, config)?.map(Pending::resolve)))
+    Ok(Box::new(
+        open_pending(path, config)?.flat_map(Pending::resolve),
+    ))
 }
 
 /// [`open`], each line's JSON parsing deferred to [`Pending::resolve`] (see

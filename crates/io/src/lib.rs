@@ -77,11 +77,12 @@ pub enum Record {
 pub type RecordResult = Result<Record, RecordError>;
 
 /// A record read from an input whose costly part (HTML extraction, wikitext conversion, JSON
-/// parsing) may be done later, on any thread: what [`open_source_pending`] yields, so that a
-/// runner can read one input sequentially and build its records in parallel.
+/// parsing) may be done later, on any thread, or a run of records decoded together later (a
+/// Parquet row group): what [`open_source_pending`] yields, so that a runner can read one
+/// input sequentially and build its records in parallel.
 ///
-/// Building is a pure function of what was read: the record is the same whenever and wherever
-/// [`Pending::resolve`] runs, and the same as [`open_source`] yields.
+/// Building is a pure function of what was read: the records are the same whenever and
+/// wherever [`Pending::resolve`] runs, and the same as [`open_source`] yields.
 pub enum Pending {
     /// Already built.
     Ready(RecordResult),
@@ -91,6 +92,17 @@ pub enum Pending {
         bytes: usize,
         /// Builds the record.
         build: Box<dyn FnOnce() -> RecordResult + Send>,
+    },
+    /// `records` records (some may be errors), decoded by the stream `build` returns: a
+    /// Parquet row group, or a part of a large one.
+    Many {
+        /// How many records the stream yields (a stream that fails early yields one error
+        /// for the rest instead), to bound batches.
+        records: usize,
+        /// About how many bytes they hold once decoded, to bound batches.
+        bytes: usize,
+        /// Starts decoding.
+        build: Box<dyn FnOnce() -> Records + Send>,
     },
 }
 
@@ -103,11 +115,25 @@ impl Pending {
         }
     }
 
-    /// Builds the record.
-    pub fn resolve(self) -> RecordResult {
+    /// `records` records of about `bytes` bytes, decoded later by the stream `build` returns.
+    pub fn many(
+        records: usize,
+        bytes: usize,
+        build: impl FnOnce() -> Records + Send + 'static,
+    ) -> Self {
+        Pending::Many {
+            records,
+            bytes,
+            build: Box::new(build),
+        }
+    }
+
+    /// Builds the record (or starts decoding the records) it stands for.
+    pub fn resolve(self) -> Resolved {
         match self {
-            Pending::Ready(r) => r,
-            Pending::Deferred { build, .. } => build(),
+            Pending::Ready(r) => Resolved::One(Some(r)),
+            Pending::Deferred { build, .. } => Resolved::One(Some(build())),
+            Pending::Many { build, .. } => Resolved::Many(build()),
         }
     }
 
@@ -116,7 +142,34 @@ impl Pending {
         match self {
             Pending::Ready(Ok(Record::Document(d))) => d.text.len(),
             Pending::Ready(_) => 0,
-            Pending::Deferred { bytes, .. } => *bytes,
+            Pending::Deferred { bytes, .. } | Pending::Many { bytes, .. } => *bytes,
+        }
+    }
+
+    /// How many records it stands for (1 unless [`Pending::Many`]).
+    pub fn records(&self) -> usize {
+        match self {
+            Pending::Many { records, .. } => *records,
+            _ => 1,
+        }
+    }
+}
+
+/// The records of one [`Pending`], in order: [`Pending::resolve`].
+pub enum Resolved {
+    /// One record (`None` once taken).
+    One(Option<RecordResult>),
+    /// A stream of them.
+    Many(Records),
+}
+
+impl Iterator for Resolved {
+    type Item = RecordResult;
+
+    fn next(&mut self) -> Option<RecordResult> {
+        match self {
+            Resolved::One(r) => r.take(),
+            Resolved::Many(records) => records.next(),
         }
     }
 }
@@ -132,6 +185,9 @@ impl std::fmt::Debug for Pending {
         match self {
             Pending::Ready(r) => f.debug_tuple("Ready").field(r).finish(),
             Pending::Deferred { bytes, .. } => write!(f, "Deferred({bytes} bytes)"),
+            Pending::Many { records, bytes, .. } => {
+                write!(f, "Many({records} records, {bytes} bytes)")
+            }
         }
     }
 }

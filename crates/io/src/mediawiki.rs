@@ -116,7 +116,7 @@ pub fn lang_from_dbname(dbname: &str) -> Option<String> {
 /// inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
     Ok(Box::new(
-        open_pending(path, config, 1)?.map(Pending::resolve),
+        open_pending(path, config, 1)?.flat_map(Pending::resolve),
     ))
 }
 

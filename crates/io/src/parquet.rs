@@ -4,9 +4,16 @@
 //!
 //! # Reading
 //!
-//! The file is streamed row group by row group, one record batch (at most 256 rows) at a time,
-//! with one decoder per row group; memory is bounded by a row group's column chunks, as in
-//! every Parquet reader. Every codec the common writers use is read: uncompressed, snappy (the
+//! The file is read in *parts*: a row group, or, for a row group of more than [`PART_BYTES`]
+//! (8 MiB) uncompressed by its metadata, runs of rows of about that size (the group's rows
+//! split evenly by its average row size). Each part has its own decoder, built when the part
+//! is read: the rows before the part are skipped page by page from the page headers (a page of
+//! a flat column is not decompressed to be skipped; a page of a list column is), and at most
+//! one page per column is decompressed by two neighbouring parts. A part is streamed one record
+//! batch (at most 256 rows) at a time: memory is one page per column plus that batch.
+//! [`crate::open_source_pending`] yields one [`crate::Pending::Many`] per part, so that a
+//! multi-threaded run decodes the parts on its workers: the parts are computed from the footer
+//! alone, the same whatever the thread count, and so are the records and errors. Every codec the common writers use is read: uncompressed, snappy (the
 //! default of pyarrow, pandas, DuckDB and `datasets`), gzip, brotli, LZ4 (the Hadoop-framed
 //! and the raw kind), zstd (the default of polars and arrow-rs writers tuned for size). LZO,
 //! deprecated and written by none of them, is refused before reading:
@@ -41,14 +48,14 @@
 //! | --- | --- | --- |
 //! | `parquet_null_text` | the row's text is null | next row |
 //! | `record_too_large` | the text is longer than `max_record_bytes` | next row |
-//! | `parquet_invalid` | a row group cannot be decoded from some row on (corrupt page); the message names the row group and the rows lost, the offset is the first row lost | next row group |
+//! | `parquet_invalid` | a part cannot be decoded from some row on (corrupt page); the message names the row group and the rows lost (to the end of the part: the whole row group unless it is larger than [`PART_BYTES`]), the offset is the first row lost | next part |
 //! | [`crate::UNSUPPORTED`] | the decoder meets a feature it does not implement | the job stops ([`Error::from_record`](crate::Error::from_record)) |
 //!
 //! Invalid UTF-8 in a binary text column is replaced (U+FFFD) and counted in the signal
 //! `invalid_utf8`.
 
 use crate::reader::{io_error, open_input, utf8_lossy_counted, OpenedInput};
-use crate::{Error, Record, RecordResult, Records, SourceConfig};
+use crate::{Error, Pending, PendingRecords, Record, RecordResult, Records, SourceConfig};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int16Type,
@@ -60,7 +67,7 @@ use arrow_schema::{DataType, TimeUnit};
 use garbell_core::{Document, Origin, RecordError};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
-    ParquetRecordBatchReaderBuilder,
+    ParquetRecordBatchReaderBuilder, RowSelection, RowSelectionPolicy, RowSelector,
 };
 use parquet::basic::Compression;
 use serde_json::Value;
@@ -97,9 +104,42 @@ impl parquet::file::reader::Length for BoundedFile {
     }
 }
 
+/// Reads at `offset` without moving a shared file position: the parts of one file are decoded
+/// concurrently through clones of one handle, and a clone (`dup`) shares the position.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+    }
+}
+
+/// The file from a position to an end, read by position ([`read_at`]).
+struct At {
+    file: Arc<File>,
+    pos: u64,
+    end: u64,
+}
+
+impl std::io::Read for At {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = usize::try_from(self.end.saturating_sub(self.pos)).unwrap_or(usize::MAX);
+        let n = buf.len().min(left);
+        if n == 0 {
+            return Ok(0);
+        }
+        let k = read_at(&self.file, &mut buf[..n], self.pos)?;
+        self.pos += k as u64;
+        Ok(k)
+    }
+}
+
 /// A buffered reader of the file from an offset to its end, latched at end of file.
 struct BoundedRead {
-    inner: std::io::BufReader<std::io::Take<File>>,
+    inner: std::io::BufReader<At>,
     done: bool,
 }
 
@@ -120,20 +160,23 @@ impl parquet::file::reader::ChunkReader for BoundedFile {
     type T = BoundedRead;
 
     fn get_read(&self, start: u64) -> parquet::errors::Result<BoundedRead> {
-        use std::io::{Read as _, Seek as _};
-        let mut f = self.file.try_clone()?;
-        f.seek(std::io::SeekFrom::Start(start.min(self.len)))?;
         Ok(BoundedRead {
+            // Page headers are read through this reader (page bodies through `get_bytes`):
+            // a small buffer, as a part of a large row group skips the pages before it by
+            // reading their headers alone.
             inner: std::io::BufReader::with_capacity(
-                64 << 10,
-                f.take(self.len.saturating_sub(start)),
+                8 << 10,
+                At {
+                    file: self.file.clone(),
+                    pos: start.min(self.len),
+                    end: self.len,
+                },
             ),
             done: start >= self.len,
         })
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
-        use std::io::{Read as _, Seek as _};
         if start
             .checked_add(length as u64)
             .is_none_or(|end| end > self.len)
@@ -144,9 +187,20 @@ impl parquet::file::reader::ChunkReader for BoundedFile {
             )));
         }
         let mut buf = vec![0u8; length];
-        let mut f = self.file.try_clone()?;
-        f.seek(std::io::SeekFrom::Start(start))?;
-        f.read_exact(&mut buf)?;
+        let mut done = 0;
+        while done < length {
+            match read_at(&self.file, &mut buf[done..], start + done as u64) {
+                Ok(0) => {
+                    return Err(parquet::errors::ParquetError::EOF(format!(
+                        "the file ended at offset {} while reading {length} bytes at {start}",
+                        start + done as u64
+                    )))
+                }
+                Ok(k) => done += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(buf.into())
     }
 }
@@ -194,6 +248,25 @@ fn is_text_type(t: &DataType) -> bool {
 /// ([`Error::Schema`]), or uses a codec garbell cannot decode ([`Error::Unsupported`]);
 /// everything wrong inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
+    Ok(Box::new(
+        open_parts(path, config)?.flat_map(PartRecords::new),
+    ))
+}
+
+/// [`open`], with each part (a row group, or a run of rows of a large one: see "Parts" in the
+/// module documentation) not decoded yet: one [`Pending::Many`] per part, decoded by whoever
+/// resolves it. Resolved in order, the records are those of [`open`].
+pub(crate) fn open_pending(path: &Path, config: &SourceConfig) -> Result<PendingRecords, Error> {
+    Ok(Box::new(open_parts(path, config)?.map(|part| {
+        let (records, bytes) = (part.len(), part.bytes);
+        Pending::many(records, bytes, move || {
+            Box::new(PartRecords::new(part)) as Records
+        })
+    })))
+}
+
+/// Opens the file, checks its schema and codecs and returns its parts.
+fn open_parts(path: &Path, config: &SourceConfig) -> Result<Parts, Error> {
     let OpenedInput {
         file,
         input,
@@ -225,7 +298,13 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
             }
         }
         let rows = u64::try_from(rg.num_rows()).unwrap_or(0);
-        groups.push(first_row..first_row.saturating_add(rows));
+        let bytes = u64::try_from(rg.total_byte_size()).unwrap_or(0);
+        let compressed = u64::try_from(rg.compressed_size()).unwrap_or(0);
+        groups.push(GroupPlan {
+            rows: first_row..first_row.saturating_add(rows),
+            part_rows: part_rows(rows, bytes, compressed.min(file.len)),
+            bytes,
+        });
         first_row = first_row.saturating_add(rows);
     }
     let schema = metadata.schema().clone();
@@ -252,101 +331,225 @@ pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
             .then(|| columns.iter().position(|c| c == name))
             .flatten()
     };
-    Ok(Box::new(ParquetRecords {
-        id: find(&config.id_field),
-        url: find(&config.url_field),
-        text,
-        columns,
-        file,
-        metadata,
+    Ok(Parts {
+        file: Arc::new(ParquetFile {
+            id: find(&config.id_field),
+            url: find(&config.url_field),
+            text,
+            columns,
+            file,
+            metadata,
+            input,
+            file_name,
+            max: usize::try_from(config.max_record_bytes).unwrap_or(usize::MAX),
+        }),
         groups,
         group: 0,
-        reader: None,
-        batch: None,
-        row_in_batch: 0,
-        row: 0,
-        input,
-        file_name,
-        max: usize::try_from(config.max_record_bytes).unwrap_or(usize::MAX),
-    }))
+        next_row: 0,
+    })
 }
 
-/// Streams the rows of one file, one reader per row group: a row group that cannot be decoded
-/// ends only itself, reported with its number and the rows lost.
-struct ParquetRecords {
+/// Uncompressed bytes (all columns, as the row group's metadata counts them) of a part at most,
+/// about: a larger row group is cut into parts of this size, decoded independently.
+pub const PART_BYTES: u64 = 8 << 20;
+
+/// Compressed bytes of a row group per part at least: bounds the number of parts when the
+/// metadata claims an implausible uncompressed size (a corrupt or crafted footer).
+const MIN_PART_COMPRESSED: u64 = 4 << 10;
+
+/// Rows per part of a row group of `rows` rows, `bytes` uncompressed and `compressed` bytes
+/// (clamped to the file's size): all of them when the group is at most [`PART_BYTES`], else
+/// as many as fit in [`PART_BYTES`] by the group's average row size.
+fn part_rows(rows: u64, bytes: u64, compressed: u64) -> u64 {
+    if rows == 0 || bytes <= PART_BYTES {
+        return rows.max(1);
+    }
+    let parts = bytes
+        .div_ceil(PART_BYTES)
+        .min(compressed / MIN_PART_COMPRESSED)
+        .clamp(1, rows);
+    rows.div_ceil(parts)
+}
+
+/// What every part of one file shares.
+struct ParquetFile {
     file: BoundedFile,
     metadata: ArrowReaderMetadata,
-    /// Row range (in the file) of each row group.
-    groups: Vec<std::ops::Range<u64>>,
-    /// The next row group to open (the current one is `group - 1` while `reader` is set).
-    group: usize,
-    reader: Option<ParquetRecordBatchReader>,
     columns: Vec<String>,
     text: usize,
     id: Option<usize>,
     url: Option<usize>,
-    batch: Option<RecordBatch>,
-    row_in_batch: usize,
-    /// Row number in the file of the next row.
-    row: u64,
     input: Arc<str>,
     file_name: String,
     max: usize,
 }
 
-impl Iterator for ParquetRecords {
+/// How one row group is cut into parts.
+struct GroupPlan {
+    /// Its rows, numbered in the file.
+    rows: std::ops::Range<u64>,
+    /// Rows per part (the last part may have fewer).
+    part_rows: u64,
+    /// Uncompressed bytes, from the metadata.
+    bytes: u64,
+}
+
+/// The parts of a file, in order: computed from the metadata alone (no page is read), so the
+/// same for every reader of the file whatever the thread count.
+struct Parts {
+    file: Arc<ParquetFile>,
+    groups: Vec<GroupPlan>,
+    /// The row group of the next part.
+    group: usize,
+    /// The first row (in the file) of the next part.
+    next_row: u64,
+}
+
+impl Iterator for Parts {
+    type Item = Part;
+
+    fn next(&mut self) -> Option<Part> {
+        loop {
+            let plan = self.groups.get(self.group)?;
+            let start = self.next_row.max(plan.rows.start);
+            if start >= plan.rows.end {
+                self.group += 1;
+                continue;
+            }
+            let end = start.saturating_add(plan.part_rows).min(plan.rows.end);
+            self.next_row = end;
+            let group_rows = (plan.rows.end - plan.rows.start).max(1);
+            // The part's share of the group's uncompressed bytes, by rows.
+            let bytes = u128::from(plan.bytes) * u128::from(end - start) / u128::from(group_rows);
+            return Some(Part {
+                file: self.file.clone(),
+                group: self.group,
+                group_start: plan.rows.start,
+                rows: start..end,
+                bytes: usize::try_from(bytes).unwrap_or(usize::MAX),
+            });
+        }
+    }
+}
+
+/// A run of rows of one row group (all of them, unless the group is larger than
+/// [`PART_BYTES`]), decoded on its own.
+struct Part {
+    file: Arc<ParquetFile>,
+    group: usize,
+    /// The row group's first row in the file.
+    group_start: u64,
+    /// The part's rows, numbered in the file.
+    rows: std::ops::Range<u64>,
+    /// Uncompressed bytes, about.
+    bytes: usize,
+}
+
+impl Part {
+    fn len(&self) -> usize {
+        usize::try_from(self.rows.end - self.rows.start).unwrap_or(usize::MAX)
+    }
+}
+
+/// Streams the rows of one part, one record batch (at most [`BATCH_ROWS`] rows) at a time: a
+/// part that cannot be decoded from some row on ends there, reported with its row group and
+/// the rows lost.
+struct PartRecords {
+    part: Part,
+    /// Whether the decoder was built (or failed to be).
+    started: bool,
+    reader: Option<ParquetRecordBatchReader>,
+    batch: Option<RecordBatch>,
+    row_in_batch: usize,
+    /// Row number in the file of the next row.
+    row: u64,
+}
+
+impl PartRecords {
+    fn new(part: Part) -> Self {
+        PartRecords {
+            row: part.rows.start,
+            part,
+            started: false,
+            reader: None,
+            batch: None,
+            row_in_batch: 0,
+        }
+    }
+
+    /// The decoder of the part's rows: its row group, the rows before the part skipped (whole
+    /// pages are skipped by their headers, not decompressed).
+    fn build(&self) -> parquet::errors::Result<ParquetRecordBatchReader> {
+        let part = &self.part;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            part.file.file.clone(),
+            part.file.metadata.clone(),
+        )
+        .with_row_groups(vec![part.group])
+        .with_batch_size(BATCH_ROWS);
+        let group_rows = self
+            .part
+            .file
+            .metadata
+            .metadata()
+            .row_group(part.group)
+            .num_rows();
+        let before = part.rows.start - part.group_start;
+        let whole = before == 0 && i64::try_from(part.len()).is_ok_and(|n| n == group_rows);
+        if whole {
+            return builder.build();
+        }
+        let mut selectors = Vec::with_capacity(2);
+        if before > 0 {
+            selectors.push(RowSelector::skip(
+                usize::try_from(before).unwrap_or(usize::MAX),
+            ));
+        }
+        selectors.push(RowSelector::select(part.len()));
+        builder
+            .with_row_selection(RowSelection::from(selectors))
+            .with_row_selection_policy(RowSelectionPolicy::Selectors)
+            .build()
+    }
+}
+
+impl Iterator for PartRecords {
     type Item = RecordResult;
 
     fn next(&mut self) -> Option<RecordResult> {
         loop {
             if let Some(batch) = self.batch.take() {
-                if self.row_in_batch < batch.num_rows() {
+                if self.row_in_batch < batch.num_rows() && self.row < self.part.rows.end {
                     let r = self.row_in_batch;
                     self.row_in_batch += 1;
                     let row = self.row;
                     self.row += 1;
-                    let result = self.convert(&batch, r, row);
+                    let result = self.part.file.convert(&batch, r, row);
                     self.batch = Some(batch);
                     return Some(result);
                 }
             }
-            let Some(reader) = self.reader.as_mut() else {
-                let g = self.group;
-                let rows = self.groups.get(g)?.clone();
-                self.group += 1;
-                self.row = rows.start;
-                let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
-                    self.file.clone(),
-                    self.metadata.clone(),
-                );
-                let built = catch_decoder_panic(|| {
-                    builder
-                        .with_row_groups(vec![g])
-                        .with_batch_size(BATCH_ROWS)
-                        .build()
-                });
-                match built {
+            if !self.started {
+                self.started = true;
+                match catch_decoder_panic(|| self.build()) {
                     Ok(Ok(reader)) => self.reader = Some(reader),
-                    Ok(Err(e)) => return Some(Err(self.group_lost(g, e.to_string()))),
-                    Err(m) => return Some(Err(self.group_lost(g, m))),
+                    Ok(Err(e)) => return Some(Err(self.lost(e.to_string()))),
+                    Err(m) => return Some(Err(self.lost(m))),
                 }
                 continue;
-            };
+            }
+            let reader = self.reader.as_mut()?;
             let next = catch_decoder_panic(|| reader.next())
                 .unwrap_or_else(|m| Some(Err(arrow_schema::ArrowError::ExternalError(m.into()))));
-            let g = self.group - 1;
             match next {
                 None => {
                     self.reader = None;
-                    if self.row < self.groups[g].end {
+                    if self.row < self.part.rows.end {
                         let m = "the row group ended early".to_string();
-                        return Some(Err(self.group_lost(g, m)));
+                        return Some(Err(self.lost(m)));
                     }
                 }
-                Some(Err(e)) => {
-                    self.reader = None;
-                    return Some(Err(self.group_lost(g, e.to_string())));
-                }
+                Some(Err(e)) => return Some(Err(self.lost(e.to_string()))),
                 Some(Ok(batch)) => {
                     self.batch = Some(batch);
                     self.row_in_batch = 0;
@@ -356,16 +559,17 @@ impl Iterator for ParquetRecords {
     }
 }
 
-impl ParquetRecords {
-    /// The error for the rest of row group `g`, from the current row to its end, which is
-    /// skipped: reading goes on with the next row group. An unimplemented feature of the
-    /// format is [`crate::UNSUPPORTED`] (a job-level error), anything else `parquet_invalid`.
-    fn group_lost(&mut self, g: usize, message: String) -> RecordError {
-        let rows = self.groups[g].clone();
+impl PartRecords {
+    /// The error for the rest of the part, from the current row to its end, which is skipped:
+    /// reading goes on with the next part. An unimplemented feature of the format is
+    /// [`crate::UNSUPPORTED`] (a job-level error), anything else `parquet_invalid`.
+    fn lost(&mut self, message: String) -> RecordError {
+        let (g, rows) = (self.part.group, self.part.rows.clone());
         let start = self.row.clamp(rows.start, rows.end);
         self.row = rows.end;
         self.batch = None;
         self.reader = None;
+        let input = self.part.file.input.as_ref();
         // How arrow-rs words a feature it does not implement (`nyi_err!`, an encoding its
         // readers lack, a codec feature left out at build time).
         let unimplemented = [
@@ -376,14 +580,14 @@ impl ParquetRecords {
         ];
         if unimplemented.iter().any(|m| message.contains(m)) {
             return RecordError::new(
-                self.input.as_ref(),
+                input,
                 start,
                 crate::UNSUPPORTED,
                 format!("row group {g}: a feature garbell's Parquet decoder does not implement: {message}"),
             );
         }
         RecordError::new(
-            self.input.as_ref(),
+            input,
             start,
             "parquet_invalid",
             format!(
@@ -393,7 +597,9 @@ impl ParquetRecords {
             ),
         )
     }
+}
 
+impl ParquetFile {
     fn convert(&self, batch: &RecordBatch, r: usize, row: u64) -> RecordResult {
         let err =
             |kind, message: String| Err(RecordError::new(self.input.as_ref(), row, kind, message));

@@ -95,7 +95,9 @@ const MAX_HELD_BYTES: usize = 16 << 20;
 /// Fails only when the file cannot be opened or the configuration is invalid; everything wrong
 /// inside the file is a per-record [`RecordError`].
 pub fn open(path: &Path, config: &SourceConfig) -> Result<Records, Error> {
-    Ok(Box::new(open_pending(path, config)?.map(Pending::resolve)))
+    Ok(Box::new(
+        open_pending(path, config)?.flat_map(Pending::resolve),
+    ))
 }
 
 /// [`open`], each record's decoding and HTML extraction deferred to [`Pending::resolve`] (see

@@ -249,6 +249,121 @@ mod written {
     }
 
     #[test]
+    fn a_large_row_group_is_read_in_parts_with_exact_row_numbers() {
+        // One row group of about 13 MB uncompressed (more than `PART_BYTES`, 8 MiB): two
+        // parts, each decoded on its own (the second skips the first's pages by their
+        // headers); the rows are those of one sequential read, numbered in the file.
+        let dir = tempfile::tempdir().unwrap();
+        let n = 3000;
+        let text = |i: usize| format!("fila {i}: {}", format!("paraula{} ", i % 13).repeat(500));
+        let batch = RecordBatch::try_from_iter([
+            (
+                "id",
+                Arc::new(StringArray::from_iter_values(
+                    (0..n).map(|i| format!("r{i}")),
+                )) as ArrayRef,
+            ),
+            (
+                "text",
+                Arc::new(StringArray::from_iter_values((0..n).map(text))) as ArrayRef,
+            ),
+            (
+                "n",
+                Arc::new(Int64Array::from_iter_values(0..n as i64)) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let path = dir.path().join("large-group.parquet");
+        write(&path, &batch, n, Compression::SNAPPY);
+        let meta = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+            .unwrap()
+            .metadata()
+            .clone();
+        assert_eq!(meta.num_row_groups(), 1);
+        let bytes = meta.row_group(0).total_byte_size() as u64;
+        assert!(bytes > garbell_io::parquet::PART_BYTES, "{bytes}");
+        let parts: Vec<usize> = garbell_io::open_source_pending(&path, &SourceConfig::default(), 2)
+            .unwrap()
+            .map(|p| p.records())
+            .collect();
+        assert_eq!(
+            parts.len() as u64,
+            bytes.div_ceil(garbell_io::parquet::PART_BYTES)
+        );
+        assert_eq!(parts.iter().sum::<usize>(), n);
+        let out = common::collect(open_source(&path, &SourceConfig::default()).unwrap());
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        assert_eq!(out.docs.len(), n);
+        for (i, d) in out.docs.iter().enumerate() {
+            assert_eq!(d.id, format!("r{i}"));
+            assert_eq!((d.origin.record, d.origin.offset), (i as u64, i as u64));
+            assert_eq!(d.meta["n"], json!(i));
+            assert!(d.text == text(i), "row {i}");
+        }
+    }
+
+    #[test]
+    fn parts_decoded_on_many_threads_at_once_give_the_sequential_records() {
+        // The parts of one file share one file handle: they must read by position (a shared
+        // seek position raced between threads and garbled pages).
+        let dir = tempfile::tempdir().unwrap();
+        let n = 64 * 200;
+        let batch = RecordBatch::try_from_iter([(
+            "text",
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("fila {i} {}", "text ".repeat(i % 50))),
+            )) as ArrayRef,
+        )])
+        .unwrap();
+        let path = dir.path().join("groups.parquet");
+        write(&path, &batch, 200, Compression::SNAPPY);
+        let texts = |records: Vec<garbell_io::RecordResult>| -> Vec<String> {
+            records
+                .into_iter()
+                .map(|r| match r.unwrap() {
+                    garbell_io::Record::Document(d) => d.text,
+                    garbell_io::Record::Skipped(s) => s.to_string(),
+                })
+                .collect()
+        };
+        let want = texts(
+            open_source(&path, &SourceConfig::default())
+                .unwrap()
+                .collect(),
+        );
+        assert_eq!(want.len(), n);
+        for _ in 0..4 {
+            let parts: Vec<garbell_io::Pending> =
+                garbell_io::open_source_pending(&path, &SourceConfig::default(), 8)
+                    .unwrap()
+                    .collect();
+            assert_eq!(parts.len(), 64);
+            let slots: Vec<std::sync::Mutex<Option<garbell_io::Pending>>> = parts
+                .into_iter()
+                .map(|p| std::sync::Mutex::new(Some(p)))
+                .collect();
+            let results: Vec<std::sync::Mutex<Vec<garbell_io::RecordResult>>> =
+                (0..64).map(|_| std::sync::Mutex::new(Vec::new())).collect();
+            std::thread::scope(|s| {
+                for t in 0..8 {
+                    let (slots, results) = (&slots, &results);
+                    s.spawn(move || {
+                        for k in (t..64).step_by(8) {
+                            let p = slots[k].lock().unwrap().take().unwrap();
+                            *results[k].lock().unwrap() = p.resolve().collect();
+                        }
+                    });
+                }
+            });
+            let got: Vec<garbell_io::RecordResult> = results
+                .into_iter()
+                .flat_map(|m| m.into_inner().unwrap())
+                .collect();
+            assert!(texts(got) == want);
+        }
+    }
+
+    #[test]
     fn a_damaged_row_group_loses_only_its_own_rows() {
         let dir = tempfile::tempdir().unwrap();
         let n = 900;

@@ -176,10 +176,11 @@ impl Shared<'_> {
             return None;
         }
         let mut batch = Vec::new();
-        let mut bytes = 0;
-        while batch.len() < BATCH_RECORDS && bytes < BATCH_BYTES {
+        let (mut records, mut bytes) = (0, 0);
+        while records < BATCH_RECORDS && bytes < BATCH_BYTES {
             match feed.records.next() {
                 Some(p) => {
+                    records += p.records();
                     bytes += p.bytes();
                     batch.push(p);
                 }
@@ -208,8 +209,9 @@ impl Shared<'_> {
             fatal: None,
         };
         let stats = &mut done.stats;
-        for pending in batch {
-            match pending.resolve() {
+        // A Parquet row group (or part of one) is decoded here, by the worker that took it.
+        for result in batch.into_iter().flat_map(Pending::resolve) {
+            match result {
                 Ok(Record::Document(doc)) => {
                     stats.records_read += 1;
                     if let Some(doc) = self.chain.run(doc, stats) {
