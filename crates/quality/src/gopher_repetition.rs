@@ -797,8 +797,23 @@ mod dup_scan_tests {
         // Short and long words from a small vocabulary, words that concatenate alike ("ab" "c"
         // and "a" "bc"), repeated runs, empty and non-ASCII words.
         let vocab = [
-            "a", "b", "c", "ab", "bc", "abc", "the", "committee", "of", "Ωμέγα", "", "x",
-            "internationalization", "d’", "aigua", "ca", "bca",
+            "a",
+            "b",
+            "c",
+            "ab",
+            "bc",
+            "abc",
+            "the",
+            "committee",
+            "of",
+            "Ωμέγα",
+            "",
+            "x",
+            "internationalization",
+            "d’",
+            "aigua",
+            "ca",
+            "bca",
         ];
         let mut x = 0x2545_f491_4f6c_dd1du64;
         for round in 0..400 {
