@@ -944,16 +944,25 @@ fn is_plain(s: &str, affixes: bool) -> bool {
     if s.is_empty() {
         return false;
     }
-    if s.is_ascii() {
-        // The same tests by bytes: ASCII is below U+2100, and alphanumeric exactly when
-        // `is_ascii_alphanumeric`.
-        let b = s.as_bytes();
-        if !b.iter().all(u8::is_ascii_alphanumeric) {
+    // ASCII by bytes, in one pass (ASCII is below U+2100, and alphanumeric exactly when an
+    // ASCII letter or digit); the first non-ASCII byte sends the whole string to the
+    // character loop below.
+    let (mut digits, mut others) = (false, false);
+    let mut ascii = true;
+    for &b in s.as_bytes() {
+        if b.is_ascii_digit() {
+            digits = true;
+        } else if b.is_ascii_alphabetic() {
+            others = true;
+        } else if b < 0x80 {
             return false;
+        } else {
+            ascii = false;
+            break;
         }
-        return !(affixes
-            && b.iter().any(u8::is_ascii_digit)
-            && b.iter().any(|x| !x.is_ascii_digit()));
+    }
+    if ascii {
+        return !(affixes && digits && others);
     }
     let (mut digits, mut others) = (false, false);
     for c in s.chars() {
