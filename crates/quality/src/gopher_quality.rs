@@ -6,7 +6,6 @@ use crate::filter::{thresholds, FilterParams, Lexicon, SignalFilter, Signals, Th
 use garbell_core::{Document, Verdict};
 use garbell_text::words::python_lines;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// datatrove's default English stopwords for this rule (`STOP_WORDS` in
@@ -116,17 +115,15 @@ enum StopWords {
 }
 
 fn is_symbol_word(w: &str) -> bool {
-    let set = punctuation_set();
-    w.chars().all(|c| set.contains(c))
+    punctuation_set().contains_all(w)
 }
 
-/// The stopword-lookup form of `w`: borrowed unless lowercasing changes it (no allocation for
-/// the common, already lowercase word).
-fn stop_key(w: &str, lower: bool) -> Cow<'_, str> {
-    if lower && w.chars().any(garbell_text::words::is_uppercase) {
-        Cow::Owned(w.to_lowercase())
+/// True when `w` has an alphabetic character (ASCII words tested by bytes).
+fn has_alphabetic(w: &str) -> bool {
+    if w.is_ascii() {
+        w.bytes().any(|b| b.is_ascii_alphabetic())
     } else {
-        Cow::Borrowed(w)
+        w.chars().any(garbell_text::words::is_alphabetic)
     }
 }
 
@@ -150,7 +147,7 @@ impl GopherQuality {
                 n_non_symbol += 1;
                 len_sum += nchars(w);
             }
-            if w.chars().any(garbell_text::words::is_alphabetic) {
+            if has_alphabetic(w) {
                 n_alpha += 1;
             }
         }
@@ -211,19 +208,36 @@ impl GopherQuality {
         }
     }
 
-    fn stop_word_count<'w>(&self, words: &[&'w str], lang: &str) -> Option<usize> {
+    fn stop_word_count(&self, words: &[&str], lang: &str) -> Option<usize> {
         let lower = self.cfg.lowercase_stop_words;
         let list = match &self.stop_words {
             StopWords::Fixed(f) => f,
             StopWords::ByLanguage(lex) => lex.stopwords(lang)?,
         };
-        // Every stopword occurrence, then sorted: the distinct ones are counted once (a long
-        // document has hundreds of distinct stopwords, too many for a linear search each).
-        let mut seen: Vec<Cow<'w, str>> = Vec::new();
+        // Every stopword occurrence as the address of the list's own string, then sorted: the
+        // distinct stopwords are counted once (a long document has hundreds of distinct
+        // stopwords, too many for a linear search each). The strings of a set are distinct, so
+        // two occurrences are the same stopword exactly when they find the same string (an
+        // empty string has no allocation of its own, but a set holds at most one).
+        let mut seen: Vec<usize> = Vec::new();
+        let mut buf = String::new();
         for w in words {
-            let k = stop_key(w, lower);
-            if list.contains(k.as_ref()) {
-                seen.push(k);
+            let k: &str = if lower && w.chars().any(garbell_text::words::is_uppercase) {
+                if w.is_ascii() {
+                    // `to_lowercase` of ASCII is the ASCII lowercase, without allocating.
+                    buf.clear();
+                    buf.push_str(w);
+                    buf.make_ascii_lowercase();
+                    &buf
+                } else {
+                    buf = w.to_lowercase();
+                    &buf
+                }
+            } else {
+                w
+            };
+            if let Some(found) = list.get(k) {
+                seen.push(found.as_ptr() as usize);
             }
         }
         seen.sort_unstable();

@@ -136,6 +136,9 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 struct WordHashes {
     /// `pre[k]`: the prefix sums over words `0..k` (one entry more than words).
     pre: Vec<Prefix>,
+    /// The words concatenated without separator (the string the duplicated n-gram rule
+    /// compares slices of; word `k` starts at byte `pre[k].bytes`).
+    cat: Vec<u8>,
 }
 
 /// The prefix sums of [`WordHashes`] at one word boundary, kept together so that an n-gram key
@@ -176,6 +179,7 @@ impl WordHashes {
     fn fill(&mut self, words: &[&str]) {
         self.pre.clear();
         self.pre.reserve(words.len() + 1);
+        self.cat.clear();
         let mut at = Prefix {
             cat: 0,
             sep: 0,
@@ -203,6 +207,7 @@ impl WordHashes {
             at.bytes += word.len();
             at.chars += nchars(word);
             self.pre.push(at);
+            self.cat.extend_from_slice(word.as_bytes());
         }
     }
 
@@ -287,6 +292,14 @@ struct Scratch {
     counts: KeyTable<(u32, u32)>,
     /// Duplicated n-gram scan: keys seen.
     seen: KeyTable<()>,
+    /// Duplicated n-gram pre-pass: the first word with each start digest.
+    starts: KeyTable<u32>,
+    /// Duplicated n-gram pre-pass: whether each word's start digest is unique.
+    unique: Vec<bool>,
+    /// See [`dup_skip_from`].
+    skip_from: Vec<u32>,
+    /// The n-gram starts a duplicated n-gram scan looks up.
+    candidates: Vec<u32>,
 }
 
 thread_local! {
@@ -338,21 +351,103 @@ fn top_ngram_chars(
     Some(count as usize * (wh.chars(first as usize, n) + n - 1))
 }
 
+/// Bytes of the concatenated words compared at each word start by [`dup_skip_from`].
+const PROBE_BYTES: usize = 16;
+
+/// For each word `i`, the smallest `n` from which the n-grams starting at word `i` are known
+/// to occur nowhere else in the document (`u32::MAX`: none known), so that the duplicated
+/// n-gram scans need neither look them up nor remember them (see [`dup_ngram_chars`]).
+///
+/// Two n-grams of the duplicated n-gram rule are equal when their concatenated bytes are: two
+/// equal ones of [`PROBE_BYTES`] bytes or more start, at two different words, with the same
+/// `PROBE_BYTES` bytes of the concatenation. So when the `PROBE_BYTES` bytes at word `i` occur
+/// at no other word start (compared by a 64-bit digest: a digest collision only makes a word
+/// start look repeated, which costs a lookup and changes nothing), no n-gram at `i` of that
+/// many bytes or more equals any other n-gram. One table probe per word, shared by every `n`.
+fn dup_skip_from(
+    wh: &WordHashes,
+    starts: &mut KeyTable<u32>,
+    unique: &mut Vec<bool>,
+    skip_from: &mut Vec<u32>,
+) {
+    let words = wh.len();
+    let cat = &wh.cat;
+    unique.clear();
+    unique.resize(words, true);
+    skip_from.clear();
+    skip_from.resize(words, u32::MAX);
+    // Word starts with PROBE_BYTES bytes after them (the others never qualify).
+    let last = (0..words)
+        .rev()
+        .find(|&i| wh.pre[i].bytes + PROBE_BYTES <= cat.len())
+        .map_or(0, |i| i + 1);
+    if last == 0 {
+        return;
+    }
+    starts.reset(last);
+    for i in 0..last {
+        let at = wh.pre[i].bytes;
+        let a = u64::from_le_bytes(cat[at..at + 8].try_into().unwrap_or_default());
+        let b = u64::from_le_bytes(cat[at + 8..at + 16].try_into().unwrap_or_default());
+        let digest = (a.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) ^ b)
+            .wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        let (first, inserted) = starts.entry(digest, i as u32);
+        if !inserted {
+            unique[*first as usize] = false;
+            unique[i] = false;
+        }
+    }
+    // The first word end at least PROBE_BYTES bytes after each unique word start (it only moves
+    // forward as the start does).
+    let mut end = 0usize;
+    for i in 0..last {
+        if !unique[i] {
+            continue;
+        }
+        end = end.max(i + 1);
+        while wh.pre[end].bytes - wh.pre[i].bytes < PROBE_BYTES {
+            end += 1;
+        }
+        skip_from[i] = u32::try_from(end - i).unwrap_or(u32::MAX);
+    }
+}
+
 /// Characters in duplicated n-grams as datatrove's `find_all_duplicate` counts them (n-grams are
 /// the words concatenated without separator; after a duplicate the scan jumps `n` words).
-fn dup_ngram_chars(wh: &WordHashes, n: usize, seen: &mut KeyTable<()>) -> usize {
+///
+/// The scan looks up only the n-gram starts that [`dup_skip_from`] could not rule out
+/// (`candidates`, rebuilt here): at the others, datatrove's scan would insert an n-gram that is
+/// not yet there and will never be met again, and step one word on, which is what skipping to
+/// the next candidate does.
+fn dup_ngram_chars(
+    wh: &WordHashes,
+    n: usize,
+    skip_from: &[u32],
+    candidates: &mut Vec<u32>,
+    seen: &mut KeyTable<()>,
+) -> usize {
     let words = wh.len();
     if words < n {
         return 0;
     }
-    seen.reset(words - n + 1);
+    candidates.clear();
+    candidates.extend(
+        (0..=words - n)
+            .filter(|&i| skip_from[i] as usize > n)
+            .map(|i| i as u32),
+    );
+    seen.reset(candidates.len());
     let (mut repeated, mut idx) = (0usize, 0usize);
-    while idx + n <= words {
-        if seen.insert(wh.key(idx, n, false), ()) {
-            idx += 1;
+    for &i in candidates.iter() {
+        let i = i as usize;
+        if i < idx {
+            continue;
+        }
+        if seen.insert(wh.key(i, n, false), ()) {
+            idx = i + 1;
         } else {
-            repeated += wh.chars(idx, n);
-            idx += n;
+            repeated += wh.chars(i, n);
+            idx = i + n;
         }
     }
     repeated
@@ -425,8 +520,13 @@ impl GopherRepetition {
                         .map(|c| c as f64 / len),
                 );
             }
+            if !self.cfg.dup_n_grams.is_empty() {
+                dup_skip_from(&sc.wh, &mut sc.starts, &mut sc.unique, &mut sc.skip_from);
+            }
             for &(n, _) in &self.cfg.dup_n_grams {
-                v.push(Some(dup_ngram_chars(&sc.wh, n, &mut sc.seen) as f64 / len));
+                let chars =
+                    dup_ngram_chars(&sc.wh, n, &sc.skip_from, &mut sc.candidates, &mut sc.seen);
+                v.push(Some(chars as f64 / len));
             }
             v
         });
@@ -655,5 +755,96 @@ mod key_tests {
             Some(3 * 4)
         );
         assert_eq!(top(&["x"], 2, &mut counts), None);
+    }
+}
+
+#[cfg(test)]
+mod dup_scan_tests {
+    use super::*;
+
+    /// datatrove's `find_all_duplicate` on the joined strings, as written in Python.
+    fn naive(words: &[&str], n: usize) -> usize {
+        let mut seen = HashSet::new();
+        let (mut repeated, mut idx) = (0, 0);
+        while idx + n <= words.len() {
+            let s = words[idx..idx + n].concat();
+            if seen.insert(s.clone()) {
+                idx += 1;
+            } else {
+                repeated += s.chars().count();
+                idx += n;
+            }
+        }
+        repeated
+    }
+
+    fn fast(words: &[&str], n: usize) -> usize {
+        let mut wh = WordHashes::default();
+        wh.fill(words);
+        let (mut starts, mut unique, mut skip, mut cand, mut seen) = (
+            KeyTable::default(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            KeyTable::default(),
+        );
+        dup_skip_from(&wh, &mut starts, &mut unique, &mut skip);
+        dup_ngram_chars(&wh, n, &skip, &mut cand, &mut seen)
+    }
+
+    #[test]
+    fn same_as_the_joined_strings() {
+        // Short and long words from a small vocabulary, words that concatenate alike ("ab" "c"
+        // and "a" "bc"), repeated runs, empty and non-ASCII words.
+        let vocab = [
+            "a",
+            "b",
+            "c",
+            "ab",
+            "bc",
+            "abc",
+            "the",
+            "committee",
+            "of",
+            "Ωμέγα",
+            "",
+            "x",
+            "internationalization",
+            "d’",
+            "aigua",
+            "ca",
+            "bca",
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..400 {
+            let len = (round % 60) + 1;
+            let spread = 1 + round % vocab.len();
+            let mut words: Vec<&str> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    vocab[(x % spread as u64) as usize]
+                })
+                .collect();
+            if round % 3 == 0 {
+                // A repeated block.
+                let block: Vec<&str> = words[..len / 2].to_vec();
+                words.extend(block);
+            }
+            for n in 1..=10 {
+                assert_eq!(fast(&words, n), naive(&words, n), "{words:?} n={n}");
+            }
+        }
+    }
+
+    #[test]
+    fn equal_bytes_with_other_word_boundaries_count() {
+        // "abcdefghijklmnopqrstu" twice, cut into 5 words differently: equal concatenations.
+        let words = [
+            "abcd", "efgh", "ijkl", "mnop", "qrstu", "abcde", "fghi", "jklm", "nopq", "rstu",
+        ];
+        assert_eq!(fast(&words, 5), naive(&words, 5));
+        assert_eq!(naive(&words, 5), 21);
     }
 }

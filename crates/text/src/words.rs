@@ -439,6 +439,16 @@ impl CharSet {
         CharSet { ascii, other }
     }
 
+    /// True when every character of `s` is in the set (true for an empty `s`).
+    #[inline]
+    pub fn contains_all(&self, s: &str) -> bool {
+        if s.is_ascii() {
+            s.bytes().all(|b| self.ascii[b as usize])
+        } else {
+            s.chars().all(|c| self.contains(c))
+        }
+    }
+
     /// True when `c` is in the set.
     #[inline]
     pub fn contains(&self, c: char) -> bool {
@@ -785,6 +795,78 @@ fn tokenize_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>) {
         out.push(last);
         return;
     }
+    general_memo(chunk, out);
+}
+
+/// The chunks that reach the general prefix/suffix/infix rules (brackets, quotes, numbers with
+/// signs, abbreviations, URLs, ...) recur from document to document: their tokens are kept per
+/// thread as offsets in the chunk, keyed by the chunk's bytes. [`tokenize_general`] depends on
+/// the chunk alone, so a remembered answer is the answer. At most [`MEMO_CHUNKS`] chunks are
+/// kept (the memo is emptied when full).
+#[derive(Default)]
+struct ChunkMemo {
+    /// Chunk → `(first, end)` range of its pieces in `pieces`.
+    map: HashMap<Box<str>, (u32, u32), std::hash::BuildHasherDefault<FxHasher>>,
+    /// `(start, end)` byte offsets in the chunk of each token.
+    pieces: Vec<(u32, u32)>,
+}
+
+/// The most chunks [`ChunkMemo`] keeps (a few MB per thread).
+const MEMO_CHUNKS: usize = 1 << 15;
+
+thread_local! {
+    static MEMO: std::cell::RefCell<ChunkMemo> = std::cell::RefCell::new(ChunkMemo::default());
+}
+
+/// [`tokenize_general`] through this thread's [`ChunkMemo`].
+fn general_memo<'a>(chunk: &'a str, out: &mut Vec<&'a str>) {
+    let first = out.len();
+    let hit = MEMO.with(|m| {
+        let m = m.borrow();
+        let &(a, b) = m.map.get(chunk)?;
+        for &(s, e) in &m.pieces[a as usize..b as usize] {
+            out.push(chunk.get(s as usize..e as usize)?);
+        }
+        Some(())
+    });
+    if hit.is_some() {
+        return;
+    }
+    // (A miss, or offsets that did not fit the chunk: cannot happen, but start over.)
+    out.truncate(first);
+    tokenize_general(chunk, out);
+    let Ok(len) = u32::try_from(chunk.len()) else {
+        return;
+    };
+    let base = chunk.as_ptr() as usize;
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.map.len() >= MEMO_CHUNKS {
+            m.map.clear();
+            m.pieces.clear();
+        }
+        let a = m.pieces.len();
+        for t in &out[first..] {
+            let s = (t.as_ptr() as usize).wrapping_sub(base);
+            let e = s + t.len();
+            if e > len as usize {
+                // Not a slice of the chunk: do not remember it.
+                m.pieces.truncate(a);
+                return;
+            }
+            m.pieces.push((s as u32, e as u32));
+        }
+        let b = m.pieces.len();
+        if let (Ok(a), Ok(b)) = (u32::try_from(a), u32::try_from(b)) {
+            m.map.insert(chunk.into(), (a, b));
+        }
+    });
+}
+
+/// spaCy's general tokenizer loop over one chunk (special cases, prefixes, suffixes, infixes,
+/// URLs), for the chunks the fast paths of [`tokenize_chunk`] do not answer.
+fn tokenize_general<'a>(chunk: &'a str, out: &mut Vec<&'a str>) {
+    let sp = specials();
     let mut prefixes: Vec<&'a str> = Vec::new();
     let mut suffixes: Vec<&'a str> = Vec::new();
     let mut s = chunk;
@@ -861,6 +943,26 @@ fn tokenize_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>) {
 fn is_plain(s: &str, affixes: bool) -> bool {
     if s.is_empty() {
         return false;
+    }
+    // ASCII by bytes, in one pass (ASCII is below U+2100, and alphanumeric exactly when an
+    // ASCII letter or digit); the first non-ASCII byte sends the whole string to the
+    // character loop below.
+    let (mut digits, mut others) = (false, false);
+    let mut ascii = true;
+    for &b in s.as_bytes() {
+        if b.is_ascii_digit() {
+            digits = true;
+        } else if b.is_ascii_alphabetic() {
+            others = true;
+        } else if b < 0x80 {
+            return false;
+        } else {
+            ascii = false;
+            break;
+        }
+    }
+    if ascii {
+        return !(affixes && digits && others);
     }
     let (mut digits, mut others) = (false, false);
     for c in s.chars() {
@@ -1274,5 +1376,34 @@ mod tests {
             assert!(sp.contains_key(k) && sp.get(k).is_some(), "{k}");
         }
         assert!(!sp.contains_key("zzzzzz") && !sp.contains_key(""));
+    }
+}
+
+#[cfg(test)]
+mod chunk_memo_tests {
+    use super::*;
+
+    #[test]
+    fn remembered_chunks_give_the_same_tokens() {
+        let text = "(really) “quoted” U.S.A. 3.5% e-mail http://example.com/a?b=c don't \
+                    $10,000.00 [1] word's ...and… 10km (really) “quoted” U.S.A. e-mail";
+        let first = datatrove_words(text);
+        // The second time every general-path chunk comes from this thread's memo.
+        let second = datatrove_words(text);
+        assert_eq!(first, second);
+        // A fresh thread (empty memo) agrees too, and the tokens are slices of the text.
+        let owned = text.to_string();
+        let fresh = std::thread::spawn(move || {
+            datatrove_words(&owned)
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(first, fresh);
+        assert!(first.contains(&"(") && first.contains(&"really") && first.contains(&"n't"));
+        let range = text.as_bytes().as_ptr_range();
+        assert!(first.iter().all(|t| range.contains(&t.as_ptr())));
     }
 }
