@@ -64,15 +64,17 @@ pub(crate) struct Dictionary {
     /// rows, 171 KB; an open-addressing table of (bucket, row) pairs was 1 MB and its lookups
     /// missed the L2 cache).
     kept_rows: Vec<u32>,
-    /// The rank of the first bucket of every `RANK_WORDS` words of `kept` (31 KB for lid.176).
-    rank_base: Vec<u32>,
+    /// The rank of the first bucket of every `RANK_GROUP` words of `kept` ...
+    rank_group: Vec<u32>,
+    /// ... and of every word, relative to its group's (at most 1023 × 64 < 2^16): one
+    /// population count per lookup (62 KB for lid.176).
+    rank_word: Vec<u16>,
     /// 0 when the model was pruned to no n-grams at all.
     pruned_to_zero: bool,
 }
 
-/// Words of the `kept` bitmap per entry of `rank_base`: a rank adds at most this many
-/// population counts (the words share a cache line or two).
-const RANK_WORDS: usize = 4;
+/// Words of the `kept` bitmap per entry of `Dictionary::rank_group`.
+const RANK_GROUP: usize = 1024;
 
 /// `a == b` for short byte strings, inline (vocabulary words are a few bytes: a `memcmp` call
 /// cost more than the comparison).
@@ -135,35 +137,36 @@ impl Dictionary {
             bucket,
             kept: Vec::new(),
             kept_rows: Vec::new(),
-            rank_base: Vec::new(),
+            rank_group: Vec::new(),
+            rank_word: Vec::new(),
             pruned_to_zero: matches!(&prune_pairs, Some(p) if p.is_empty()),
         };
         if let Some(pairs) = prune_pairs {
             if !pairs.is_empty() {
                 d.kept = vec![0u64; (bucket as usize).div_ceil(64)];
-                // (bucket, position in the file, row): sorted by bucket, a repeated bucket keeps
-                // its last row, as the reference's map assignment.
-                let mut sorted: Vec<(u32, usize, u32)> = Vec::with_capacity(pairs.len());
-                for (pos, (from, to)) in pairs.into_iter().enumerate() {
+                for &(from, to) in &pairs {
                     if from < 0 || from as u32 >= bucket || to < 0 {
                         return Err(format!("prune index entry {from} -> {to} out of range"));
                     }
-                    sorted.push((from as u32, pos, to as u32));
-                }
-                sorted.sort_unstable();
-                for (i, &(from, _, to)) in sorted.iter().enumerate() {
-                    if sorted.get(i + 1).is_some_and(|next| next.0 == from) {
-                        continue;
-                    }
                     d.kept[from as usize / 64] |= 1 << (from % 64);
-                    d.kept_rows.push(to);
                 }
-                let mut rank = 0u32;
+                let (mut rank, mut group) = (0u32, 0u32);
                 for (w, bits) in d.kept.iter().enumerate() {
-                    if w % RANK_WORDS == 0 {
-                        d.rank_base.push(rank);
+                    if w % RANK_GROUP == 0 {
+                        d.rank_group.push(rank);
+                        group = rank;
                     }
+                    // (< 1024 × 64 = 2^16: fits.)
+                    d.rank_word.push((rank - group) as u16);
                     rank += bits.count_ones();
+                }
+                // In file order: a repeated bucket keeps its last row, as the reference's map
+                // assignment.
+                d.kept_rows = vec![0; rank as usize];
+                for (from, to) in pairs {
+                    if let Some(r) = d.kept_rank(from as u32) {
+                        d.kept_rows[r] = to as u32;
+                    }
                 }
             }
         }
@@ -230,21 +233,26 @@ impl Dictionary {
             return Some(self.nwords as u32 + id);
         }
         // (`id < bucket`: callers take it modulo the bucket count.)
+        let rank = self.kept_rank(id)?;
+        self.kept_rows.get(rank).map(|&r| self.nwords as u32 + r)
+    }
+
+    /// The rank of bucket `id` among the kept buckets (how many kept buckets are below it), if
+    /// it is kept: its group's, its word's within the group, then the bits below it in its
+    /// own word.
+    #[inline]
+    fn kept_rank(&self, id: u32) -> Option<usize> {
         let w = id as usize / 64;
         let bits = *self.kept.get(w)?;
         let bit = id % 64;
         if bits >> bit & 1 == 0 {
             return None;
         }
-        // The rank of `id` among the kept buckets: the words before it in its group of
-        // `RANK_WORDS`, then the bits below it in its own word.
-        let first = w - w % RANK_WORDS;
-        let mut rank = *self.rank_base.get(first / RANK_WORDS)? as usize;
-        for b in self.kept.get(first..w)? {
-            rank += b.count_ones() as usize;
-        }
-        rank += (bits & ((1u64 << bit) - 1)).count_ones() as usize;
-        self.kept_rows.get(rank).map(|&r| self.nwords as u32 + r)
+        Some(
+            *self.rank_group.get(w / RANK_GROUP)? as usize
+                + usize::from(*self.rank_word.get(w)?)
+                + (bits & ((1u64 << bit) - 1)).count_ones() as usize,
+        )
     }
 
     /// Calls `f` with the input row of every character n-gram of `word` (already wrapped in
