@@ -10,13 +10,6 @@ pub(crate) fn fnv_push(mut h: u32, bytes: &[u8]) -> u32 {
     h
 }
 
-/// Slot hash for the prune table: bucket ids are already FNV-derived but their low bits are
-/// what the mask keeps, so mix them once (a multiplicative hash).
-#[inline]
-fn prune_slot(key: u32) -> usize {
-    (key.wrapping_mul(0x9E37_79B1) >> 7) as usize
-}
-
 /// Writes `<tok>` into `buf`: the form whose character n-grams the reference hashes.
 #[inline]
 pub(crate) fn bracket(buf: &mut Vec<u8>, tok: &[u8]) {
@@ -44,7 +37,12 @@ pub(crate) const LABEL_PREFIX: &[u8] = b"__label__";
 /// Vocabulary with an open-addressing table keyed by the FNV hash.
 pub(crate) struct Dictionary {
     pub nwords: usize,
-    pub words: Vec<Box<[u8]>>,
+    /// Every entry's bytes, one after the other: entry `i` is
+    /// `word_bytes[word_start[i]..word_start[i + 1]]`. One 43 KB block for lid.176 (where a boxed
+    /// slice per word scattered 7,411 allocations over the heap): a lookup reads the entry's
+    /// bytes from the L2 cache and compares them inline.
+    word_bytes: Vec<u8>,
+    word_start: Vec<u32>,
     pub types: Vec<EntryType>,
     #[allow(dead_code)] // kept for completeness of the format; labels use their own copy
     pub counts: Vec<i64>,
@@ -57,18 +55,45 @@ pub(crate) struct Dictionary {
     pub minn: usize,
     pub maxn: usize,
     pub bucket: u32,
-    /// Bucket → row offset after pruning, an open-addressing table of (bucket + 1, row offset)
-    /// (0 = empty slot); empty when not pruned. A pruned lid.176 keeps 42,765 of its 2M buckets,
-    /// so this table is 1 MB where a dense bucket-indexed array was 8 MB
-    /// and its lookups stay in cache far more often (one per character n-gram of every word).
-    prune: Vec<(u32, u32)>,
-    prune_mask: usize,
     /// Bit `b`: bucket `b` is kept by the pruning (empty when not pruned). Most character
     /// n-grams of a text fall in buckets that were pruned away; this 256 KB bitmap (lid.176:
-    /// 2M buckets) answers them from the L2 cache, where the 1 MB table above missed it.
+    /// 2M buckets) answers them from the L2 cache.
     kept: Vec<u64>,
+    /// The row offset of each kept bucket, in bucket order: a kept bucket's offset is
+    /// `kept_rows[rank]`, its rank being the number of kept buckets below it (lid.176: 42,765
+    /// rows, 171 KB; an open-addressing table of (bucket, row) pairs was 1 MB and its lookups
+    /// missed the L2 cache).
+    kept_rows: Vec<u32>,
+    /// The rank of the first bucket of every `RANK_GROUP` words of `kept` ...
+    rank_group: Vec<u32>,
+    /// ... and of every word, relative to its group's (at most 1023 × 64 < 2^16): one
+    /// population count per lookup (62 KB for lid.176).
+    rank_word: Vec<u16>,
     /// 0 when the model was pruned to no n-grams at all.
     pruned_to_zero: bool,
+}
+
+/// Words of the `kept` bitmap per entry of `Dictionary::rank_group`.
+const RANK_GROUP: usize = 1024;
+
+/// `a == b` for short byte strings, inline (vocabulary words are a few bytes: a `memcmp` call
+/// cost more than the comparison).
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        if x != y {
+            return false;
+        }
+    }
+    ca.remainder()
+        .iter()
+        .zip(cb.remainder())
+        .all(|(x, y)| x == y)
 }
 
 impl Dictionary {
@@ -84,9 +109,23 @@ impl Dictionary {
         prune_pairs: Option<Vec<(i32, i32)>>,
     ) -> Result<Self, String> {
         let cap = (words.len() * 2).next_power_of_two().max(16);
+        let total: usize = words.iter().map(|w| w.len()).sum();
+        if u32::try_from(total).is_err() {
+            return Err(format!("dictionary of {total} bytes is too large"));
+        }
+        let mut word_bytes = Vec::with_capacity(total);
+        let mut word_start = Vec::with_capacity(words.len() + 1);
+        word_start.push(0u32);
+        for w in &words {
+            word_bytes.extend_from_slice(w);
+            word_start.push(word_bytes.len() as u32);
+        }
+        let size = words.len();
+        drop(words);
         let mut d = Dictionary {
             nwords,
-            words,
+            word_bytes,
+            word_start,
             types,
             counts,
             table: vec![(0, 0); cap],
@@ -96,34 +135,43 @@ impl Dictionary {
             minn,
             maxn,
             bucket,
-            prune: Vec::new(),
-            prune_mask: 0,
             kept: Vec::new(),
+            kept_rows: Vec::new(),
+            rank_group: Vec::new(),
+            rank_word: Vec::new(),
             pruned_to_zero: matches!(&prune_pairs, Some(p) if p.is_empty()),
         };
         if let Some(pairs) = prune_pairs {
             if !pairs.is_empty() {
-                let cap = (pairs.len() * 2).next_power_of_two().max(16);
-                d.prune = vec![(0, 0); cap];
-                d.prune_mask = cap - 1;
                 d.kept = vec![0u64; (bucket as usize).div_ceil(64)];
-                for (from, to) in pairs {
+                for &(from, to) in &pairs {
                     if from < 0 || from as u32 >= bucket || to < 0 {
                         return Err(format!("prune index entry {from} -> {to} out of range"));
                     }
-                    let key = from as u32 + 1;
-                    let mut slot = prune_slot(key) & d.prune_mask;
-                    // A repeated bucket keeps its last row, as the reference's map assignment.
-                    while d.prune[slot].0 != 0 && d.prune[slot].0 != key {
-                        slot = (slot + 1) & d.prune_mask;
+                    d.kept[from as usize / 64] |= 1 << (from % 64);
+                }
+                let (mut rank, mut group) = (0u32, 0u32);
+                for (w, bits) in d.kept.iter().enumerate() {
+                    if w % RANK_GROUP == 0 {
+                        d.rank_group.push(rank);
+                        group = rank;
                     }
-                    d.prune[slot] = (key, to as u32);
-                    d.kept[from as usize / 64] |= 1 << (from as u32 % 64);
+                    // (< 1024 × 64 = 2^16: fits.)
+                    d.rank_word.push((rank - group) as u16);
+                    rank += bits.count_ones();
+                }
+                // In file order: a repeated bucket keeps its last row, as the reference's map
+                // assignment.
+                d.kept_rows = vec![0; rank as usize];
+                for (from, to) in pairs {
+                    if let Some(r) = d.kept_rank(from as u32) {
+                        d.kept_rows[r] = to as u32;
+                    }
                 }
             }
         }
-        for i in 0..d.words.len() {
-            let h = fnv_push(FNV_INIT, &d.words[i]);
+        for i in 0..size {
+            let h = fnv_push(FNV_INIT, d.word(i));
             let mut slot = h as usize & d.mask;
             while d.table[slot].1 != 0 {
                 slot = (slot + 1) & d.mask;
@@ -133,10 +181,10 @@ impl Dictionary {
         // Subwords of in-vocabulary words: the word itself, then its character n-grams.
         d.sub_start.push(0);
         let mut buf = Vec::new();
-        for i in 0..d.words.len() {
+        for i in 0..size {
             d.subwords.push(i as u32);
-            if &*d.words[i] != EOS {
-                bracket(&mut buf, &d.words[i]);
+            if d.word(i) != EOS {
+                bracket(&mut buf, d.word(i));
                 let mut out = std::mem::take(&mut d.subwords);
                 d.char_ngrams(&buf, |row| out.push(row));
                 d.subwords = out;
@@ -144,6 +192,12 @@ impl Dictionary {
             d.sub_start.push(d.subwords.len() as u32);
         }
         Ok(d)
+    }
+
+    /// The bytes of entry `i`.
+    #[inline]
+    fn word(&self, i: usize) -> &[u8] {
+        &self.word_bytes[self.word_start[i] as usize..self.word_start[i + 1] as usize]
     }
 
     /// Entry index of `word` with FNV hash `h`, if in the vocabulary.
@@ -156,7 +210,7 @@ impl Dictionary {
                 return None;
             }
             let i = (idx - 1) as usize;
-            if sh == h && &*self.words[i] == word {
+            if sh == h && same_bytes(self.word(i), word) {
                 return Some(i);
             }
             slot = (slot + 1) & self.mask;
@@ -175,26 +229,30 @@ impl Dictionary {
         if self.pruned_to_zero {
             return None;
         }
-        if self.prune.is_empty() {
+        if self.kept.is_empty() {
             return Some(self.nwords as u32 + id);
         }
         // (`id < bucket`: callers take it modulo the bucket count.)
-        if self
-            .kept
-            .get(id as usize / 64)
-            .is_none_or(|w| w >> (id % 64) & 1 == 0)
-        {
+        let rank = self.kept_rank(id)?;
+        self.kept_rows.get(rank).map(|&r| self.nwords as u32 + r)
+    }
+
+    /// The rank of bucket `id` among the kept buckets (how many kept buckets are below it), if
+    /// it is kept: its group's, its word's within the group, then the bits below it in its
+    /// own word.
+    #[inline]
+    fn kept_rank(&self, id: u32) -> Option<usize> {
+        let w = id as usize / 64;
+        let bits = *self.kept.get(w)?;
+        let bit = id % 64;
+        if bits >> bit & 1 == 0 {
             return None;
         }
-        let key = id + 1;
-        let mut slot = prune_slot(key) & self.prune_mask;
-        loop {
-            match self.prune[slot] {
-                (0, _) => return None,
-                (k, r) if k == key => return Some(self.nwords as u32 + r),
-                _ => slot = (slot + 1) & self.prune_mask,
-            }
-        }
+        Some(
+            *self.rank_group.get(w / RANK_GROUP)? as usize
+                + usize::from(*self.rank_word.get(w)?)
+                + (bits & ((1u64 << bit) - 1)).count_ones() as usize,
+        )
     }
 
     /// Calls `f` with the input row of every character n-gram of `word` (already wrapped in
@@ -246,5 +304,100 @@ impl Dictionary {
                 j += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// A tiny deterministic generator (no dependency).
+    fn lcg(seed: &mut u64) -> u32 {
+        *seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (*seed >> 33) as u32
+    }
+
+    #[test]
+    fn kept_bucket_rows_match_the_prune_map_for_every_bucket() {
+        let bucket = 100_003u32;
+        let mut seed = 11u64;
+        // Clustered and scattered buckets, some repeated (the last row wins).
+        let mut pairs: Vec<(i32, i32)> = Vec::new();
+        for i in 0..3_000 {
+            let from = if i % 3 == 0 {
+                (lcg(&mut seed) % 600) as i32
+            } else {
+                (lcg(&mut seed) % bucket) as i32
+            };
+            pairs.push((from, i));
+        }
+        pairs.push((0, 7));
+        pairs.push((bucket as i32 - 1, 9));
+        let mut reference: HashMap<u32, u32> = HashMap::new();
+        for &(from, to) in &pairs {
+            reference.insert(from as u32, to as u32);
+        }
+        let words: Vec<Box<[u8]>> = vec![Box::from(&b"a"[..]), Box::from(&b"__label__x"[..])];
+        let d = Dictionary::new(
+            words,
+            vec![EntryType::Word, EntryType::Label],
+            vec![1, 1],
+            1,
+            2,
+            4,
+            bucket,
+            Some(pairs),
+        )
+        .expect("dictionary");
+        let mut kept = 0;
+        for id in 0..bucket {
+            let want = reference.get(&id).map(|&r| 1 + r);
+            assert_eq!(d.bucket_row(id), want, "bucket {id}");
+            kept += usize::from(want.is_some());
+        }
+        assert_eq!(kept, reference.len());
+    }
+
+    #[test]
+    fn words_are_found_by_their_bytes_only() {
+        let list: Vec<&[u8]> = vec![
+            b"a",
+            b"ab",
+            b"abcdefgh",
+            b"abcdefghi",
+            b"abcdefghijklmnopq",
+            "\u{e9}t\u{e9}".as_bytes(),
+            b"</s>",
+        ];
+        let words: Vec<Box<[u8]>> = list.iter().map(|w| Box::from(*w)).collect();
+        let n = words.len();
+        let d = Dictionary::new(
+            words,
+            vec![EntryType::Word; n],
+            vec![1; n],
+            n,
+            0,
+            0,
+            0,
+            None,
+        )
+        .expect("dictionary");
+        for (i, w) in list.iter().enumerate() {
+            assert_eq!(d.find(w, fnv_push(FNV_INIT, w)), Some(i));
+            // Same hash, other bytes (a collision): not found.
+            let mut other = w.to_vec();
+            if let Some(last) = other.last_mut() {
+                *last ^= 1;
+            }
+            assert_eq!(d.find(&other, fnv_push(FNV_INIT, w)), None);
+        }
+        assert_eq!(d.find(b"abcdefgx", fnv_push(FNV_INIT, b"abcdefgx")), None);
+        assert!(same_bytes(b"abcdefghij", b"abcdefghij"));
+        assert!(!same_bytes(b"abcdefghij", b"abcdefghik"));
+        assert!(!same_bytes(b"abcdefgxij", b"abcdefghij"));
+        assert!(!same_bytes(b"abc", b"abcd"));
     }
 }

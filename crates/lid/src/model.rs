@@ -1,6 +1,8 @@
 //! Model loading and prediction.
 
-use crate::dict::{bracket, fnv_push, Dictionary, EntryType, EOS, FNV_INIT, LABEL_PREFIX};
+use crate::dict::{
+    bracket, fnv_push, same_bytes, Dictionary, EntryType, EOS, FNV_INIT, LABEL_PREFIX,
+};
 use crate::topk;
 use crate::Error;
 use std::cell::RefCell;
@@ -356,7 +358,7 @@ impl OovCache {
                 break;
             }
             let (eh, ws, wl, rs, rl) = self.entries[(e - 1) as usize];
-            if eh == h && &self.bytes[ws as usize..(ws + wl) as usize] == tok {
+            if eh == h && same_bytes(&self.bytes[ws as usize..(ws + wl) as usize], tok) {
                 return (rs as usize, rl as usize);
             }
             slot = (slot + 1) & mask;
