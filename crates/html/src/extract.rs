@@ -112,7 +112,7 @@ fn inert_wrappers(dom: &Dom) -> Vec<bool> {
     }
     let mut size = vec![0u64; n];
     for_each_text(dom, |cur, t| {
-        size[cur] += t.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
+        size[cur] += non_white(t) as u64;
     });
     for id in (1..n).rev() {
         let p = dom.nodes[id].parent as usize;
@@ -121,6 +121,23 @@ fn inert_wrappers(dom: &Dom) -> Vec<bool> {
     (0..n)
         .map(|id| dom.nodes[id].flags & flag::ARIA_HIDDEN != 0 && size[id] * 2 > size[0])
         .collect()
+}
+
+/// The number of bytes of `t` that are not ASCII white space (`u8::is_ascii_whitespace`: tab,
+/// line feed, form feed, carriage return, space). Counted in byte-wide lanes, 255 bytes at a
+/// time, which the compiler turns into vector code; the byte-by-byte filter it replaces was
+/// ≈ 10 % of the extractor's instructions.
+fn non_white(t: &[u8]) -> usize {
+    let mut total = 0;
+    for chunk in t.chunks(255) {
+        let mut c = 0u8;
+        for &b in chunk {
+            let white = (b == b' ') | ((b.wrapping_sub(b'\t') < 5) & (b != 0x0b));
+            c += u8::from(!white);
+        }
+        total += usize::from(c);
+    }
+    total
 }
 
 /// Calls `f(node, text)` for every text event, with the innermost open node.
@@ -156,7 +173,7 @@ fn measure(dom: &Dom, opts: &Options) -> Measures {
     let mut link = vec![0u32; n];
     for_each_text(dom, |cur, t| {
         if !excluded[cur] {
-            let c = t.iter().filter(|b| !b.is_ascii_whitespace()).count() as u32;
+            let c = non_white(t) as u32;
             clean[cur] += c;
             if in_link[cur] {
                 link[cur] += c;
@@ -232,26 +249,47 @@ pub fn extract_with(html: &str, opts: &Options) -> String {
     let dom = dom::parse(html);
     let m = measure(&dom, opts);
     let root = main_root(&dom, &m, opts);
-    let size = |t: &str| t.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    let size = |t: &str| non_white(t.as_bytes());
     let mut text = String::new();
+    let mut text_size = 0;
+    // What the renders so far skipped. A render that skipped no text for being outside a
+    // paragraph would be the same without `paragraphs_only`, and one that skipped no
+    // link-heavy element the same without `drop_links` (the walk is otherwise the same): such
+    // renders are not made again, as they could not give a longer text.
+    let mut skipped: Option<Skipped> = None;
     if root == 0 && opts.paragraphs_without_container {
-        text = render(&dom, &m, root, opts, true, true);
+        let (t, s) = render(&dom, &m, root, opts, true, true);
+        text = t;
+        text_size = size(&text);
+        skipped = Some(s);
     }
-    if size(&text) < opts.min_text {
-        let all = render(&dom, &m, root, opts, true, false);
-        if size(&all) > size(&text) {
+    if text_size < opts.min_text && skipped.is_none_or(|s| s.text) {
+        let (all, s) = render(&dom, &m, root, opts, true, false);
+        let all_size = size(&all);
+        if all_size > text_size {
             text = all;
+            text_size = all_size;
         }
+        skipped = Some(s);
     }
     // A page that is little more than its link lists (a table of contents, a site map) keeps
     // them: they are its content.
-    if size(&text) < opts.min_text {
-        let all = render(&dom, &m, root, opts, false, false);
-        if size(&all) > size(&text) {
+    if text_size < opts.min_text && skipped.is_none_or(|s| s.links) {
+        let (all, _) = render(&dom, &m, root, opts, false, false);
+        if size(&all) > text_size {
             text = all;
         }
     }
     text
+}
+
+/// What a render left out besides excluded elements.
+#[derive(Clone, Copy)]
+struct Skipped {
+    /// Text outside paragraph-like elements (`paragraphs_only`).
+    text: bool,
+    /// Link-heavy elements (`drop_links`).
+    links: bool,
 }
 
 /// Paragraph-like elements: what is kept of a page without a main container.
@@ -266,7 +304,11 @@ fn render(
     opts: &Options,
     drop_links: bool,
     paragraphs_only: bool,
-) -> String {
+) -> (String, Skipped) {
+    let mut skipped = Skipped {
+        text: false,
+        links: false,
+    };
     // Open paragraph-like elements around the current event (text outside them is skipped
     // when `paragraphs_only`).
     let mut paragraphs = 0u32;
@@ -287,8 +329,11 @@ fn render(
             Ev::Open(id) => {
                 let id = id as usize;
                 let node = &dom.nodes[id];
-                if m.excluded[id] || (drop_links && link_heavy(node, m.clean[id], m.link[id], opts))
-                {
+                let links = !m.excluded[id]
+                    && drop_links
+                    && link_heavy(node, m.clean[id], m.link[id], opts);
+                skipped.links |= links;
+                if m.excluded[id] || links {
                     i = node.close as usize + 1;
                     // A skipped element still separates what surrounds it, except hidden
                     // inline content, which takes no room in the page either (`Wör<span
@@ -379,14 +424,14 @@ fn render(
                     Kind::Inline | Kind::Link | Kind::Drop | Kind::Boiler => {}
                 }
             }
-            Ev::Text(..) if paragraphs_only && paragraphs == 0 => {}
+            Ev::Text(..) if paragraphs_only && paragraphs == 0 => skipped.text = true,
             Ev::Text(s, e) => out.text(&dom.text[s as usize..e as usize], pre > 0 && cells == 0),
             Ev::Break if cells > 0 => out.space_if_needed(),
             Ev::Break => out.newline(),
         }
         i += 1;
     }
-    out.finish()
+    (out.finish(), skipped)
 }
 
 /// The text being built: white space collapsed within lines, no empty lines, lines trimmed.
@@ -480,7 +525,43 @@ impl Out {
 
 #[cfg(test)]
 mod tests {
-    use super::Out;
+    use super::{non_white, Out};
+
+    #[test]
+    fn non_white_counts_as_the_filter() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut bytes = Vec::new();
+        for _ in 0..5000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Mostly white space and letters, some of every byte.
+            bytes.push(match state % 4 {
+                0 => b" \t\n\r\x0b\x0c"[(state >> 8) as usize % 6],
+                1 => b'a',
+                _ => (state >> 16) as u8,
+            });
+        }
+        for t in [
+            &all[..],
+            &bytes[..],
+            &bytes[..254],
+            &bytes[..256],
+            &bytes[..511],
+            &[],
+        ] {
+            let want = t.iter().filter(|b| !b.is_ascii_whitespace()).count();
+            assert_eq!(non_white(t), want);
+        }
+        for b in 0..=255u8 {
+            assert_eq!(
+                non_white(&[b]),
+                usize::from(!b.is_ascii_whitespace()),
+                "{b}"
+            );
+        }
+    }
 
     /// `Out::text` as it was written first (split at line breaks, then at white space): the
     /// reference the byte-level loop must match.
