@@ -2,8 +2,9 @@
 //! corpus replay test of the main workspace (`tests/fuzz_replay.rs`, which includes this file
 //! with `#[path]`), so that every committed corpus input runs under `cargo test` too.
 //!
-//! Reader targets write the input to a file in a per-process temp directory (the readers take a
-//! path), then pull every record until the source ends. Errors are fine; panics, hangs and huge
+//! Reader targets write the input to a file in a temp directory of its own (the readers take a
+//! path; the directory is removed when the call returns, so replays leave nothing in the temp
+//! folder: a `static` directory is never dropped), then pull every record until the source ends. Errors are fine; panics, hangs and huge
 //! allocations are what the fuzzer looks for.
 #![allow(dead_code)]
 
@@ -28,15 +29,11 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("fasttext", fasttext),
 ];
 
-fn dir() -> &'static tempfile::TempDir {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
-}
-
 /// Writes `data` to `<tmp>/<name>` and reads it as `format` with the default configuration
 /// (64 MiB record cap), draining the stream.
 pub fn read_all(name: &str, format: SourceFormat, data: &[u8]) {
-    let path: PathBuf = dir().path().join(name);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path: PathBuf = dir.path().join(name);
     std::fs::write(&path, data).expect("write fuzz input");
     let config = SourceConfig {
         format,
@@ -114,12 +111,8 @@ pub fn config(data: &[u8]) {
             let _ = std::hint::black_box(chain.validate("fuzz.toml", langs));
         }
     } else {
-        static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-        let dir = DIR.get_or_init(|| {
-            let d = tempfile::tempdir().expect("temp dir");
-            std::fs::write(d.path().join("_defaults.toml"), DEFAULTS).expect("write defaults");
-            d
-        });
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("_defaults.toml"), DEFAULTS).expect("write defaults");
         std::fs::write(dir.path().join("ca.toml"), text).expect("write profile");
         let _ = std::hint::black_box(Languages::load_dir(dir.path()));
     }
