@@ -311,6 +311,11 @@ pub struct RerankParams {
     pub beta: f32,
     /// Rerank only when lid.176's top probability is below this (confident answers stand).
     pub gate: f32,
+    /// The gate for texts longer than `long_text_bytes` (lid.176's probability is more
+    /// reliable on longer text).
+    pub long_gate: f32,
+    /// Texts longer than this many bytes use `long_gate`.
+    pub long_text_bytes: usize,
     /// The combined scores become probabilities by a softmax at this temperature (> 1 keeps
     /// room for the group evidence of the next stage).
     pub temperature: f32,
@@ -321,15 +326,18 @@ pub struct RerankParams {
 }
 
 impl Default for RerankParams {
-    /// β = 0.15, gate 0.95, temperature 4, the first 300 characters, texts up to 400 bytes (on
-    /// longer ones the profiles changed nothing measurable): chosen on the development half of
-    /// `benches/lid_eval` (packages with an even CRC-32), see `docs/lid.md`.
+    /// β = 0.15, gate 0.95 (0.9 for texts over 200 bytes), temperature 4, the first 250
+    /// characters, texts up to 400 bytes (on longer ones the profiles changed nothing
+    /// measurable): chosen on the development half of `benches/lid_eval` (packages with an even
+    /// CRC-32), see `docs/lid.md` (the long gate and the 250 characters: "Session 10").
     fn default() -> Self {
         RerankParams {
             beta: 0.15,
             gate: 0.95,
+            long_gate: 0.9,
+            long_text_bytes: 200,
             temperature: 4.0,
-            max_chars: 300,
+            max_chars: 250,
             max_text_bytes: 400,
         }
     }
@@ -340,7 +348,8 @@ const EPS: f32 = 0.01;
 
 impl NgramProfiles {
     /// lid.176's `predictions` (codes, best first) combined with the profiles:
-    /// `None` when lid.176 is confident (top probability ≥ `gate`) or the text has no letters;
+    /// `None` when lid.176 is confident (top probability ≥ `gate`, or `long_gate` for a text of
+    /// more than `long_text_bytes`) or the text has no letters;
     /// otherwise the candidates (profile languages, and every predicted code without a profile)
     /// with their new probabilities, best first.
     pub fn rerank<'a>(
@@ -350,7 +359,12 @@ impl NgramProfiles {
         params: RerankParams,
     ) -> Option<Vec<(&'a str, f32)>> {
         let top = predictions.first().map_or(0.0, |p| p.1);
-        if top >= params.gate || text.len() > params.max_text_bytes {
+        let gate = if text.len() > params.long_text_bytes {
+            params.long_gate
+        } else {
+            params.gate
+        };
+        if top >= gate || text.len() > params.max_text_bytes {
             return None;
         }
         let mut ll = Vec::new();
