@@ -115,6 +115,7 @@ def set_docs(n, path, concat=0, min_chars=0):
 
 
 def main():
+    global CPU, BIN
     ap = argparse.ArgumentParser()
     ap.add_argument("sizes", nargs="*", type=int, default=[1000, 20000])
     ap.add_argument("--kind", choices=["mixed", "short"], default="mixed")
@@ -125,8 +126,11 @@ def main():
                     help="with --set: only texts of at least this many characters")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--wall", action="store_true", help="wall-clock time instead of CPU time")
+    ap.add_argument("--garbell", default=BIN,
+                    help="the garbell binary (default: target/release/garbell; e.g. an older "
+                         "build for an A/B in the same minute)")
     a = ap.parse_args()
-    global CPU
+    BIN = a.garbell
     CPU = not a.wall
     sizes = a.sizes
     import fasttext

@@ -57,6 +57,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let params = garbell_lid::RerankParams {
         beta: flag("--ng-beta").unwrap_or(defaults.beta),
         gate: flag("--ng-gate").unwrap_or(defaults.gate),
+        long_gate: flag("--ng-long-gate").unwrap_or(defaults.long_gate),
+        long_text_bytes: flag("--ng-long-bytes").map_or(defaults.long_text_bytes, |c| c as usize),
         temperature: flag("--ng-temp").unwrap_or(defaults.temperature),
         max_chars: flag("--ng-chars").map_or(defaults.max_chars, |c| c as usize),
         max_text_bytes: flag("--ng-max-bytes").map_or(defaults.max_text_bytes, |c| c as usize),

@@ -102,6 +102,33 @@ fn confident_answers_and_texts_without_letters_are_not_reranked() {
 }
 
 #[test]
+fn longer_texts_use_the_lower_gate_and_the_window_bounds_the_ngrams() {
+    let p = NgramProfiles::embedded().expect("embedded profiles");
+    let params = RerankParams::default();
+    let short = "Garda o ficheiro antes de pechar";
+    let long = short.repeat(8); // 256 bytes: over `long_text_bytes`, under `max_text_bytes`
+    assert!(long.len() > params.long_text_bytes && long.len() <= params.max_text_bytes);
+    // Between the two gates: the short text is reranked, the longer one is not.
+    let between = [("pt", (params.long_gate + params.gate) / 2.0)];
+    assert!(p.rerank(short, &between, params).is_some());
+    assert!(p.rerank(&long, &between, params).is_none());
+    // Under both gates both are.
+    let low = [("pt", params.long_gate - 0.1)];
+    assert!(p.rerank(&long, &low, params).is_some());
+    // The likelihoods read only the first `max_chars` characters.
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    let n = p.log_likelihoods(&long, params.max_chars, &mut a);
+    let m = p.log_likelihoods(
+        &long.chars().take(params.max_chars).collect::<String>(),
+        usize::MAX,
+        &mut b,
+    );
+    assert_eq!((n, &a), (m, &b));
+    assert!(n < p.log_likelihoods(&long, usize::MAX, &mut b));
+}
+
+#[test]
 fn a_code_without_profile_keeps_its_own_probability() {
     let p = NgramProfiles::from_tsv(TINY).expect("tiny profiles");
     let params = RerankParams::default();
