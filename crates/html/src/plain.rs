@@ -35,9 +35,20 @@ use crate::out::Text;
 use memchr::{memchr, memchr3, memmem};
 
 /// Elements whose content is raw text (not markup) and dropped.
-const RAW_DROPPED: &[&str] = &[
-    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
-];
+fn is_raw_dropped(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "textarea"
+            | "title"
+            | "xmp"
+            | "iframe"
+            | "noembed"
+            | "noframes"
+            | "noscript"
+    )
+}
 
 /// Elements whose content (markup) is dropped.
 const DROPPED: &[&str] = &[
@@ -202,7 +213,7 @@ pub(crate) enum Token<'a> {
 
 /// The lenient tokenizer shared by both modes: one left-to-right pass, no recursion, linear in
 /// the input. Comments, CDATA sections, doctypes and processing instructions are skipped, and
-/// so are the raw-text elements of [`RAW_DROPPED`] with their content (no token for them).
+/// so are the raw-text elements of [`is_raw_dropped`] with their content (no token for them).
 pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
     let b = html.as_bytes();
     let n = b.len();
@@ -222,14 +233,14 @@ pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
             Some(b'!') => i = skip_markup_declaration(b, i),
             Some(b'?') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
             Some(b'/') if rest.get(1).is_some_and(u8::is_ascii_alphabetic) => {
-                let (name, name_end) = tag_name(b, i + 2);
+                let (name, name_end) = tag_name(html, i + 2);
                 let (end, _) = tag_end(b, name_end, &mut quotes);
                 i = end;
                 sink(Token::End(name.as_str()));
             }
             Some(b'/') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
             Some(c) if c.is_ascii_alphabetic() => {
-                let (name, name_end) = tag_name(b, i + 1);
+                let (name, name_end) = tag_name(html, i + 1);
                 let (end, self_closing) = tag_end(b, name_end, &mut quotes);
                 let attr_end = if end > name_end && b[end - 1] == b'>' {
                     end - 1
@@ -239,7 +250,7 @@ pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
                 let attrs = &b[name_end..attr_end.max(name_end)];
                 i = end;
                 let name = name.as_str();
-                if RAW_DROPPED.contains(&name) {
+                if is_raw_dropped(name) {
                     if !self_closing || name == "script" || name == "style" {
                         i = raw_text_end(b, i, name, &mut quotes);
                     }
@@ -284,15 +295,21 @@ fn skip_markup_declaration(b: &[u8], i: usize) -> usize {
     }
 }
 
-/// A lowercased tag name, kept on the stack.
-struct Name {
+/// A lowercased tag name: borrowed from the input when written in lowercase (most names),
+/// else lowercased into a buffer on the stack.
+struct Name<'a> {
+    /// The name as written, when it holds no uppercase letter.
+    written: Option<&'a str>,
     buf: [u8; MAX_NAME],
-    /// Length, or `None` when the name is too long to be one we know.
+    /// Length in `buf`, or `None` when the name is too long to be one we know.
     len: Option<usize>,
 }
 
-impl Name {
+impl Name<'_> {
     fn as_str(&self) -> &str {
+        if let Some(name) = self.written {
+            return name;
+        }
         self.len
             .and_then(|n| std::str::from_utf8(&self.buf[..n]).ok())
             .unwrap_or("")
@@ -300,19 +317,28 @@ impl Name {
 }
 
 /// Reads a tag name at `from`; returns it and the index after it.
-fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
+fn tag_name(html: &str, from: usize) -> (Name<'_>, usize) {
+    let b = html.as_bytes();
     let len = b[from..]
         .iter()
         .position(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
         .unwrap_or(b.len() - from);
     let mut name = Name {
+        written: None,
         buf: [0; MAX_NAME],
         len: None,
     };
     if len <= MAX_NAME {
-        name.buf[..len].copy_from_slice(&b[from..from + len]);
-        name.buf[..len].make_ascii_lowercase();
-        name.len = Some(len);
+        let raw = &b[from..from + len];
+        if !raw.iter().any(u8::is_ascii_uppercase) {
+            // Delimited by ASCII bytes, so on character boundaries (`get` checks).
+            name.written = html.get(from..from + len);
+        }
+        if name.written.is_none() {
+            name.buf[..len].copy_from_slice(raw);
+            name.buf[..len].make_ascii_lowercase();
+            name.len = Some(len);
+        }
     }
     (name, from + len)
 }
@@ -322,6 +348,10 @@ fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
 /// ends with `/>`. A quote that is never closed is ignored (the first `>` ends the tag).
 fn tag_end(b: &[u8], from: usize, quotes: &mut QuoteCache) -> (usize, bool) {
     let n = b.len();
+    if b.get(from) == Some(&b'>') {
+        // No attributes (`<p>`, `</div>`): most tags.
+        return (from + 1, false);
+    }
     let mut j = from;
     loop {
         let Some(k) = memchr3(b'>', b'"', b'\'', &b[j..]) else {
