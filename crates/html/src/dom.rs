@@ -887,19 +887,19 @@ mod tests {
             for _ in 0..rng.next() % 5 {
                 attrs.push(' ');
                 attrs.push_str(rng.pick(&names));
-                if rng.next() % 8 == 0 {
+                if rng.next().is_multiple_of(8) {
                     continue; // no value
                 }
                 let q = rng.pick(&quotes);
                 attrs.push('=');
                 attrs.push_str(q);
                 for k in 0..rng.next() % 4 {
-                    if k > 0 || rng.next() % 4 == 0 {
+                    if k > 0 || rng.next().is_multiple_of(4) {
                         attrs.push_str(rng.pick(&seps));
                     }
                     attrs.push_str(rng.pick(&words));
                 }
-                if rng.next() % 50 == 0 {
+                if rng.next().is_multiple_of(50) {
                     attrs.push_str(&"x".repeat(520));
                 }
                 attrs.push_str(q);
