@@ -315,19 +315,37 @@ fn hides(name: &[u8], value: &[u8]) -> Hidden {
             Hidden::No
         };
     }
-    if name.eq_ignore_ascii_case(b"style") {
-        let v: Vec<u8> = value
-            .iter()
-            .filter(|c| !c.is_ascii_whitespace())
-            .map(u8::to_ascii_lowercase)
-            .collect();
-        if memchr::memmem::find(&v, b"display:none").is_some()
-            || memchr::memmem::find(&v, b"visibility:hidden").is_some()
-        {
-            return Hidden::Rendering;
-        }
+    if name.eq_ignore_ascii_case(b"style") && style_hides(value) {
+        return Hidden::Rendering;
     }
     Hidden::No
+}
+
+/// Whether an inline style holds `display:none` or `visibility:hidden` once its white space is
+/// removed and its ASCII letters lowercased. Both have their only `:` at a fixed place, so each
+/// `:` of the value is checked for them, in a copy on the stack (no allocation up to 512 bytes).
+fn style_hides(value: &[u8]) -> bool {
+    let mut stack = [0u8; 512];
+    let mut heap = Vec::new();
+    let buf: &mut [u8] = if value.len() <= stack.len() {
+        &mut stack
+    } else {
+        heap.resize(value.len(), 0);
+        &mut heap
+    };
+    let mut n = 0;
+    for &c in value {
+        if !c.is_ascii_whitespace() {
+            buf[n] = c.to_ascii_lowercase();
+            n += 1;
+        }
+    }
+    let v = &buf[..n];
+    memchr::memchr_iter(b':', v).any(|i| {
+        let (before, after) = (&v[..i], &v[i + 1..]);
+        (before.ends_with(b"display") && after.starts_with(b"none"))
+            || (before.ends_with(b"visibility") && after.starts_with(b"hidden"))
+    })
 }
 
 /// How the attributes `attrs` hide their element (rendering wins over ARIA).
@@ -811,6 +829,64 @@ mod tests {
         fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
             from[self.next() as usize % from.len()]
         }
+    }
+
+    /// The former style check: a lowercased copy without white space, searched for both.
+    fn reference_style_hides(value: &[u8]) -> bool {
+        let v: Vec<u8> = value
+            .iter()
+            .filter(|c| !c.is_ascii_whitespace())
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        memchr::memmem::find(&v, b"display:none").is_some()
+            || memchr::memmem::find(&v, b"visibility:hidden").is_some()
+    }
+
+    #[test]
+    fn style_hides_matches_the_former_search() {
+        let pieces = [
+            "display",
+            "DISPLAY",
+            "Display",
+            ":",
+            " : ",
+            "none",
+            "NONE",
+            "n one",
+            "visibility",
+            "visi bility",
+            "hidden",
+            "HIDDEN",
+            ";",
+            " ",
+            "\t",
+            "\n",
+            "block",
+            "color:red",
+            "x",
+            "::",
+            "display:",
+            ":none",
+            "dis\rplay",
+            "é",
+            "hid",
+            "den",
+        ];
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let mut hiding = 0;
+        for round in 0..20_000 {
+            let mut v = String::new();
+            for _ in 0..rng.next() % 8 {
+                v.push_str(rng.pick(&pieces));
+            }
+            if round % 100 == 0 {
+                v = format!("{}{v}", "a: b;".repeat(120)); // longer than the stack copy
+            }
+            let new = style_hides(v.as_bytes());
+            assert_eq!(new, reference_style_hides(v.as_bytes()), "{v:?}");
+            hiding += usize::from(new);
+        }
+        assert!(hiding > 100, "{hiding} hiding styles generated");
     }
 
     #[test]

@@ -218,6 +218,7 @@ pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
     let b = html.as_bytes();
     let n = b.len();
     let mut quotes = QuoteCache::default();
+    let mut name_buf = [0u8; MAX_NAME];
     let mut i = 0;
     while i < n {
         let lt = memchr(b'<', &b[i..]).map_or(n, |j| i + j);
@@ -233,14 +234,14 @@ pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
             Some(b'!') => i = skip_markup_declaration(b, i),
             Some(b'?') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
             Some(b'/') if rest.get(1).is_some_and(u8::is_ascii_alphabetic) => {
-                let (name, name_end) = tag_name(html, i + 2);
+                let (name, name_end) = tag_name(html, i + 2, &mut name_buf);
                 let (end, _) = tag_end(b, name_end, &mut quotes);
                 i = end;
-                sink(Token::End(name.as_str()));
+                sink(Token::End(name));
             }
             Some(b'/') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
             Some(c) if c.is_ascii_alphabetic() => {
-                let (name, name_end) = tag_name(html, i + 1);
+                let (name, name_end) = tag_name(html, i + 1, &mut name_buf);
                 let (end, self_closing) = tag_end(b, name_end, &mut quotes);
                 let attr_end = if end > name_end && b[end - 1] == b'>' {
                     end - 1
@@ -249,7 +250,6 @@ pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
                 };
                 let attrs = &b[name_end..attr_end.max(name_end)];
                 i = end;
-                let name = name.as_str();
                 if is_raw_dropped(name) {
                     if !self_closing || name == "script" || name == "style" {
                         i = raw_text_end(b, i, name, &mut quotes);
@@ -295,52 +295,33 @@ fn skip_markup_declaration(b: &[u8], i: usize) -> usize {
     }
 }
 
-/// A lowercased tag name: borrowed from the input when written in lowercase (most names),
-/// else lowercased into a buffer on the stack.
-struct Name<'a> {
-    /// The name as written, when it holds no uppercase letter.
-    written: Option<&'a str>,
-    buf: [u8; MAX_NAME],
-    /// Length in `buf`, or `None` when the name is too long to be one we know.
-    len: Option<usize>,
-}
-
-impl Name<'_> {
-    fn as_str(&self) -> &str {
-        if let Some(name) = self.written {
-            return name;
-        }
-        self.len
-            .and_then(|n| std::str::from_utf8(&self.buf[..n]).ok())
-            .unwrap_or("")
-    }
-}
-
-/// Reads a tag name at `from`; returns it and the index after it.
-fn tag_name(html: &str, from: usize) -> (Name<'_>, usize) {
+/// Reads a tag name at `from`; returns it lowercased (empty when longer than any name we know)
+/// and the index after it. A name written in lowercase (most) is borrowed from `html`; another
+/// is lowercased into `buf`.
+fn tag_name<'a>(html: &'a str, from: usize, buf: &'a mut [u8; MAX_NAME]) -> (&'a str, usize) {
     let b = html.as_bytes();
-    let len = b[from..]
-        .iter()
-        .position(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
-        .unwrap_or(b.len() - from);
-    let mut name = Name {
-        written: None,
-        buf: [0; MAX_NAME],
-        len: None,
-    };
-    if len <= MAX_NAME {
-        let raw = &b[from..from + len];
-        if !raw.iter().any(u8::is_ascii_uppercase) {
-            // Delimited by ASCII bytes, so on character boundaries (`get` checks).
-            name.written = html.get(from..from + len);
+    let mut end = from;
+    let mut upper = false;
+    while let Some(&c) = b.get(end) {
+        if c.is_ascii_whitespace() || c == b'/' || c == b'>' {
+            break;
         }
-        if name.written.is_none() {
-            name.buf[..len].copy_from_slice(raw);
-            name.buf[..len].make_ascii_lowercase();
-            name.len = Some(len);
+        upper |= c.is_ascii_uppercase();
+        end += 1;
+    }
+    let len = end - from;
+    if len > MAX_NAME {
+        return ("", end);
+    }
+    if !upper {
+        // Delimited by ASCII bytes, so on character boundaries (`get` checks).
+        if let Some(name) = html.get(from..end) {
+            return (name, end);
         }
     }
-    (name, from + len)
+    buf[..len].copy_from_slice(&b[from..end]);
+    buf[..len].make_ascii_lowercase();
+    (std::str::from_utf8(&buf[..len]).unwrap_or(""), end)
 }
 
 /// Finds the `>` that ends the tag whose attributes start at `from`, honouring quoted attribute
