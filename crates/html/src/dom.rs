@@ -78,6 +78,46 @@ pub(crate) struct Node {
     pub name: &'static str,
     /// The tag name packed into 8 bytes (end tags match it).
     pub tag: u64,
+    /// `name` as a bit of [`implied`] (0 for names no implied-end rule looks for).
+    pub implied: u16,
+}
+
+/// The names of [`Node::name`] that implied-end rules look for, one bit each (compared as bit
+/// masks instead of strings).
+pub(crate) mod implied {
+    pub const NONE: u16 = 1;
+    pub const P: u16 = 1 << 1;
+    pub const LIST: u16 = 1 << 2;
+    pub const TABLE: u16 = 1 << 3;
+    pub const LI: u16 = 1 << 4;
+    pub const TD: u16 = 1 << 5;
+    pub const TH: u16 = 1 << 6;
+    pub const DD: u16 = 1 << 7;
+    pub const DT: u16 = 1 << 8;
+    pub const DL: u16 = 1 << 9;
+    pub const TR: u16 = 1 << 10;
+    pub const TBODY: u16 = 1 << 11;
+    pub const OPTION: u16 = 1 << 12;
+
+    /// The bit of a node name ("" is a name too: elements without implied-end rules).
+    pub fn of(name: &str) -> u16 {
+        match name {
+            "" => NONE,
+            "p" => P,
+            "list" => LIST,
+            "table" => TABLE,
+            "li" => LI,
+            "td" => TD,
+            "th" => TH,
+            "dd" => DD,
+            "dt" => DT,
+            "dl" => DL,
+            "tr" => TR,
+            "tbody" => TBODY,
+            "option" => OPTION,
+            _ => 0,
+        }
+    }
 }
 
 /// A document event.
@@ -561,6 +601,7 @@ pub(crate) fn parse(html: &str) -> Dom {
         header_cell: false,
         name: "",
         tag: 0,
+        implied: implied::NONE,
     });
     dom.events.push(Ev::Open(0));
     let mut stack: Vec<u32> = vec![0];
@@ -622,15 +663,15 @@ fn top_name(dom: &Dom, stack: &[u32]) -> &'static str {
     stack.last().map_or("", |&id| dom.nodes[id as usize].name)
 }
 
-/// Closes the innermost open element named `name` if it is found before any of `stop`, within
-/// a few levels.
-fn close_open(dom: &mut Dom, stack: &mut Vec<u32>, names: &[&str], stop: &[&str]) {
+/// Closes the innermost open element whose name is one of `names` if it is found before any of
+/// `stop`, within a few levels (both are masks of [`implied`] bits).
+fn close_open(dom: &mut Dom, stack: &mut Vec<u32>, names: u16, stop: u16) {
     let found = stack
         .iter()
         .rev()
         .take(END_TAG_SEARCH)
-        .take_while(|&&id| !stop.contains(&dom.nodes[id as usize].name))
-        .position(|&id| names.contains(&dom.nodes[id as usize].name));
+        .take_while(|&&id| dom.nodes[id as usize].implied & stop == 0)
+        .position(|&id| dom.nodes[id as usize].implied & names != 0);
     if let Some(k) = found {
         for _ in 0..=k {
             pop(dom, stack);
@@ -645,21 +686,21 @@ fn start_tag(dom: &mut Dom, stack: &mut Vec<u32>, name: &str, attrs: &[u8], self
         pop(dom, stack);
     }
     if closes_p(kind, name) {
-        close_open(
-            dom,
-            stack,
-            &["p"],
-            &["", "list", "table", "li", "td", "th", "dd"],
-        );
+        use implied::*;
+        close_open(dom, stack, P, NONE | LIST | TABLE | LI | TD | TH | DD);
     }
-    match sname {
-        "li" => close_open(dom, stack, &["li"], &["list", "table"]),
-        "dt" | "dd" => close_open(dom, stack, &["dt", "dd"], &["dl", "table"]),
-        "tr" => close_open(dom, stack, &["tr", "td", "th"], &["table"]),
-        "td" | "th" => close_open(dom, stack, &["td", "th"], &["tr", "table"]),
-        "tbody" => close_open(dom, stack, &["tbody", "tr", "td", "th"], &["table"]),
-        "option" => close_open(dom, stack, &["option"], &["select", "list"]),
-        _ => {}
+    {
+        use implied::*;
+        // (No node is named "select": `option` stops at a list only.)
+        match sname {
+            "li" => close_open(dom, stack, LI, LIST | TABLE),
+            "dt" | "dd" => close_open(dom, stack, DT | DD, DL | TABLE),
+            "tr" => close_open(dom, stack, TR | TD | TH, TABLE),
+            "td" | "th" => close_open(dom, stack, TD | TH, TR | TABLE),
+            "tbody" => close_open(dom, stack, TBODY | TR | TD | TH, TABLE),
+            "option" => close_open(dom, stack, OPTION, LIST),
+            _ => {}
+        }
     }
     if is_void(name) {
         if name == "br" || name == "hr" {
@@ -687,6 +728,7 @@ fn start_tag(dom: &mut Dom, stack: &mut Vec<u32>, name: &str, attrs: &[u8], self
     let flags = attr_flags(kind, name, attrs);
     let id = dom.nodes.len() as u32;
     let parent = stack.last().copied().unwrap_or(0);
+    let node_name = if name == "head" { "head" } else { sname };
     dom.nodes.push(Node {
         kind,
         flags,
@@ -694,8 +736,9 @@ fn start_tag(dom: &mut Dom, stack: &mut Vec<u32>, name: &str, attrs: &[u8], self
         open: dom.events.len() as u32,
         close: 0,
         header_cell: name == "th",
-        name: if name == "head" { "head" } else { sname },
+        name: node_name,
         tag: pack(name),
+        implied: implied::of(node_name),
     });
     dom.events.push(Ev::Open(id));
     stack.push(id);
@@ -706,9 +749,8 @@ fn end_tag(dom: &mut Dom, stack: &mut Vec<u32>, name: &str) {
         dom.events.push(Ev::Break);
         return;
     }
-    let (kind, _) = classify(name);
-    if kind == Kind::Root {
-        // Content after `</body>` still belongs to the body.
+    if name == "html" || name == "body" {
+        // (The `Kind::Root` elements.) Content after `</body>` still belongs to the body.
         return;
     }
     let tag = pack(name);
