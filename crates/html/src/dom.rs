@@ -78,6 +78,46 @@ pub(crate) struct Node {
     pub name: &'static str,
     /// The tag name packed into 8 bytes (end tags match it).
     pub tag: u64,
+    /// `name` as a bit of [`implied`] (0 for names no implied-end rule looks for).
+    pub implied: u16,
+}
+
+/// The names of [`Node::name`] that implied-end rules look for, one bit each (compared as bit
+/// masks instead of strings).
+pub(crate) mod implied {
+    pub const NONE: u16 = 1;
+    pub const P: u16 = 1 << 1;
+    pub const LIST: u16 = 1 << 2;
+    pub const TABLE: u16 = 1 << 3;
+    pub const LI: u16 = 1 << 4;
+    pub const TD: u16 = 1 << 5;
+    pub const TH: u16 = 1 << 6;
+    pub const DD: u16 = 1 << 7;
+    pub const DT: u16 = 1 << 8;
+    pub const DL: u16 = 1 << 9;
+    pub const TR: u16 = 1 << 10;
+    pub const TBODY: u16 = 1 << 11;
+    pub const OPTION: u16 = 1 << 12;
+
+    /// The bit of a node name ("" is a name too: elements without implied-end rules).
+    pub fn of(name: &str) -> u16 {
+        match name {
+            "" => NONE,
+            "p" => P,
+            "list" => LIST,
+            "table" => TABLE,
+            "li" => LI,
+            "td" => TD,
+            "th" => TH,
+            "dd" => DD,
+            "dt" => DT,
+            "dl" => DL,
+            "tr" => TR,
+            "tbody" => TBODY,
+            "option" => OPTION,
+            _ => 0,
+        }
+    }
 }
 
 /// A document event.
@@ -232,15 +272,6 @@ const CONTENT_WORDS: &[&str] = &[
     "bodywrapper",
 ];
 
-/// Attributes of interest of one start tag.
-struct Attrs {
-    /// Lowercased `class` and `id` values, space separated.
-    class_id: String,
-    role: String,
-    hidden: Hidden,
-    main_prop: bool,
-}
-
 /// The attributes of a start tag (`name`, `value` as written; a value-less attribute has an
 /// empty value), at most 64.
 pub(crate) fn attributes(b: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
@@ -324,19 +355,37 @@ fn hides(name: &[u8], value: &[u8]) -> Hidden {
             Hidden::No
         };
     }
-    if name.eq_ignore_ascii_case(b"style") {
-        let v: Vec<u8> = value
-            .iter()
-            .filter(|c| !c.is_ascii_whitespace())
-            .map(u8::to_ascii_lowercase)
-            .collect();
-        if memchr::memmem::find(&v, b"display:none").is_some()
-            || memchr::memmem::find(&v, b"visibility:hidden").is_some()
-        {
-            return Hidden::Rendering;
-        }
+    if name.eq_ignore_ascii_case(b"style") && style_hides(value) {
+        return Hidden::Rendering;
     }
     Hidden::No
+}
+
+/// Whether an inline style holds `display:none` or `visibility:hidden` once its white space is
+/// removed and its ASCII letters lowercased. Both have their only `:` at a fixed place, so each
+/// `:` of the value is checked for them, in a copy on the stack (no allocation up to 512 bytes).
+fn style_hides(value: &[u8]) -> bool {
+    let mut stack = [0u8; 512];
+    let mut heap = Vec::new();
+    let buf: &mut [u8] = if value.len() <= stack.len() {
+        &mut stack
+    } else {
+        heap.resize(value.len(), 0);
+        &mut heap
+    };
+    let mut n = 0;
+    for &c in value {
+        if !c.is_ascii_whitespace() {
+            buf[n] = c.to_ascii_lowercase();
+            n += 1;
+        }
+    }
+    let v = &buf[..n];
+    memchr::memchr_iter(b':', v).any(|i| {
+        let (before, after) = (&v[..i], &v[i + 1..]);
+        (before.ends_with(b"display") && after.starts_with(b"none"))
+            || (before.ends_with(b"visibility") && after.starts_with(b"hidden"))
+    })
 }
 
 /// How the attributes `attrs` hide their element (rendering wins over ARIA).
@@ -352,45 +401,143 @@ pub(crate) fn hidden(attrs: &[u8]) -> Hidden {
     out
 }
 
-fn parse_attrs(b: &[u8]) -> Attrs {
-    let mut a = Attrs {
-        class_id: String::new(),
-        role: String::new(),
-        hidden: Hidden::No,
-        main_prop: false,
-    };
-    for (name, value) in attributes(b) {
-        // Lowercased in place, not through a copy per value.
-        let append_lower = |to: &mut String, v: &[u8]| {
-            let from = to.len();
-            to.push_str(&String::from_utf8_lossy(v));
-            to[from..].make_ascii_lowercase();
-        };
-        match hides(name, value) {
-            Hidden::Rendering => a.hidden = Hidden::Rendering,
-            Hidden::Aria if a.hidden == Hidden::No => a.hidden = Hidden::Aria,
-            _ => {}
-        }
-        if name.eq_ignore_ascii_case(b"class") || name.eq_ignore_ascii_case(b"id") {
-            if value.len() <= 512 {
-                append_lower(&mut a.class_id, value);
-                a.class_id.push(' ');
-            }
-        } else if name.eq_ignore_ascii_case(b"role") {
-            a.role.clear();
-            append_lower(&mut a.role, value);
-        } else if name.eq_ignore_ascii_case(b"itemprop") {
-            a.main_prop =
-                value.eq_ignore_ascii_case(b"articlebody") || value.eq_ignore_ascii_case(b"text");
-        }
+/// The words of [`BOILER_WORDS`], [`BOILER_PARTS`], [`COMMENT_WORDS`] or [`CONTENT_WORDS`] by
+/// first letter: bit `i` of entry `c - b'a'` is set when word `i` of the list starts with `c`.
+/// Every word starts with a lowercase ASCII letter and a list has at most 64 words (checked at
+/// compile time).
+const fn by_first_letter(words: &[&str]) -> [u64; 26] {
+    assert!(words.len() <= 64);
+    let mut masks = [0u64; 26];
+    let mut i = 0;
+    while i < words.len() {
+        let c = words[i].as_bytes()[0];
+        assert!(c.is_ascii_lowercase());
+        masks[(c - b'a') as usize] |= 1 << i;
+        i += 1;
     }
-    a
+    masks
 }
 
-/// Flags from attributes (tags `html` and `body` are not judged by their classes).
-fn hint_flags(kind: Kind, name: &str, a: &Attrs) -> u16 {
+const BOILER_WORDS_BY_FIRST: [u64; 26] = by_first_letter(BOILER_WORDS);
+const BOILER_PARTS_BY_FIRST: [u64; 26] = by_first_letter(BOILER_PARTS);
+const COMMENT_WORDS_BY_FIRST: [u64; 26] = by_first_letter(COMMENT_WORDS);
+const CONTENT_WORDS_BY_FIRST: [u64; 26] = by_first_letter(CONTENT_WORDS);
+
+/// Whether `part` (ASCII case ignored) equals (`whole`) or starts with one of the `words`
+/// whose bits are set in `mask`.
+fn matches_any(words: &[&str], mut mask: u64, part: &[u8], whole: bool) -> bool {
+    while mask != 0 {
+        let w = words[mask.trailing_zeros() as usize].as_bytes();
+        mask &= mask - 1;
+        let fits = if whole {
+            part.len() == w.len()
+        } else {
+            part.len() >= w.len()
+        };
+        if fits && part[..w.len()].eq_ignore_ascii_case(w) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Class/id hints of one part (bits of [`hint`]).
+fn part_hints(part: &[u8]) -> u8 {
+    let Some(first) = part.first().map(u8::to_ascii_lowercase) else {
+        return 0;
+    };
+    if !first.is_ascii_lowercase() {
+        return 0;
+    }
+    let k = (first - b'a') as usize;
+    let mut bits = 0;
+    if matches_any(COMMENT_WORDS, COMMENT_WORDS_BY_FIRST[k], part, false) {
+        bits |= hint::COMMENT;
+    }
+    if matches_any(BOILER_WORDS, BOILER_WORDS_BY_FIRST[k], part, false)
+        || matches_any(BOILER_PARTS, BOILER_PARTS_BY_FIRST[k], part, true)
+    {
+        bits |= hint::BOILER;
+    }
+    if matches_any(CONTENT_WORDS, CONTENT_WORDS_BY_FIRST[k], part, true) {
+        bits |= hint::CONTENT;
+    }
+    bits
+}
+
+/// What the class and id words of a start tag say.
+mod hint {
+    /// A part starts with a word of `COMMENT_WORDS`.
+    pub const COMMENT: u8 = 1;
+    /// A part starts with a word of `BOILER_WORDS` or is one of `BOILER_PARTS`.
+    pub const BOILER: u8 = 2;
+    /// A part is one of `CONTENT_WORDS`.
+    pub const CONTENT: u8 = 4;
+    /// A space-separated part is a heading anchor class (`permalink`, `headerlink`,
+    /// `anchorjs-link`).
+    pub const ANCHOR: u8 = 8;
+}
+
+/// The class/id hints of one `class` or `id` value for an element of `kind`: containers split
+/// the value into parts at spaces, `-` and `_` (see [`part_hints`]); links look for the
+/// heading-anchor classes among its space-separated parts; other elements are not judged.
+fn value_hints(kind: Kind, value: &[u8]) -> u8 {
+    match kind {
+        Kind::Root | Kind::Inline => 0,
+        Kind::Link => {
+            let anchor = value.split(|&c| c == b' ').any(|p| {
+                p.eq_ignore_ascii_case(b"permalink")
+                    || p.eq_ignore_ascii_case(b"headerlink")
+                    || p.eq_ignore_ascii_case(b"anchorjs-link")
+            });
+            if anchor {
+                hint::ANCHOR
+            } else {
+                0
+            }
+        }
+        _ => value
+            .split(|&c| c == b' ' || c == b'-' || c == b'_')
+            .fold(0, |bits, p| bits | part_hints(p)),
+    }
+}
+
+/// Flags from the attributes `attrs` of a start tag `name` of `kind`, in one pass over them
+/// and without copies (tags `html` and `body` are not judged by their classes; class and id
+/// words judge containers, not inline markup such as `<span class="menuitem">`, except the
+/// "¶" anchors that documentation generators put after headings).
+fn attr_flags(kind: Kind, name: &str, attrs: &[u8]) -> u16 {
+    let mut hidden = Hidden::No;
+    let mut role: &[u8] = &[];
+    let mut main_prop = false;
+    let mut hints = 0u8;
+    for (aname, value) in attributes(attrs) {
+        match aname.len() {
+            2 | 5 if aname.eq_ignore_ascii_case(b"id") || aname.eq_ignore_ascii_case(b"class") => {
+                if value.len() <= 512 {
+                    hints |= value_hints(kind, value);
+                }
+                continue;
+            }
+            4 if aname.eq_ignore_ascii_case(b"role") => {
+                role = value;
+                continue;
+            }
+            8 if aname.eq_ignore_ascii_case(b"itemprop") => {
+                main_prop = value.eq_ignore_ascii_case(b"articlebody")
+                    || value.eq_ignore_ascii_case(b"text");
+                continue;
+            }
+            5 | 6 | 11 => match hides(aname, value) {
+                Hidden::Rendering => hidden = Hidden::Rendering,
+                Hidden::Aria if hidden == Hidden::No => hidden = Hidden::Aria,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
     let mut f = 0;
-    match a.hidden {
+    match hidden {
         Hidden::Rendering => f |= flag::HIDDEN,
         Hidden::Aria => f |= flag::ARIA_HIDDEN,
         Hidden::No => {}
@@ -398,35 +545,39 @@ fn hint_flags(kind: Kind, name: &str, a: &Attrs) -> u16 {
     if kind == Kind::Root {
         return f;
     }
-    match a.role.as_str() {
-        "navigation" | "banner" | "contentinfo" | "complementary" | "search" | "menu"
-        | "menubar" | "toolbar" | "dialog" | "alertdialog" | "tablist" => f |= flag::BOILER,
-        "main" | "article" => f |= flag::CONTENT_STRONG,
-        _ => {}
-    }
-    if name == "main" || name == "article" || a.main_prop {
-        f |= flag::CONTENT_STRONG;
-    }
-    // Class and id hints judge containers, not inline markup (`<span class="menuitem">`),
-    // except the "¶" anchors that documentation generators put after headings.
-    if matches!(kind, Kind::Inline | Kind::Link) {
-        if kind == Kind::Link
-            && a.class_id
-                .split(' ')
-                .any(|p| matches!(p, "permalink" | "headerlink" | "anchorjs-link"))
+    const BOILER_ROLES: &[&str] = &[
+        "navigation",
+        "banner",
+        "contentinfo",
+        "complementary",
+        "search",
+        "menu",
+        "menubar",
+        "toolbar",
+        "dialog",
+        "alertdialog",
+        "tablist",
+    ];
+    if !role.is_empty() {
+        if BOILER_ROLES
+            .iter()
+            .any(|r| role.eq_ignore_ascii_case(r.as_bytes()))
         {
             f |= flag::BOILER;
+        } else if role.eq_ignore_ascii_case(b"main") || role.eq_ignore_ascii_case(b"article") {
+            f |= flag::CONTENT_STRONG;
         }
-        return f;
     }
-    let parts = || a.class_id.split([' ', '-', '_']).filter(|p| !p.is_empty());
-    if parts().any(|p| COMMENT_WORDS.iter().any(|w| p.starts_with(w))) {
-        f |= flag::COMMENTS;
-    } else if parts()
-        .any(|p| BOILER_WORDS.iter().any(|w| p.starts_with(w)) || BOILER_PARTS.contains(&p))
-    {
+    if name == "main" || name == "article" || main_prop {
+        f |= flag::CONTENT_STRONG;
+    }
+    if hints & hint::ANCHOR != 0 {
         f |= flag::BOILER;
-    } else if parts().any(|p| CONTENT_WORDS.contains(&p)) {
+    } else if hints & hint::COMMENT != 0 {
+        f |= flag::COMMENTS;
+    } else if hints & hint::BOILER != 0 {
+        f |= flag::BOILER;
+    } else if hints & hint::CONTENT != 0 {
         f |= flag::CONTENT;
     }
     f
@@ -450,6 +601,7 @@ pub(crate) fn parse(html: &str) -> Dom {
         header_cell: false,
         name: "",
         tag: 0,
+        implied: implied::NONE,
     });
     dom.events.push(Ev::Open(0));
     let mut stack: Vec<u32> = vec![0];
@@ -511,15 +663,15 @@ fn top_name(dom: &Dom, stack: &[u32]) -> &'static str {
     stack.last().map_or("", |&id| dom.nodes[id as usize].name)
 }
 
-/// Closes the innermost open element named `name` if it is found before any of `stop`, within
-/// a few levels.
-fn close_open(dom: &mut Dom, stack: &mut Vec<u32>, names: &[&str], stop: &[&str]) {
+/// Closes the innermost open element whose name is one of `names` if it is found before any of
+/// `stop`, within a few levels (both are masks of [`implied`] bits).
+fn close_open(dom: &mut Dom, stack: &mut Vec<u32>, names: u16, stop: u16) {
     let found = stack
         .iter()
         .rev()
         .take(END_TAG_SEARCH)
-        .take_while(|&&id| !stop.contains(&dom.nodes[id as usize].name))
-        .position(|&id| names.contains(&dom.nodes[id as usize].name));
+        .take_while(|&&id| dom.nodes[id as usize].implied & stop == 0)
+        .position(|&id| dom.nodes[id as usize].implied & names != 0);
     if let Some(k) = found {
         for _ in 0..=k {
             pop(dom, stack);
@@ -534,21 +686,21 @@ fn start_tag(dom: &mut Dom, stack: &mut Vec<u32>, name: &str, attrs: &[u8], self
         pop(dom, stack);
     }
     if closes_p(kind, name) {
-        close_open(
-            dom,
-            stack,
-            &["p"],
-            &["", "list", "table", "li", "td", "th", "dd"],
-        );
+        use implied::*;
+        close_open(dom, stack, P, NONE | LIST | TABLE | LI | TD | TH | DD);
     }
-    match sname {
-        "li" => close_open(dom, stack, &["li"], &["list", "table"]),
-        "dt" | "dd" => close_open(dom, stack, &["dt", "dd"], &["dl", "table"]),
-        "tr" => close_open(dom, stack, &["tr", "td", "th"], &["table"]),
-        "td" | "th" => close_open(dom, stack, &["td", "th"], &["tr", "table"]),
-        "tbody" => close_open(dom, stack, &["tbody", "tr", "td", "th"], &["table"]),
-        "option" => close_open(dom, stack, &["option"], &["select", "list"]),
-        _ => {}
+    {
+        use implied::*;
+        // (No node is named "select": `option` stops at a list only.)
+        match sname {
+            "li" => close_open(dom, stack, LI, LIST | TABLE),
+            "dt" | "dd" => close_open(dom, stack, DT | DD, DL | TABLE),
+            "tr" => close_open(dom, stack, TR | TD | TH, TABLE),
+            "td" | "th" => close_open(dom, stack, TD | TH, TR | TABLE),
+            "tbody" => close_open(dom, stack, TBODY | TR | TD | TH, TABLE),
+            "option" => close_open(dom, stack, OPTION, LIST),
+            _ => {}
+        }
     }
     if is_void(name) {
         if name == "br" || name == "hr" {
@@ -573,10 +725,10 @@ fn start_tag(dom: &mut Dom, stack: &mut Vec<u32>, name: &str, attrs: &[u8], self
         dom.events.push(Ev::Break);
         return;
     }
-    let a = parse_attrs(attrs);
-    let flags = hint_flags(kind, name, &a);
+    let flags = attr_flags(kind, name, attrs);
     let id = dom.nodes.len() as u32;
     let parent = stack.last().copied().unwrap_or(0);
+    let node_name = if name == "head" { "head" } else { sname };
     dom.nodes.push(Node {
         kind,
         flags,
@@ -584,8 +736,9 @@ fn start_tag(dom: &mut Dom, stack: &mut Vec<u32>, name: &str, attrs: &[u8], self
         open: dom.events.len() as u32,
         close: 0,
         header_cell: name == "th",
-        name: if name == "head" { "head" } else { sname },
+        name: node_name,
         tag: pack(name),
+        implied: implied::of(node_name),
     });
     dom.events.push(Ev::Open(id));
     stack.push(id);
@@ -596,9 +749,8 @@ fn end_tag(dom: &mut Dom, stack: &mut Vec<u32>, name: &str) {
         dom.events.push(Ev::Break);
         return;
     }
-    let (kind, _) = classify(name);
-    if kind == Kind::Root {
-        // Content after `</body>` still belongs to the body.
+    if name == "html" || name == "body" {
+        // (The `Kind::Root` elements.) Content after `</body>` still belongs to the body.
         return;
     }
     let tag = pack(name);
@@ -629,4 +781,256 @@ fn pack(name: &str) -> u64 {
     k[..n].copy_from_slice(&b[..n]);
     k[7] = b.len().min(255) as u8;
     u64::from_le_bytes(k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The former attribute reading (lowercased `class`/`id` copied into a `String`, then split
+    /// up to three times), kept as the reference for [`attr_flags`].
+    fn reference_flags(kind: Kind, name: &str, b: &[u8]) -> u16 {
+        let mut class_id = String::new();
+        let mut role = String::new();
+        let mut hidden = Hidden::No;
+        let mut main_prop = false;
+        for (name, value) in attributes(b) {
+            let append_lower = |to: &mut String, v: &[u8]| {
+                let from = to.len();
+                to.push_str(&String::from_utf8_lossy(v));
+                to[from..].make_ascii_lowercase();
+            };
+            match hides(name, value) {
+                Hidden::Rendering => hidden = Hidden::Rendering,
+                Hidden::Aria if hidden == Hidden::No => hidden = Hidden::Aria,
+                _ => {}
+            }
+            if name.eq_ignore_ascii_case(b"class") || name.eq_ignore_ascii_case(b"id") {
+                if value.len() <= 512 {
+                    append_lower(&mut class_id, value);
+                    class_id.push(' ');
+                }
+            } else if name.eq_ignore_ascii_case(b"role") {
+                role.clear();
+                append_lower(&mut role, value);
+            } else if name.eq_ignore_ascii_case(b"itemprop") {
+                main_prop = value.eq_ignore_ascii_case(b"articlebody")
+                    || value.eq_ignore_ascii_case(b"text");
+            }
+        }
+        let mut f = 0;
+        match hidden {
+            Hidden::Rendering => f |= flag::HIDDEN,
+            Hidden::Aria => f |= flag::ARIA_HIDDEN,
+            Hidden::No => {}
+        }
+        if kind == Kind::Root {
+            return f;
+        }
+        match role.as_str() {
+            "navigation" | "banner" | "contentinfo" | "complementary" | "search" | "menu"
+            | "menubar" | "toolbar" | "dialog" | "alertdialog" | "tablist" => f |= flag::BOILER,
+            "main" | "article" => f |= flag::CONTENT_STRONG,
+            _ => {}
+        }
+        if name == "main" || name == "article" || main_prop {
+            f |= flag::CONTENT_STRONG;
+        }
+        if matches!(kind, Kind::Inline | Kind::Link) {
+            if kind == Kind::Link
+                && class_id
+                    .split(' ')
+                    .any(|p| matches!(p, "permalink" | "headerlink" | "anchorjs-link"))
+            {
+                f |= flag::BOILER;
+            }
+            return f;
+        }
+        let parts = || class_id.split([' ', '-', '_']).filter(|p| !p.is_empty());
+        if parts().any(|p| COMMENT_WORDS.iter().any(|w| p.starts_with(w))) {
+            f |= flag::COMMENTS;
+        } else if parts()
+            .any(|p| BOILER_WORDS.iter().any(|w| p.starts_with(w)) || BOILER_PARTS.contains(&p))
+        {
+            f |= flag::BOILER;
+        } else if parts().any(|p| CONTENT_WORDS.contains(&p)) {
+            f |= flag::CONTENT;
+        }
+        f
+    }
+
+    /// A small deterministic generator (xorshift), no dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[self.next() as usize % from.len()]
+        }
+    }
+
+    /// The former style check: a lowercased copy without white space, searched for both.
+    fn reference_style_hides(value: &[u8]) -> bool {
+        let v: Vec<u8> = value
+            .iter()
+            .filter(|c| !c.is_ascii_whitespace())
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        memchr::memmem::find(&v, b"display:none").is_some()
+            || memchr::memmem::find(&v, b"visibility:hidden").is_some()
+    }
+
+    #[test]
+    fn style_hides_matches_the_former_search() {
+        let pieces = [
+            "display",
+            "DISPLAY",
+            "Display",
+            ":",
+            " : ",
+            "none",
+            "NONE",
+            "n one",
+            "visibility",
+            "visi bility",
+            "hidden",
+            "HIDDEN",
+            ";",
+            " ",
+            "\t",
+            "\n",
+            "block",
+            "color:red",
+            "x",
+            "::",
+            "display:",
+            ":none",
+            "dis\rplay",
+            "é",
+            "hid",
+            "den",
+        ];
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let mut hiding = 0;
+        for round in 0..20_000 {
+            let mut v = String::new();
+            for _ in 0..rng.next() % 8 {
+                v.push_str(rng.pick(&pieces));
+            }
+            if round % 100 == 0 {
+                v = format!("{}{v}", "a: b;".repeat(120)); // longer than the stack copy
+            }
+            let new = style_hides(v.as_bytes());
+            assert_eq!(new, reference_style_hides(v.as_bytes()), "{v:?}");
+            hiding += usize::from(new);
+        }
+        assert!(hiding > 100, "{hiding} hiding styles generated");
+    }
+
+    #[test]
+    fn attr_flags_match_the_former_string_matching() {
+        let mut words: Vec<&str> = Vec::new();
+        for list in [BOILER_WORDS, BOILER_PARTS, COMMENT_WORDS, CONTENT_WORDS] {
+            words.extend_from_slice(list);
+        }
+        words.extend_from_slice(&[
+            "permalink",
+            "headerlink",
+            "anchorjs-link",
+            "NAV",
+            "Main",
+            "ContentWrapper",
+            "ad",
+            "adx",
+            "a",
+            "",
+            "x",
+            "navbar",
+            "comments",
+            "menuitem",
+            "tops",
+            "é",
+            "contentè",
+            "ñav",
+            "9nav",
+            "display:none",
+            "until-found",
+            "true",
+            " TRUE ",
+            "articleBody",
+            "text",
+            "main",
+            "navigation",
+            "Banner",
+            "dialog ",
+        ]);
+        let seps = [" ", "-", "_", "  ", "\t", "\n", "", "--", " _"];
+        let names = [
+            "class",
+            "CLASS",
+            "id",
+            "Id",
+            "role",
+            "ROLE",
+            "itemprop",
+            "hidden",
+            "aria-hidden",
+            "style",
+            "href",
+            "data-x",
+            "classy",
+        ];
+        let quotes = ["\"", "'", ""];
+        let kinds = [
+            (Kind::Block, "div"),
+            (Kind::Block, "main"),
+            (Kind::Block, "article"),
+            (Kind::Link, "a"),
+            (Kind::Inline, "span"),
+            (Kind::Root, "body"),
+            (Kind::Boiler, "nav"),
+            (Kind::List, "ul"),
+            (Kind::Item, "li"),
+            (Kind::Drop, "select"),
+            (Kind::Heading, "h2"),
+        ];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut differing = 0;
+        for _ in 0..30_000 {
+            let mut attrs = String::new();
+            for _ in 0..rng.next() % 5 {
+                attrs.push(' ');
+                attrs.push_str(rng.pick(&names));
+                if rng.next().is_multiple_of(8) {
+                    continue; // no value
+                }
+                let q = rng.pick(&quotes);
+                attrs.push('=');
+                attrs.push_str(q);
+                for k in 0..rng.next() % 4 {
+                    if k > 0 || rng.next().is_multiple_of(4) {
+                        attrs.push_str(rng.pick(&seps));
+                    }
+                    attrs.push_str(rng.pick(&words));
+                }
+                if rng.next().is_multiple_of(50) {
+                    attrs.push_str(&"x".repeat(520));
+                }
+                attrs.push_str(q);
+            }
+            for &(kind, name) in &kinds {
+                let new = attr_flags(kind, name, attrs.as_bytes());
+                let old = reference_flags(kind, name, attrs.as_bytes());
+                if new != old {
+                    differing += 1;
+                    eprintln!("{kind:?} <{name}{attrs}>: {new} != {old}");
+                }
+            }
+        }
+        assert_eq!(differing, 0);
+    }
 }

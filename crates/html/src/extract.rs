@@ -438,6 +438,28 @@ fn render(
 #[derive(Default)]
 struct Out(Text);
 
+/// Whether a character starting with byte `c` can be white space (Unicode `White_Space`):
+/// ASCII white space, or the first byte of U+0085, U+00A0 (`C2`), U+1680 (`E1`),
+/// U+2000-U+205F (`E2`) or U+3000 (`E3`).
+fn may_start_white(c: u8) -> bool {
+    c.is_ascii_whitespace() || c == 0x0b || matches!(c, 0xc2 | 0xe1 | 0xe2 | 0xe3)
+}
+
+/// Whether byte `c`, at a character boundary, starts a character that is not white space.
+fn never_white(c: u8) -> bool {
+    (0x21..0x7f).contains(&c) || (c >= 0x80 && !may_start_white(c))
+}
+
+/// The length of the UTF-8 sequence whose first byte is `c` (`c >= 0xc0` in valid UTF-8).
+fn utf8_len(c: u8) -> usize {
+    match c {
+        0..=0x7f => 1,
+        0x80..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
 impl Out {
     fn newline(&mut self) {
         // A line holding only a list marker or a bare table bar is dropped.
@@ -463,14 +485,23 @@ impl Out {
     /// words between white-space characters (Unicode `White_Space`, which includes U+00A0)
     /// are written in order, a line break (`\n`, `\r`) between two of them ends the line
     /// inside `pre` and makes a space due elsewhere, any other white space makes a space due.
+    ///
+    /// Two shortcuts leave the output as it was: a single space between two words stays in
+    /// the run written at once (writing the first word, making a space due and writing the
+    /// second gives the same bytes), and a non-ASCII character whose first byte cannot start
+    /// a white-space character is skipped without decoding it.
     fn text(&mut self, t: &str, pre: bool) {
         let b = t.as_bytes();
-        let mut word = 0; // Start of the current word.
+        let mut word = 0; // Start of the current word (or run of words).
         let mut i = 0;
         while i < b.len() {
             let c = b[i];
             let (len, line) = if c < 0x80 {
                 match c {
+                    b' ' if i > word && b.get(i + 1).is_some_and(|&n| never_white(n)) => {
+                        i += 1;
+                        continue;
+                    }
                     b'\n' | b'\r' => (1, true),
                     b'\t' | 0x0b | 0x0c | b' ' => (1, false),
                     _ => {
@@ -478,6 +509,9 @@ impl Out {
                         continue;
                     }
                 }
+            } else if !may_start_white(c) {
+                i += utf8_len(c);
+                continue;
             } else {
                 // `i` is a character boundary: every byte before it was consumed whole.
                 let ch = t[i..].chars().next().unwrap_or_default();
@@ -595,7 +629,11 @@ mod tests {
             .chain(['\u{1c}', '\u{1f}', '\u{200b}', '\u{feff}'])
             .collect();
         assert!(spaces.contains(&'\u{a0}') && spaces.contains(&'\u{b}'));
-        let words = ["a", "Wörter", "ж", "日本", "", "x\u{301}", "- "];
+        // Also non-ASCII characters whose first byte starts white-space characters too
+        // (U+00AA, U+2013, U+20AC, U+3001: C2, E2, E2, E3) and one that does not (U+1E9E).
+        let words = [
+            "a", "Wörter", "ж", "日本", "", "x\u{301}", "- ", "ª", "–x", "€", "、", "ẞ", "\u{1c}y",
+        ];
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = move |n: usize| {
             state ^= state << 13;
@@ -603,12 +641,19 @@ mod tests {
             state ^= state << 17;
             (state % n as u64) as usize
         };
-        for case in 0..3000 {
+        for case in 0..6000 {
             let mut pieces = Vec::new();
             for _ in 0..next(8) {
                 pieces.push(String::from(words[next(words.len())]));
                 for _ in 0..next(3) {
-                    pieces.push(spaces[next(spaces.len())].to_string());
+                    // Half of them a plain space (single spaces between words are the
+                    // common case and have a shortcut).
+                    let c = if next(2) == 0 {
+                        ' '
+                    } else {
+                        spaces[next(spaces.len())]
+                    };
+                    pieces.push(c.to_string());
                 }
             }
             let t: String = pieces.concat();

@@ -35,9 +35,20 @@ use crate::out::Text;
 use memchr::{memchr, memchr3, memmem};
 
 /// Elements whose content is raw text (not markup) and dropped.
-const RAW_DROPPED: &[&str] = &[
-    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
-];
+fn is_raw_dropped(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "textarea"
+            | "title"
+            | "xmp"
+            | "iframe"
+            | "noembed"
+            | "noframes"
+            | "noscript"
+    )
+}
 
 /// Elements whose content (markup) is dropped.
 const DROPPED: &[&str] = &[
@@ -202,11 +213,12 @@ pub(crate) enum Token<'a> {
 
 /// The lenient tokenizer shared by both modes: one left-to-right pass, no recursion, linear in
 /// the input. Comments, CDATA sections, doctypes and processing instructions are skipped, and
-/// so are the raw-text elements of [`RAW_DROPPED`] with their content (no token for them).
+/// so are the raw-text elements of [`is_raw_dropped`] with their content (no token for them).
 pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
     let b = html.as_bytes();
     let n = b.len();
     let mut quotes = QuoteCache::default();
+    let mut name_buf = [0u8; MAX_NAME];
     let mut i = 0;
     while i < n {
         let lt = memchr(b'<', &b[i..]).map_or(n, |j| i + j);
@@ -222,14 +234,14 @@ pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
             Some(b'!') => i = skip_markup_declaration(b, i),
             Some(b'?') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
             Some(b'/') if rest.get(1).is_some_and(u8::is_ascii_alphabetic) => {
-                let (name, name_end) = tag_name(b, i + 2);
+                let (name, name_end) = tag_name(html, i + 2, &mut name_buf);
                 let (end, _) = tag_end(b, name_end, &mut quotes);
                 i = end;
-                sink(Token::End(name.as_str()));
+                sink(Token::End(name));
             }
             Some(b'/') => i = memchr(b'>', &b[i..]).map_or(n, |j| i + j + 1),
             Some(c) if c.is_ascii_alphabetic() => {
-                let (name, name_end) = tag_name(b, i + 1);
+                let (name, name_end) = tag_name(html, i + 1, &mut name_buf);
                 let (end, self_closing) = tag_end(b, name_end, &mut quotes);
                 let attr_end = if end > name_end && b[end - 1] == b'>' {
                     end - 1
@@ -238,8 +250,7 @@ pub(crate) fn tokenize(html: &str, mut sink: impl FnMut(Token<'_>)) {
                 };
                 let attrs = &b[name_end..attr_end.max(name_end)];
                 i = end;
-                let name = name.as_str();
-                if RAW_DROPPED.contains(&name) {
+                if is_raw_dropped(name) {
                     if !self_closing || name == "script" || name == "style" {
                         i = raw_text_end(b, i, name, &mut quotes);
                     }
@@ -284,37 +295,33 @@ fn skip_markup_declaration(b: &[u8], i: usize) -> usize {
     }
 }
 
-/// A lowercased tag name, kept on the stack.
-struct Name {
-    buf: [u8; MAX_NAME],
-    /// Length, or `None` when the name is too long to be one we know.
-    len: Option<usize>,
-}
-
-impl Name {
-    fn as_str(&self) -> &str {
-        self.len
-            .and_then(|n| std::str::from_utf8(&self.buf[..n]).ok())
-            .unwrap_or("")
+/// Reads a tag name at `from`; returns it lowercased (empty when longer than any name we know)
+/// and the index after it. A name written in lowercase (most) is borrowed from `html`; another
+/// is lowercased into `buf`.
+fn tag_name<'a>(html: &'a str, from: usize, buf: &'a mut [u8; MAX_NAME]) -> (&'a str, usize) {
+    let b = html.as_bytes();
+    let mut end = from;
+    let mut upper = false;
+    while let Some(&c) = b.get(end) {
+        if c.is_ascii_whitespace() || c == b'/' || c == b'>' {
+            break;
+        }
+        upper |= c.is_ascii_uppercase();
+        end += 1;
     }
-}
-
-/// Reads a tag name at `from`; returns it and the index after it.
-fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
-    let len = b[from..]
-        .iter()
-        .position(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
-        .unwrap_or(b.len() - from);
-    let mut name = Name {
-        buf: [0; MAX_NAME],
-        len: None,
-    };
-    if len <= MAX_NAME {
-        name.buf[..len].copy_from_slice(&b[from..from + len]);
-        name.buf[..len].make_ascii_lowercase();
-        name.len = Some(len);
+    let len = end - from;
+    if len > MAX_NAME {
+        return ("", end);
     }
-    (name, from + len)
+    if !upper {
+        // Delimited by ASCII bytes, so on character boundaries (`get` checks).
+        if let Some(name) = html.get(from..end) {
+            return (name, end);
+        }
+    }
+    buf[..len].copy_from_slice(&b[from..end]);
+    buf[..len].make_ascii_lowercase();
+    (std::str::from_utf8(&buf[..len]).unwrap_or(""), end)
 }
 
 /// Finds the `>` that ends the tag whose attributes start at `from`, honouring quoted attribute
@@ -322,6 +329,10 @@ fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
 /// ends with `/>`. A quote that is never closed is ignored (the first `>` ends the tag).
 fn tag_end(b: &[u8], from: usize, quotes: &mut QuoteCache) -> (usize, bool) {
     let n = b.len();
+    if b.get(from) == Some(&b'>') {
+        // No attributes (`<p>`, `</div>`): most tags.
+        return (from + 1, false);
+    }
     let mut j = from;
     loop {
         let Some(k) = memchr3(b'>', b'"', b'\'', &b[j..]) else {

@@ -527,11 +527,19 @@ fn charset_from_content(v: &[u8]) -> Option<&'static Encoding> {
 /// Decodes `bytes` from `encoding` into UTF-8 (a byte-order mark overrides the encoding). Every
 /// malformed sequence becomes U+FFFD; returns the text and how many there were.
 pub(crate) fn decode(bytes: &[u8], encoding: &'static Encoding) -> (String, usize) {
+    let (text, bad) = decode_borrowed(bytes, encoding);
+    (text.into_owned(), bad)
+}
+
+/// [`decode`], borrowing `bytes` when they are valid UTF-8 already (no copy of the page).
+pub(crate) fn decode_borrowed<'a>(
+    bytes: &'a [u8],
+    encoding: &'static Encoding,
+) -> (std::borrow::Cow<'a, str>, usize) {
     if encoding == UTF_8 {
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         if Encoding::for_bom(bytes).is_none() {
-            let (text, bad) = crate::reader::utf8_lossy_counted(bytes);
-            return (text.into_owned(), bad);
+            return crate::reader::utf8_lossy_counted(bytes);
         }
     }
     let mut decoder = encoding.new_decoder();
@@ -559,7 +567,7 @@ pub(crate) fn decode(bytes: &[u8], encoding: &'static Encoding) -> (String, usiz
             }
         }
     }
-    (out, bad)
+    (out.into(), bad)
 }
 
 /// Why a body could not be decoded.

@@ -1071,12 +1071,15 @@ fn html_body(
     url: Option<&str>,
     mode: crate::HtmlMode,
 ) -> (String, usize, &'static str, &'static str) {
-    let d = decode_html(body, Some(content_type), url);
+    // As `decode_html`, without copying a page that is valid UTF-8 already.
+    let declared = decode::charset_param(content_type);
+    let (encoding, source) = decode::html_encoding(body, declared, url);
+    let (html, malformed) = decode::decode_borrowed(body, encoding);
     (
-        mode.to_text(&d.html),
-        d.malformed,
-        d.charset,
-        d.charset_source,
+        mode.to_text(&html),
+        malformed,
+        encoding.name(),
+        source.as_str(),
     )
 }
 
