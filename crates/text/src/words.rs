@@ -196,10 +196,92 @@ impl<'a> Iterator for Words<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let text = self.text;
         let bytes = text.as_bytes();
-        // The first word character at or after `pos`.
+        // The first word character at or after `pos` (ASCII by bytes).
         let mut i = self.pos;
         loop {
-            let c = char_at(text, i)?;
+            let b = *bytes.get(i)?;
+            if b < 0x80 {
+                if ASCII_CLASS[b as usize] & WORD != 0 {
+                    break;
+                }
+                i += 1;
+            } else {
+                let c = char_at(text, i)?;
+                if is_word_char(c) {
+                    break;
+                }
+                i += c.len_utf8();
+            }
+        }
+        let start = i;
+        let end = loop {
+            // A run of word characters (ASCII letters and digits by bytes).
+            while let Some(&b) = bytes.get(i) {
+                if b < 0x80 {
+                    if ASCII_CLASS[b as usize] & WORD == 0 {
+                        break;
+                    }
+                    i += 1;
+                } else {
+                    match char_at(text, i) {
+                        Some(c) if is_word_char(c) => i += c.len_utf8(),
+                        _ => break,
+                    }
+                }
+            }
+            // `i` is after a word character, at a character that is not one (or at the end):
+            // the word goes on only across a joiner between two word characters.
+            let Some(&b) = bytes.get(i) else {
+                break i;
+            };
+            if b < 0x80 && !matches!(b, b'-' | b'\'' | b'.' | b',' | b':') {
+                break i;
+            }
+            let Some(c) = char_at(text, i) else {
+                break i;
+            };
+            let after = i + c.len_utf8();
+            let Some(n) = char_at(text, after) else {
+                break i;
+            };
+            let Some(p) = text[..i].chars().next_back() else {
+                break i;
+            };
+            let joins = if is_hyphen(c) {
+                is_word_char(p) && is_word_char(n)
+            } else if is_apostrophe(c) {
+                if is_alphabetic(p) && is_alphabetic(n) && self.elision {
+                    // Elision: the word ends with the apostrophe.
+                    break after;
+                }
+                is_alphabetic(p) && is_alphabetic(n)
+            } else if matches!(c, '.' | ',' | ':') {
+                is_numeric(p) && is_numeric(n)
+            } else {
+                false
+            };
+            if !joins {
+                break i;
+            }
+            i = after;
+        };
+        self.pos = end;
+        Some(&text[start..end])
+    }
+}
+
+/// The previous word splitter (one character at a time), kept to check [`Words`] against.
+#[cfg(test)]
+fn words_by_chars(text: &str, elision: bool) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    'words: loop {
+        let mut i = pos;
+        loop {
+            let Some(c) = char_at(text, i) else {
+                break 'words;
+            };
             if is_word_char(c) {
                 break;
             }
@@ -227,8 +309,7 @@ impl<'a> Iterator for Words<'a> {
             let joins = if is_hyphen(c) {
                 is_word_char(p) && is_word_char(n)
             } else if is_apostrophe(c) {
-                if is_alphabetic(p) && is_alphabetic(n) && self.elision {
-                    // Elision: the word ends with the apostrophe.
+                if is_alphabetic(p) && is_alphabetic(n) && elision {
                     end = after;
                     break;
                 }
@@ -244,9 +325,10 @@ impl<'a> Iterator for Words<'a> {
             prev = Some(c);
             i = after;
         }
-        self.pos = end;
-        Some(&text[start..end])
+        pos = end;
+        out.push(&text[start..end]);
     }
+    out
 }
 
 /// The character starting at byte `i` of `s` (`None` at the end; `i` is a character boundary).
@@ -1247,6 +1329,46 @@ mod tests {
         assert_eq!(w("dell'acqua", "it"), ["dell'", "acqua"]);
         assert_eq!(w("I don't know", "en"), ["I", "don't", "know"]);
         assert_eq!(w("'quoted' word'", "ca"), ["quoted", "word"]);
+    }
+
+    #[test]
+    fn byte_scan_splits_as_the_character_loop() {
+        // Random strings over the characters the rules look at (letters of several scripts,
+        // digits, marks, every joiner, spaces, punctuation), both elision settings.
+        let alphabet: Vec<char> = "aZ9é Ω0ж-'’.,:\u{2010}\u{2011}\u{301}\u{85}\n\t!?(«ß²½ Ⅻ_#l'"
+            .chars()
+            .collect();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..20_000 {
+            let len = (round % 23) + 1;
+            let s: String = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            for elision in [false, true] {
+                let fast: Vec<&str> = Words {
+                    text: &s,
+                    pos: 0,
+                    elision,
+                }
+                .collect();
+                assert_eq!(fast, words_by_chars(&s, elision), "{s:?} {elision}");
+            }
+        }
+        let text = "L'home d’aigua COVID-19 3,5 12:30 don't -x x- a--b 1.2.3. Αθήνα-Ω café\u{301}s";
+        for elision in [false, true] {
+            let fast: Vec<&str> = Words {
+                text,
+                pos: 0,
+                elision,
+            }
+            .collect();
+            assert_eq!(fast, words_by_chars(text, elision));
+        }
     }
 
     #[test]
