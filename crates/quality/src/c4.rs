@@ -1,6 +1,6 @@
 //! `filter_c4`: the C4 rules (Raffel et al. 2020, section 2.2; datatrove `C4QualityFilter`).
 
-use crate::common::{nchars, put, py_strip, Error, Tokenizer};
+use crate::common::{put, py_strip, Error, Tokenizer};
 use crate::filter::{FilterParams, Lexicon, SignalFilter, Signals, Threshold};
 use garbell_core::{Document, Verdict};
 use garbell_text::words::{
@@ -88,6 +88,29 @@ impl FilterParams for C4Config {
 #[derive(Debug)]
 pub struct C4 {
     cfg: C4Config,
+    /// The phrase searches, built once.
+    finders: Finders,
+}
+
+/// The searchers of the phrases C4 looks for in each lowercased line.
+#[derive(Debug)]
+struct Finders {
+    lorem: memchr::memmem::Finder<'static>,
+    javascript: memchr::memmem::Finder<'static>,
+    policy: Vec<memchr::memmem::Finder<'static>>,
+}
+
+impl Finders {
+    fn new() -> Self {
+        Finders {
+            lorem: memchr::memmem::Finder::new("lorem ipsum"),
+            javascript: memchr::memmem::Finder::new("javascript"),
+            policy: POLICY_SUBSTRINGS
+                .iter()
+                .map(memchr::memmem::Finder::new)
+                .collect(),
+        }
+    }
 }
 
 /// Removes `[digits]`, `[edit]` and `[citation needed]` (datatrove `CITATION_REGEX`).
@@ -124,22 +147,109 @@ fn remove_citations(line: &str) -> Cow<'_, str> {
 
 /// Sentences by garbell's rule: runs of `.`, `!`, `?`, `…` followed by whitespace end one.
 fn garbell_sentence_count(line: &str) -> usize {
+    let b = line.as_bytes();
     let mut n = 0;
     let mut in_sentence = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if !is_python_space(c) {
-            in_sentence = true;
+    for i in 0..b.len() {
+        match BYTE_CLASS[b[i] as usize] {
+            SPACE | CONT => continue,
+            CHECK if lead_is_space(b, i) => continue,
+            _ => {}
         }
-        if matches!(c, '.' | '!' | '?' | '…') {
-            let next = chars.peek().copied();
-            if in_sentence && next.is_none_or(is_python_space) {
-                n += 1;
-                in_sentence = false;
-            }
+        // A character that is not a space.
+        in_sentence = true;
+        // `.`, `!`, `?` or `…` (E2 80 A6), followed by the end or a space.
+        let (terminal, len) = match b[i] {
+            b'.' | b'!' | b'?' => (true, 1),
+            0xE2 => (b[i..].starts_with("…".as_bytes()), 3),
+            _ => (false, 0),
+        };
+        if terminal
+            && b.get(i + len)
+                .is_none_or(|&x| is_space_byte_at(b, i + len, x))
+        {
+            n += 1;
+            in_sentence = false;
         }
     }
     n + usize::from(in_sentence)
+}
+
+/// [`BYTE_CLASS`] values.
+const OTHER: u8 = 0;
+const SPACE: u8 = 1;
+const CONT: u8 = 2;
+const CHECK: u8 = 3;
+
+/// Per byte, for [`is_python_space`] by bytes: `SPACE` (an ASCII space), `CONT` (a UTF-8
+/// continuation byte), `CHECK` (the lead byte of a character that may be a space: C2, E1, E2,
+/// E3, for U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000),
+/// `OTHER` (any other character's first byte). A test checks it against `is_python_space`.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b {
+            0x09..=0x0D | 0x1C..=0x20 => SPACE,
+            0x80..=0xBF => CONT,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => CHECK,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Whether the character starting at byte `i` of `b` (a `CHECK` lead byte at a character
+/// boundary of a `str`) is a space.
+#[inline(never)]
+fn lead_is_space(b: &[u8], i: usize) -> bool {
+    let len = if b[i] < 0xE0 { 2 } else { 3 };
+    std::str::from_utf8(&b[i..(i + len).min(b.len())])
+        .ok()
+        .and_then(|s| s.chars().next())
+        .is_some_and(is_python_space)
+}
+
+/// Whether the character starting at byte `i` of `b` (its first byte `x`) is a space.
+#[inline]
+fn is_space_byte_at(b: &[u8], i: usize, x: u8) -> bool {
+    match BYTE_CLASS[x as usize] {
+        SPACE => true,
+        CHECK => lead_is_space(b, i),
+        _ => false,
+    }
+}
+
+/// Number of words (runs of non-[`is_python_space`] characters) of `line`, and whether one is
+/// longer than `max_chars` characters.
+fn words_and_too_long(line: &str, max_chars: Option<usize>) -> (usize, bool) {
+    let b = line.as_bytes();
+    let max = max_chars.unwrap_or(usize::MAX);
+    let (mut n_words, mut too_long) = (0usize, false);
+    let (mut in_word, mut chars) = (false, 0usize);
+    for i in 0..b.len() {
+        match BYTE_CLASS[b[i] as usize] {
+            CONT => continue,
+            SPACE => {
+                in_word = false;
+                continue;
+            }
+            CHECK if lead_is_space(b, i) => {
+                in_word = false;
+                continue;
+            }
+            _ => {}
+        }
+        if !in_word {
+            n_words += 1;
+            in_word = true;
+            chars = 0;
+        }
+        chars += 1;
+        too_long |= chars > max;
+    }
+    (n_words, too_long)
 }
 
 enum Outcome<'a> {
@@ -155,7 +265,11 @@ enum Outcome<'a> {
 /// lowercased as before (a test checks the exception list against the standard library).
 fn lowercase_into(line: &str, out: &mut String) {
     out.clear();
-    if line.is_ascii() || !line.contains(['\u{130}', '\u{212A}']) {
+    let b = line.as_bytes();
+    if line.is_ascii()
+        || (memchr::memmem::find(b, "\u{130}".as_bytes()).is_none()
+            && memchr::memmem::find(b, "\u{212A}".as_bytes()).is_none())
+    {
         out.push_str(line);
         out.make_ascii_lowercase();
     } else {
@@ -184,14 +298,7 @@ impl C4 {
         for raw in python_lines(&doc.text) {
             n_lines += 1;
             let line = py_strip(raw);
-            let mut n_words = 0usize;
-            let mut too_long = false;
-            for w in line.split(is_python_space).filter(|w| !w.is_empty()) {
-                n_words += 1;
-                if c.max_word_length.is_some_and(|m| nchars(w) > m) {
-                    too_long = true;
-                }
-            }
+            let (n_words, too_long) = words_and_too_long(line, c.max_word_length);
             if too_long {
                 continue;
             }
@@ -209,16 +316,17 @@ impl C4 {
                 continue;
             }
             lowercase_into(&line, &mut lower);
-            if c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
+            let has = |f: &memchr::memmem::Finder<'static>| f.find(lower.as_bytes()).is_some();
+            if c.filter_lorem_ipsum && has(&self.finders.lorem) {
                 return (Outcome::Drop("c4_lorem_ipsum"), n_lines);
             }
-            if c.filter_javascript && lower.contains("javascript") {
+            if c.filter_javascript && has(&self.finders.javascript) {
                 continue;
             }
             if c.filter_curly_bracket && line.contains('{') {
                 return (Outcome::Drop("c4_curly_bracket"), n_lines);
             }
-            if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| lower.contains(p)) {
+            if c.filter_policy && self.finders.policy.iter().any(has) {
                 continue;
             }
             if c.min_num_sentences.is_some() {
@@ -261,7 +369,10 @@ impl SignalFilter for C4 {
     const TUNABLE: &'static [&'static str] = &["min_num_sentences"];
 
     fn new(c: &C4Config, _: &Lexicon) -> Result<Self, Error> {
-        Ok(C4 { cfg: c.clone() })
+        Ok(C4 {
+            cfg: c.clone(),
+            finders: Finders::new(),
+        })
     }
 
     fn annotate_only(&self) -> bool {
@@ -356,5 +467,79 @@ mod lowercase_tests {
         assert_eq!(out, "uses kookies? javascript ω");
         super::lowercase_into("Ω JAVASCRIPT", &mut out);
         assert!(out.contains("javascript"));
+    }
+}
+
+#[cfg(test)]
+mod byte_scan_tests {
+    use super::*;
+    use crate::common::nchars;
+
+    /// The character loops the byte scans replaced.
+    fn sentences_by_chars(line: &str) -> usize {
+        let mut n = 0;
+        let mut in_sentence = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            if !is_python_space(c) {
+                in_sentence = true;
+            }
+            if matches!(c, '.' | '!' | '?' | '…') {
+                let next = chars.peek().copied();
+                if in_sentence && next.is_none_or(is_python_space) {
+                    n += 1;
+                    in_sentence = false;
+                }
+            }
+        }
+        n + usize::from(in_sentence)
+    }
+
+    fn words_by_chars(line: &str, max: Option<usize>) -> (usize, bool) {
+        let mut n = 0;
+        let mut too_long = false;
+        for w in line.split(is_python_space).filter(|w| !w.is_empty()) {
+            n += 1;
+            if max.is_some_and(|m| nchars(w) > m) {
+                too_long = true;
+            }
+        }
+        (n, too_long)
+    }
+
+    #[test]
+    fn byte_scans_count_as_the_character_loops() {
+        let alphabet: Vec<char> = "a.!?… \t\u{85}\u{a0}\u{1680}\u{2000}\u{200a}\u{200b}\u{2028}\u{202f}\u{205f}\u{3000}\u{1c}\u{1f}é€Ω中\u{2026}\u{2027}x"
+            .chars()
+            .collect();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..20_000 {
+            let len = round % 17;
+            let s: String = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(garbell_sentence_count(&s), sentences_by_chars(&s), "{s:?}");
+            for max in [None, Some(0), Some(1), Some(3)] {
+                assert_eq!(
+                    words_and_too_long(&s, max),
+                    words_by_chars(&s, max),
+                    "{s:?} {max:?}"
+                );
+            }
+        }
+        // Every character below U+3100: the space test agrees with `is_python_space`.
+        let all: String = (0u32..0x3100).filter_map(char::from_u32).collect();
+        let b = all.as_bytes();
+        for (i, c) in all.char_indices() {
+            assert_eq!(is_space_byte_at(b, i, b[i]), is_python_space(c), "{c:?}");
+            for k in 1..c.len_utf8() {
+                assert_eq!(BYTE_CLASS[b[i + k] as usize], CONT);
+            }
+        }
     }
 }

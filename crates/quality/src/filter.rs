@@ -9,6 +9,7 @@
 //! parameters all come from that table (see `docs/howto.md`).
 
 use crate::common::Error;
+use crate::stoptable::StopTable;
 use garbell_core::{Document, RecordError, Step, Verdict};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -48,7 +49,15 @@ pub struct Threshold {
 /// (`languages/stopwords/<iso>.txt`; embedded by default, replaced by `--languages DIR`).
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
-    stopwords: HashMap<String, Arc<HashSet<String, crate::common::FastBuild>>>,
+    stopwords: HashMap<String, Arc<StopList>>,
+}
+
+/// One language's stopwords: the set, and the same words as a [`StopTable`] for the per-word
+/// lookups of `filter_gopher_quality`.
+#[derive(Debug)]
+struct StopList {
+    set: HashSet<String, crate::common::FastBuild>,
+    table: StopTable,
 }
 
 impl Lexicon {
@@ -60,13 +69,15 @@ impl Lexicon {
     /// Adds (or replaces) the stopword list of `lang` from the text of a stopword file: one
     /// word per line, lowercase; blank lines and `#` comments ignored.
     pub fn add_stopwords(&mut self, lang: &str, text: &str) {
-        let set = text
+        let set: HashSet<String, crate::common::FastBuild> = text
             .lines()
             .map(str::trim)
             .filter(|w| !w.is_empty() && !w.starts_with('#'))
             .map(str::to_string)
             .collect();
-        self.stopwords.insert(lang.to_string(), Arc::new(set));
+        let table = StopTable::new(set.iter().map(String::as_str));
+        self.stopwords
+            .insert(lang.to_string(), Arc::new(StopList { set, table }));
     }
 
     /// The lists of a languages directory (`<dir>/stopwords/<iso>.txt`), for tools and tests
@@ -87,7 +98,12 @@ impl Lexicon {
 
     /// The stopword list of `lang`, if it has one.
     pub fn stopwords(&self, lang: &str) -> Option<&HashSet<String, crate::common::FastBuild>> {
-        self.stopwords.get(lang).map(Arc::as_ref)
+        self.stopwords.get(lang).map(|l| &l.set)
+    }
+
+    /// The stopword list of `lang` as a [`StopTable`], if it has one.
+    pub(crate) fn stop_table(&self, lang: &str) -> Option<&StopTable> {
+        self.stopwords.get(lang).map(|l| &l.table)
     }
 
     /// Languages with a stopword list, sorted.

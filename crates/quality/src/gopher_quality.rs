@@ -1,12 +1,12 @@
 //! `filter_gopher_quality`: Gopher's quality rules (Rae et al. 2021, table A1; datatrove
 //! `GopherQualityFilter`).
 
-use crate::common::{check_ratio, nchars, punctuation_set, put, Error, FastBuild, Tokenizer};
+use crate::common::{check_ratio, nchars, punctuation_set, put, Error, Tokenizer};
 use crate::filter::{thresholds, FilterParams, Lexicon, SignalFilter, Signals, Threshold};
+use crate::stoptable::StopTable;
 use garbell_core::{Document, Verdict};
 use garbell_text::words::python_lines;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 /// datatrove's default English stopwords for this rule (`STOP_WORDS` in
 /// `gopher_quality_filter.py`, from the Gopher paper).
@@ -110,7 +110,7 @@ pub struct GopherQuality {
 
 #[derive(Debug)]
 enum StopWords {
-    Fixed(HashSet<String, FastBuild>),
+    Fixed(StopTable),
     ByLanguage(Lexicon),
 }
 
@@ -132,7 +132,53 @@ fn count_non_overlapping(text: &str, pat: &str) -> usize {
     memchr::memmem::find_iter(text.as_bytes(), pat.as_bytes()).count()
 }
 
+/// [`WORD_FLAGS`] bits.
+const PUNCT: u8 = 1;
+const ALPHA: u8 = 2;
+const UPPER: u8 = 4;
+const NON_ASCII: u8 = 8;
+
+/// Per byte: [`PUNCT`] (an ASCII character of datatrove's `PUNCTUATION_SET`), [`ALPHA`],
+/// [`UPPER`] (ASCII letters), [`NON_ASCII`] (bytes of non-ASCII characters). A word's
+/// flags ANDed and ORed over its bytes answer, for an ASCII word, what [`is_symbol_word`],
+/// [`has_alphabetic`] and the uppercase test answer (a test checks it).
+fn word_flags() -> &'static [u8; 256] {
+    static FLAGS: std::sync::OnceLock<[u8; 256]> = std::sync::OnceLock::new();
+    FLAGS.get_or_init(|| {
+        let mut t = [0u8; 256];
+        for (b, f) in t.iter_mut().enumerate() {
+            let Ok(b) = u8::try_from(b) else { continue };
+            if !b.is_ascii() {
+                *f = NON_ASCII;
+                continue;
+            }
+            let c = char::from(b);
+            if punctuation_set().contains(c) {
+                *f |= PUNCT;
+            }
+            if b.is_ascii_alphabetic() {
+                *f |= ALPHA;
+            }
+            if b.is_ascii_uppercase() {
+                *f |= UPPER;
+            }
+        }
+        t
+    })
+}
+
+/// The longest ASCII stopword key lowercased on the stack (longer ones take the `String` path).
+const STACK_KEY: usize = 64;
+
 impl GopherQuality {
+    /// The stopword table for `lang`, if any (the fixed list, or the language's).
+    fn stop_table<'s>(&'s self, lang: &str) -> Option<&'s StopTable> {
+        match &self.stop_words {
+            StopWords::Fixed(t) => Some(t),
+            StopWords::ByLanguage(lex) => lex.stop_table(lang),
+        }
+    }
+
     /// Computes the signals into `doc.signals`.
     fn measure(&self, doc: &mut Document) {
         let mut words = Vec::new();
@@ -142,13 +188,54 @@ impl GopherQuality {
         let text = doc.text.as_str();
         let n_words = words.len();
         let (mut n_non_symbol, mut len_sum, mut n_alpha) = (0usize, 0usize, 0usize);
+        let table = self.stop_table(&doc.lang);
+        let lower = self.cfg.lowercase_stop_words;
+        // The distinct stopwords found, by their index in the table.
+        let mut seen: Vec<u64> = table.map_or(Vec::new(), |t| vec![0; t.len() / 64 + 1]);
+        let mut key = [0u8; STACK_KEY];
+        let flags = word_flags();
         for w in &words {
-            if !is_symbol_word(w) {
-                n_non_symbol += 1;
-                len_sum += nchars(w);
+            let b = w.as_bytes();
+            let (mut all, mut any) = (u8::MAX, 0u8);
+            for &x in b {
+                let f = flags[x as usize];
+                all &= f;
+                any |= f;
             }
-            if has_alphabetic(w) {
+            let ascii = any & NON_ASCII == 0;
+            let (symbol, alpha) = if ascii {
+                (all & PUNCT != 0, any & ALPHA != 0)
+            } else {
+                (is_symbol_word(w), has_alphabetic(w))
+            };
+            if !symbol {
+                n_non_symbol += 1;
+                len_sum += if ascii { b.len() } else { nchars(w) };
+            }
+            if alpha {
                 n_alpha += 1;
+            }
+            let Some(t) = table else { continue };
+            // The word as looked up: lowercased (when asked and it has a capital), as
+            // `str::to_lowercase` would (ASCII by bytes; others through it, for the final sigma).
+            let found = if !lower || (ascii && any & UPPER == 0) {
+                t.find(b)
+            } else if ascii {
+                if b.len() > t.max_len() || b.len() > STACK_KEY {
+                    None
+                } else {
+                    let k = &mut key[..b.len()];
+                    k.copy_from_slice(b);
+                    k.make_ascii_lowercase();
+                    t.find(k)
+                }
+            } else if w.chars().any(garbell_text::words::is_uppercase) {
+                t.find(w.to_lowercase().as_bytes())
+            } else {
+                t.find(b)
+            };
+            if let Some(i) = found {
+                seen[i / 64] |= 1 << (i % 64);
             }
         }
         let per_word = |x: usize| {
@@ -179,7 +266,9 @@ impl GopherQuality {
                 x as f64 / n_lines as f64
             }
         };
-        let stop = self.stop_word_count(&words, &doc.lang);
+        // Distinct stopwords: two occurrences are the same stopword exactly when they find the
+        // same entry (the table's words are distinct).
+        let stop = table.map(|_| seen.iter().map(|x| x.count_ones() as usize).sum::<usize>());
         let signals = [
             ("gopher_words", n_non_symbol as f64),
             ("gopher_hash_ratio", per_word(hashes)),
@@ -206,43 +295,6 @@ impl GopherQuality {
                 doc.signals.remove("gopher_stop_words");
             }
         }
-    }
-
-    fn stop_word_count(&self, words: &[&str], lang: &str) -> Option<usize> {
-        let lower = self.cfg.lowercase_stop_words;
-        let list = match &self.stop_words {
-            StopWords::Fixed(f) => f,
-            StopWords::ByLanguage(lex) => lex.stopwords(lang)?,
-        };
-        // Every stopword occurrence as the address of the list's own string, then sorted: the
-        // distinct stopwords are counted once (a long document has hundreds of distinct
-        // stopwords, too many for a linear search each). The strings of a set are distinct, so
-        // two occurrences are the same stopword exactly when they find the same string (an
-        // empty string has no allocation of its own, but a set holds at most one).
-        let mut seen: Vec<usize> = Vec::new();
-        let mut buf = String::new();
-        for w in words {
-            let k: &str = if lower && w.chars().any(garbell_text::words::is_uppercase) {
-                if w.is_ascii() {
-                    // `to_lowercase` of ASCII is the ASCII lowercase, without allocating.
-                    buf.clear();
-                    buf.push_str(w);
-                    buf.make_ascii_lowercase();
-                    &buf
-                } else {
-                    buf = w.to_lowercase();
-                    &buf
-                }
-            } else {
-                w
-            };
-            if let Some(found) = list.get(k) {
-                seen.push(found.as_ptr() as usize);
-            }
-        }
-        seen.sort_unstable();
-        seen.dedup();
-        Some(seen.len())
     }
 }
 
@@ -281,7 +333,7 @@ impl SignalFilter for GopherQuality {
         Ok(GopherQuality {
             cfg: c.clone(),
             stop_words: match &c.stop_words {
-                Some(v) => StopWords::Fixed(v.iter().cloned().collect()),
+                Some(v) => StopWords::Fixed(StopTable::new(v.iter().map(String::as_str))),
                 None => StopWords::ByLanguage(lexicon.clone()),
             },
         })
@@ -405,5 +457,63 @@ mod count_tests {
         assert_eq!(super::count_non_overlapping("......", "..."), 2);
         assert_eq!(super::count_non_overlapping("a…b…", "…"), 2);
         assert_eq!(super::count_non_overlapping("", "..."), 0);
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+
+    #[test]
+    fn byte_flags_answer_as_the_character_tests() {
+        let flags = word_flags();
+        // Every ASCII word of up to two characters, and longer mixes.
+        let mut words: Vec<String> = Vec::new();
+        for a in 0u8..128 {
+            words.push(char::from(a).to_string());
+            for b in (0u8..128).step_by(3) {
+                words.push([char::from(a), char::from(b)].iter().collect());
+            }
+        }
+        words.extend(["", "...", "#", "Hello", "x-y", "--", "ab12", "A.", "“”"].map(String::from));
+        for w in &words {
+            let (mut all, mut any) = (u8::MAX, 0u8);
+            for &x in w.as_bytes() {
+                all &= flags[x as usize];
+                any |= flags[x as usize];
+            }
+            if any & NON_ASCII != 0 {
+                continue;
+            }
+            assert_eq!(all & PUNCT != 0, is_symbol_word(w), "{w:?}");
+            assert_eq!(any & ALPHA != 0, has_alphabetic(w), "{w:?}");
+            assert_eq!(
+                any & UPPER != 0,
+                w.chars().any(garbell_text::words::is_uppercase),
+                "{w:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn stopwords_counted_once_each_with_and_without_lowercasing() {
+        let mut lex = Lexicon::new();
+        lex.add_stopwords("xx", "the\nof\nσας\nÜber\n");
+        let text = "The the THE of Of x σας ΣΑΣ Über über ÜBER y z w";
+        for (lower, want) in [(true, 3.0), (false, 4.0)] {
+            let step = GopherQualityConfig {
+                lowercase_stop_words: lower,
+                min_doc_words: None,
+                ..Default::default()
+            }
+            .build_with(&lex)
+            .expect("ok");
+            let mut doc = Document::new("d", text, "t", garbell_core::Origin::new("t", 0, 0));
+            doc.lang = "xx".into();
+            step.0.measure(&mut doc);
+            // Lowercased: the, of, σας ("Über" lowercases to "über", not in the list).
+            // As written: the, of, σας, Über.
+            assert_eq!(doc.signals["gopher_stop_words"], want, "lower {lower}");
+        }
     }
 }

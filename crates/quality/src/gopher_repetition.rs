@@ -176,6 +176,7 @@ const SPACE: u64 = b' ' as u64 + 1;
 
 impl WordHashes {
     /// Refills the tables for `words` (reusing their allocations).
+#[inline(never)]
     fn fill(&mut self, words: &[&str]) {
         self.pre.clear();
         self.pre.reserve(words.len() + 1);
@@ -313,6 +314,7 @@ thread_local! {
 /// are: an n-gram with a word that occurs once in the document occurs once. Only n-grams made of
 /// repeated words are counted in the table; when none occurs twice, the first n-gram (count 1,
 /// seen first) is the answer.
+#[inline(never)]
 fn top_ngram_chars(
     wh: &WordHashes,
     repeated: &[bool],
@@ -364,6 +366,7 @@ const PROBE_BYTES: usize = 16;
 /// at no other word start (compared by a 64-bit digest: a digest collision only makes a word
 /// start look repeated, which costs a lookup and changes nothing), no n-gram at `i` of that
 /// many bytes or more equals any other n-gram. One table probe per word, shared by every `n`.
+#[inline(never)]
 fn dup_skip_from(
     wh: &WordHashes,
     starts: &mut KeyTable<u32>,
@@ -419,6 +422,7 @@ fn dup_skip_from(
 /// (`candidates`, rebuilt here): at the others, datatrove's scan would insert an n-gram that is
 /// not yet there and will never be met again, and step one word on, which is what skipping to
 /// the next candidate does.
+#[inline(never)]
 fn dup_ngram_chars(
     wh: &WordHashes,
     n: usize,

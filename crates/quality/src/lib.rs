@@ -36,6 +36,7 @@ mod gopher_repetition;
 mod keytable;
 mod language;
 mod oscar;
+mod stoptable;
 #[cfg(feature = "toy")]
 pub mod toy;
 

@@ -67,7 +67,8 @@ impl Normalizer {
     pub fn normalize_into(&self, text: &str, out: &mut String) {
         out.clear();
         let composed;
-        let text = if self.opts.nfc {
+        // ASCII text is its own NFC.
+        let text = if self.opts.nfc && !text.is_ascii() {
             composed = self.nfc.normalize(text);
             &*composed
         } else {
@@ -162,7 +163,7 @@ impl Normalizer {
 /// True for the characters [`Normalizer::normalize_into`] copies as they are: printable ASCII
 /// other than the space, and everything above U+00A0 except the spaces, line breaks and removed
 /// characters it rewrites (no control character is above U+009F).
-#[inline]
+#[cfg(test)]
 fn stands_for_itself(c: char) -> bool {
     matches!(c, '\u{21}'..='\u{7E}')
         || (c > '\u{A0}'
@@ -179,27 +180,57 @@ fn stands_for_itself(c: char) -> bool {
             ))
 }
 
-/// Length in bytes of the run of [`stands_for_itself`] characters at the start of `s`.
+/// Length in bytes of the run at the start of `s` that [`Normalizer::normalize_into`] copies as
+/// it is: [`stands_for_itself`] characters, and single spaces between two of them (inside a run
+/// the line has text, so such a space is written as the loop would write it: pending, then
+/// flushed before the next character).
 #[inline]
 fn plain_run(s: &str) -> usize {
     let b = s.as_bytes();
     let mut i = 0;
-    while i < b.len() {
-        let x = b[i];
-        if (0x21..0x7F).contains(&x) {
+    loop {
+        let n = plain_len(b, i);
+        if n > 0 {
+            i += n;
+        } else if i > 0 && b.get(i) == Some(&b' ') && plain_len(b, i + 1) > 0 {
             i += 1;
-            continue;
-        }
-        if x < 0x80 {
-            break;
-        }
-        // A non-ASCII character: `i` is at its first byte.
-        match s[i..].chars().next() {
-            Some(c) if stands_for_itself(c) => i += c.len_utf8(),
-            _ => break,
+        } else {
+            return i;
         }
     }
-    i
+}
+
+/// Length in bytes of the [`stands_for_itself`] character at byte `i` of `b` (a character
+/// boundary of a `str`), 0 when there is none or it is not one. By its bytes: printable ASCII
+/// but the space; of the other characters, every one but U+0080–U+00A0 (lead C2, second byte
+/// below A1), U+1680 (E1 9A 80), U+2000–U+200B, U+2028, U+2029, U+202F (E2 80 xx), U+205F
+/// (E2 81 9F), U+3000 (E3 80 80) and U+FEFF (EF BB BF). A test checks it against
+/// [`stands_for_itself`] on every character below U+10000 and some above.
+#[inline(always)]
+fn plain_len(b: &[u8], i: usize) -> usize {
+    let Some(&x) = b.get(i) else { return 0 };
+    if x < 0x80 {
+        return usize::from((0x21..0x7F).contains(&x));
+    }
+    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match x {
+        0xC2 if at(1) < 0xA1 => 0,
+        0xC2..=0xDF => 2,
+        0xE0 | 0xE4..=0xEE => 3,
+        0xE1 if (at(1), at(2)) == (0x9A, 0x80) => 0,
+        0xE2 if matches!(
+            (at(1), at(2)),
+            (0x80, 0x80..=0x8B | 0xA8 | 0xA9 | 0xAF) | (0x81, 0x9F)
+        ) =>
+        {
+            0
+        }
+        0xE3 if (at(1), at(2)) == (0x80, 0x80) => 0,
+        0xEF if (at(1), at(2)) == (0xBB, 0xBF) => 0,
+        0xE1..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => 0,
+    }
 }
 
 fn flush_newlines(out: &mut String, pending: &mut usize, max: usize) {
@@ -277,6 +308,106 @@ mod tests {
             n.normalize("fn f() {\r\n    x  \r\n}\n\n\n"),
             "fn f() {\n    x\n}"
         );
+    }
+
+    #[test]
+    fn byte_classes_answer_as_the_character_test() {
+        let chars = (0u32..0x1_0000)
+            .chain(0x1_0000..0x1_0400)
+            .chain([0x10_FFFF])
+            .filter_map(char::from_u32);
+        for c in chars {
+            let mut buf = [0u8; 4];
+            let s = c.encode_utf8(&mut buf);
+            let want = if stands_for_itself(c) {
+                c.len_utf8()
+            } else {
+                0
+            };
+            assert_eq!(plain_len(s.as_bytes(), 0), want, "{c:?}");
+        }
+        // Single spaces between plain characters join the run; others end it.
+        assert_eq!(plain_run("ab cd"), 5);
+        assert_eq!(plain_run("ab  cd"), 2);
+        assert_eq!(plain_run("ab \u{a0}cd"), 2);
+        assert_eq!(plain_run("ab é\u{2028}"), 5);
+        assert_eq!(plain_run(" ab"), 0);
+        assert_eq!(plain_run("ab "), 2);
+    }
+
+    #[test]
+    fn same_output_as_one_character_at_a_time() {
+        // The loop without runs (each character through the match), for comparison.
+        fn by_chars(n: &Normalizer, text: &str) -> String {
+            let mut out = String::new();
+            let composed = n.nfc.normalize(text);
+            let text = &*composed;
+            let (mut pending_newlines, mut pending_space, mut line_has_text) = (0, false, false);
+            let bytes = text.as_bytes();
+            let mut i = 0;
+            while let Some(c) = text[i..].chars().next() {
+                i += c.len_utf8();
+                let c = match c {
+                    '\r' => {
+                        if bytes.get(i) == Some(&b'\n') {
+                            i += 1;
+                        }
+                        '\n'
+                    }
+                    '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{0B}' | '\u{0C}' => '\n',
+                    '\u{A0}'
+                    | '\u{1680}'
+                    | '\u{2000}'..='\u{200A}'
+                    | '\u{202F}'
+                    | '\u{205F}'
+                    | '\u{3000}' => ' ',
+                    '\u{200B}' | '\u{FEFF}' => continue,
+                    c if c.is_control() && c != '\n' && c != '\t' => continue,
+                    c => c,
+                };
+                match c {
+                    '\n' => {
+                        pending_space = false;
+                        if line_has_text || pending_newlines > 0 || !out.is_empty() {
+                            pending_newlines += 1;
+                        }
+                        line_has_text = false;
+                    }
+                    ' ' | '\t' => {
+                        if line_has_text {
+                            pending_space = true;
+                        }
+                    }
+                    c => {
+                        flush_newlines(&mut out, &mut pending_newlines, 2);
+                        if pending_space {
+                            out.push(' ');
+                            pending_space = false;
+                        }
+                        out.push(c);
+                        line_has_text = true;
+                    }
+                }
+            }
+            out
+        }
+        let n = Normalizer::new(NormalizeOptions::default());
+        let alphabet: Vec<char> =
+            "a Z.\t\n\r\u{a0}\u{85}\u{9c}\u{200b}\u{200c}\u{2028}\u{3000}\u{feff}é\u{301}Ω中😀\u{0}\u{1680}\u{205f}"
+                .chars()
+                .collect();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..20_000 {
+            let s: String = (0..round % 19)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(n.normalize(&s), by_chars(&n, &s), "{s:?}");
+        }
     }
 
     #[test]

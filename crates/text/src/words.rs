@@ -127,21 +127,27 @@ static ASCII_CLASS: [u8; 128] = {
 /// [`class_of`] for every character below [`TABLE_END`], built once from it.
 static CLASS_TABLE: OnceLock<[u8; TABLE_END as usize]> = OnceLock::new();
 
+/// [`CLASS_TABLE`], built on first use.
+#[inline]
+fn class_table() -> &'static [u8; TABLE_END as usize] {
+    CLASS_TABLE.get_or_init(|| {
+        let mut t = [0u8; TABLE_END as usize];
+        for (u, k) in t.iter_mut().enumerate() {
+            if let Some(c) = char::from_u32(u as u32) {
+                *k = class_of(c);
+            }
+        }
+        t
+    })
+}
+
 #[inline]
 fn class(c: char) -> u8 {
     let u = c as u32;
     if u < 0x80 {
         ASCII_CLASS[u as usize]
     } else if u < TABLE_END {
-        CLASS_TABLE.get_or_init(|| {
-            let mut t = [0u8; TABLE_END as usize];
-            for (u, k) in t.iter_mut().enumerate() {
-                if let Some(c) = char::from_u32(u as u32) {
-                    *k = class_of(c);
-                }
-            }
-            t
-        })[u as usize]
+        class_table()[u as usize]
     } else {
         class_of(c)
     }
@@ -196,10 +202,92 @@ impl<'a> Iterator for Words<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let text = self.text;
         let bytes = text.as_bytes();
-        // The first word character at or after `pos`.
+        // The first word character at or after `pos` (ASCII by bytes).
         let mut i = self.pos;
         loop {
-            let c = char_at(text, i)?;
+            let b = *bytes.get(i)?;
+            if b < 0x80 {
+                if ASCII_CLASS[b as usize] & WORD != 0 {
+                    break;
+                }
+                i += 1;
+            } else {
+                let c = char_at(text, i)?;
+                if is_word_char(c) {
+                    break;
+                }
+                i += c.len_utf8();
+            }
+        }
+        let start = i;
+        let end = loop {
+            // A run of word characters (ASCII letters and digits by bytes).
+            while let Some(&b) = bytes.get(i) {
+                if b < 0x80 {
+                    if ASCII_CLASS[b as usize] & WORD == 0 {
+                        break;
+                    }
+                    i += 1;
+                } else {
+                    match char_at(text, i) {
+                        Some(c) if is_word_char(c) => i += c.len_utf8(),
+                        _ => break,
+                    }
+                }
+            }
+            // `i` is after a word character, at a character that is not one (or at the end):
+            // the word goes on only across a joiner between two word characters.
+            let Some(&b) = bytes.get(i) else {
+                break i;
+            };
+            if b < 0x80 && !matches!(b, b'-' | b'\'' | b'.' | b',' | b':') {
+                break i;
+            }
+            let Some(c) = char_at(text, i) else {
+                break i;
+            };
+            let after = i + c.len_utf8();
+            let Some(n) = char_at(text, after) else {
+                break i;
+            };
+            let Some(p) = text[..i].chars().next_back() else {
+                break i;
+            };
+            let joins = if is_hyphen(c) {
+                is_word_char(p) && is_word_char(n)
+            } else if is_apostrophe(c) {
+                if is_alphabetic(p) && is_alphabetic(n) && self.elision {
+                    // Elision: the word ends with the apostrophe.
+                    break after;
+                }
+                is_alphabetic(p) && is_alphabetic(n)
+            } else if matches!(c, '.' | ',' | ':') {
+                is_numeric(p) && is_numeric(n)
+            } else {
+                false
+            };
+            if !joins {
+                break i;
+            }
+            i = after;
+        };
+        self.pos = end;
+        Some(&text[start..end])
+    }
+}
+
+/// The previous word splitter (one character at a time), kept to check [`Words`] against.
+#[cfg(test)]
+fn words_by_chars(text: &str, elision: bool) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    'words: loop {
+        let mut i = pos;
+        loop {
+            let Some(c) = char_at(text, i) else {
+                break 'words;
+            };
             if is_word_char(c) {
                 break;
             }
@@ -227,8 +315,7 @@ impl<'a> Iterator for Words<'a> {
             let joins = if is_hyphen(c) {
                 is_word_char(p) && is_word_char(n)
             } else if is_apostrophe(c) {
-                if is_alphabetic(p) && is_alphabetic(n) && self.elision {
-                    // Elision: the word ends with the apostrophe.
+                if is_alphabetic(p) && is_alphabetic(n) && elision {
                     end = after;
                     break;
                 }
@@ -244,9 +331,10 @@ impl<'a> Iterator for Words<'a> {
             prev = Some(c);
             i = after;
         }
-        self.pos = end;
-        Some(&text[start..end])
+        pos = end;
+        out.push(&text[start..end]);
     }
+    out
 }
 
 /// The character starting at byte `i` of `s` (`None` at the end; `i` is a character boundary).
@@ -944,29 +1032,62 @@ fn is_plain(s: &str, affixes: bool) -> bool {
     if s.is_empty() {
         return false;
     }
-    // ASCII by bytes, in one pass (ASCII is below U+2100, and alphanumeric exactly when an
-    // ASCII letter or digit); the first non-ASCII byte sends the whole string to the
-    // character loop below.
+    // By bytes: ASCII is below U+2100, and alphanumeric exactly when an ASCII letter or digit;
+    // a two-byte character (U+0080–U+07FF, below U+2100) is decoded by hand and looked up in
+    // the class table; longer ones go through `char`.
+    let b = s.as_bytes();
     let (mut digits, mut others) = (false, false);
-    let mut ascii = true;
-    for &b in s.as_bytes() {
-        if b.is_ascii_digit() {
-            digits = true;
-        } else if b.is_ascii_alphabetic() {
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        if x < 0x80 {
+            // A run of ASCII bytes: their classes ANDed (all alphanumeric?) and ORed.
+            let (mut all, mut any) = (ALNUM, 0u8);
+            while let Some(&y) = b.get(i).filter(|y| y.is_ascii()) {
+                let k = ASCII_CLASS[y as usize];
+                all &= k;
+                any |= k;
+                i += 1;
+            }
+            if all & ALNUM == 0 {
+                return false;
+            }
+            digits |= any & NUMERIC != 0;
+            others |= any & ALPHA != 0;
+        } else if x < 0xE0 {
+            let Some(&y) = b.get(i + 1) else {
+                return false;
+            };
+            let u = (u32::from(x & 0x1F) << 6) | u32::from(y & 0x3F);
+            if class_table()[u as usize] & ALNUM == 0 {
+                return false;
+            }
             others = true;
-        } else if b < 0x80 {
-            return false;
+            i += 2;
         } else {
-            ascii = false;
-            break;
+            let Some(c) = s.get(i..).and_then(|r| r.chars().next()) else {
+                return false;
+            };
+            // General Punctuation (U+2000–U+206F) has no letter or digit (a test checks it).
+            if (0x2000..0x2070).contains(&(c as u32)) || (c as u32) >= 0x2100 || !is_alphanumeric(c)
+            {
+                return false;
+            }
+            others = true;
+            i += c.len_utf8();
         }
     }
-    if ascii {
-        return !(affixes && digits && others);
+    !(affixes && digits && others)
+}
+
+/// The character-loop [`is_plain`], to check the byte version against.
+#[cfg(test)]
+fn is_plain_by_chars(s: &str, affixes: bool) -> bool {
+    if s.is_empty() {
+        return false;
     }
     let (mut digits, mut others) = (false, false);
     for c in s.chars() {
-        if (c as u32) >= 0x2100 || !is_alphanumeric(c) {
+        if (c as u32) >= 0x2100 || !c.is_alphanumeric() {
             return false;
         }
         if c.is_ascii_digit() {
@@ -1025,35 +1146,52 @@ pub fn datatrove_words_into<'a>(text: &'a str, out: &mut Vec<&'a str>) {
 }
 
 /// The first run of non-[`is_python_space`] characters of `s` and the text after it (as
-/// `s.split(is_python_space)` without its empty pieces), scanning ASCII by bytes.
+/// `s.split(is_python_space)` without its empty pieces), by bytes: ASCII by a table, and of
+/// the other characters only those whose first byte is C2, E1, E2 or E3 can be spaces
+/// (U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), so only
+/// they are decoded (continuation bytes are never one of those four).
 #[inline]
 fn next_chunk(s: &str) -> Option<(&str, &str)> {
     let b = s.as_bytes();
-    let space_at = |i: usize| -> Option<(bool, usize)> {
-        let x = *b.get(i)?;
-        if x < 0x80 {
-            Some((ASCII_PYTHON_SPACE[x as usize], 1))
-        } else {
-            let c = s.get(i..)?.chars().next()?;
-            Some((is_python_space(c), c.len_utf8()))
-        }
-    };
     let mut i = 0;
     loop {
-        let (space, len) = space_at(i)?;
-        if !space {
-            break;
+        let x = *b.get(i)?;
+        if x < 0x80 {
+            if !ASCII_PYTHON_SPACE[x as usize] {
+                break;
+            }
+            i += 1;
+        } else {
+            match space_len_at(s, i, x) {
+                Some(len) => i += len,
+                None => break,
+            }
         }
-        i += len;
     }
     let start = i;
-    while let Some((space, len)) = space_at(i) {
-        if space {
+    while let Some(&x) = b.get(i) {
+        if x < 0x80 {
+            if ASCII_PYTHON_SPACE[x as usize] {
+                break;
+            }
+        } else if space_len_at(s, i, x).is_some() {
             break;
         }
-        i += len;
+        i += 1;
     }
     Some((&s[start..i], &s[i..]))
+}
+
+/// The length of the [`is_python_space`] character at byte `i` of `s` (first byte `x`, not
+/// ASCII), `None` when it is not one (or `i` is inside a character: continuation bytes are
+/// never C2, E1, E2 or E3).
+#[inline]
+fn space_len_at(s: &str, i: usize, x: u8) -> Option<usize> {
+    if !matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3) {
+        return None;
+    }
+    let c = s.get(i..)?.chars().next()?;
+    is_python_space(c).then(|| c.len_utf8())
 }
 
 /// [`is_python_space`] for ASCII: tab to carriage return, the separators 0x1C-0x1F, space.
@@ -1250,6 +1388,46 @@ mod tests {
     }
 
     #[test]
+    fn byte_scan_splits_as_the_character_loop() {
+        // Random strings over the characters the rules look at (letters of several scripts,
+        // digits, marks, every joiner, spaces, punctuation), both elision settings.
+        let alphabet: Vec<char> = "aZ9é Ω0ж-'’.,:\u{2010}\u{2011}\u{301}\u{85}\n\t!?(«ß²½ Ⅻ_#l'"
+            .chars()
+            .collect();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..20_000 {
+            let len = (round % 23) + 1;
+            let s: String = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            for elision in [false, true] {
+                let fast: Vec<&str> = Words {
+                    text: &s,
+                    pos: 0,
+                    elision,
+                }
+                .collect();
+                assert_eq!(fast, words_by_chars(&s, elision), "{s:?} {elision}");
+            }
+        }
+        let text = "L'home d’aigua COVID-19 3,5 12:30 don't -x x- a--b 1.2.3. Αθήνα-Ω café\u{301}s";
+        for elision in [false, true] {
+            let fast: Vec<&str> = Words {
+                text,
+                pos: 0,
+                elision,
+            }
+            .collect();
+            assert_eq!(fast, words_by_chars(text, elision));
+        }
+    }
+
+    #[test]
     fn python_lines_match_splitlines() {
         let v: Vec<&str> = python_lines("a\r\nb\rc\n\nd\u{2028}e\n").collect();
         assert_eq!(v, ["a", "b", "c", "", "d", "e"]);
@@ -1288,6 +1466,45 @@ mod tests {
             datatrove_words("10km 5kg 2024 ℂx gonna"),
             ["10", "km", "5", "kg", "2024", "ℂ", "x", "gon", "na"]
         );
+    }
+
+    #[test]
+    fn byte_scans_of_the_datatrove_tokenizer_agree_with_the_character_versions() {
+        let alphabet: Vec<char> =
+            "aZ9é Ω0ж-'.,\u{85}\u{a0}\u{1680}\u{2000}\u{2009}\u{200b}\u{2028}\u{202f}\u{205f}\u{3000}\u{1c}\n\tß²½Ⅻ中ℂ\u{2100}\u{20ff}\u{7ff}\u{800}😀"
+                .chars()
+                .collect();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..30_000 {
+            let s: String = (0..round % 13)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            for affixes in [false, true] {
+                assert_eq!(
+                    is_plain(&s, affixes),
+                    is_plain_by_chars(&s, affixes),
+                    "{s:?}"
+                );
+            }
+            let mut chunks = Vec::new();
+            let mut rest = s.as_str();
+            while let Some((c, after)) = next_chunk(rest) {
+                chunks.push(c);
+                rest = after;
+            }
+            let want: Vec<&str> = s.split(is_python_space).filter(|c| !c.is_empty()).collect();
+            assert_eq!(chunks, want, "{s:?}");
+        }
+        for u in 0x80u32..0x2200 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let s = c.to_string();
+            assert_eq!(is_plain(&s, false), is_plain_by_chars(&s, false), "{c:?}");
+        }
     }
 
     #[test]
