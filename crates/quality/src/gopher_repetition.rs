@@ -176,7 +176,7 @@ const SPACE: u64 = b' ' as u64 + 1;
 
 impl WordHashes {
     /// Refills the tables for `words` (reusing their allocations).
-#[inline(never)]
+    #[inline(never)]
     fn fill(&mut self, words: &[&str]) {
         self.pre.clear();
         self.pre.reserve(words.len() + 1);
