@@ -4,7 +4,7 @@ use crate::common::{put, py_strip, Error, Tokenizer};
 use crate::filter::{FilterParams, Lexicon, SignalFilter, Signals, Threshold};
 use garbell_core::{Document, Verdict};
 use garbell_text::words::{
-    datatrove_sentence_count, datatrove_sentence_count_of_tokens, is_python_space, python_lines,
+    datatrove_sentence_count, datatrove_sentence_count_of_tokens, python_lines,
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -153,7 +153,7 @@ fn garbell_sentence_count(line: &str) -> usize {
     for i in 0..b.len() {
         match BYTE_CLASS[b[i] as usize] {
             SPACE | CONT => continue,
-            CHECK if lead_is_space(b, i) => continue,
+            CHECK if lead_is_space(line, i) => continue,
             _ => {}
         }
         // A character that is not a space.
@@ -166,7 +166,7 @@ fn garbell_sentence_count(line: &str) -> usize {
         };
         if terminal
             && b.get(i + len)
-                .is_none_or(|&x| is_space_byte_at(b, i + len, x))
+                .is_none_or(|&x| is_space_byte_at(line, i + len, x))
         {
             n += 1;
             in_sentence = false;
@@ -181,7 +181,7 @@ const SPACE: u8 = 1;
 const CONT: u8 = 2;
 const CHECK: u8 = 3;
 
-/// Per byte, for [`is_python_space`] by bytes: `SPACE` (an ASCII space), `CONT` (a UTF-8
+/// Per byte, for [`garbell_text::words::is_python_space`] by bytes: `SPACE` (an ASCII space), `CONT` (a UTF-8
 /// continuation byte), `CHECK` (the lead byte of a character that may be a space: C2, E1, E2,
 /// E3, for U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000),
 /// `OTHER` (any other character's first byte). A test checks it against `is_python_space`.
@@ -200,28 +200,26 @@ static BYTE_CLASS: [u8; 256] = {
     t
 };
 
-/// Whether the character starting at byte `i` of `b` (a `CHECK` lead byte at a character
-/// boundary of a `str`) is a space.
+/// Whether the character starting at byte `i` of `s` (a `CHECK` lead byte) is a space
+/// (out of line: rare, and it keeps the byte loops small).
 #[inline(never)]
-fn lead_is_space(b: &[u8], i: usize) -> bool {
-    let len = if b[i] < 0xE0 { 2 } else { 3 };
-    std::str::from_utf8(&b[i..(i + len).min(b.len())])
-        .ok()
-        .and_then(|s| s.chars().next())
-        .is_some_and(is_python_space)
+fn lead_is_space(s: &str, i: usize) -> bool {
+    s.as_bytes()
+        .get(i)
+        .is_some_and(|&x| garbell_text::words::python_space_len_at(s, i, x).is_some())
 }
 
-/// Whether the character starting at byte `i` of `b` (its first byte `x`) is a space.
+/// Whether the character starting at byte `i` of `s` (its first byte `x`) is a space.
 #[inline]
-fn is_space_byte_at(b: &[u8], i: usize, x: u8) -> bool {
+fn is_space_byte_at(s: &str, i: usize, x: u8) -> bool {
     match BYTE_CLASS[x as usize] {
         SPACE => true,
-        CHECK => lead_is_space(b, i),
+        CHECK => lead_is_space(s, i),
         _ => false,
     }
 }
 
-/// Number of words (runs of non-[`is_python_space`] characters) of `line`, and whether one is
+/// Number of words (runs of non-[`garbell_text::words::is_python_space`] characters) of `line`, and whether one is
 /// longer than `max_chars` characters.
 fn words_and_too_long(line: &str, max_chars: Option<usize>) -> (usize, bool) {
     let b = line.as_bytes();
@@ -235,7 +233,7 @@ fn words_and_too_long(line: &str, max_chars: Option<usize>) -> (usize, bool) {
                 in_word = false;
                 continue;
             }
-            CHECK if lead_is_space(b, i) => {
+            CHECK if lead_is_space(line, i) => {
                 in_word = false;
                 continue;
             }
@@ -474,6 +472,7 @@ mod lowercase_tests {
 mod byte_scan_tests {
     use super::*;
     use crate::common::nchars;
+    use garbell_text::words::is_python_space;
 
     /// The character loops the byte scans replaced.
     fn sentences_by_chars(line: &str) -> usize {
@@ -536,7 +535,7 @@ mod byte_scan_tests {
         let all: String = (0u32..0x3100).filter_map(char::from_u32).collect();
         let b = all.as_bytes();
         for (i, c) in all.char_indices() {
-            assert_eq!(is_space_byte_at(b, i, b[i]), is_python_space(c), "{c:?}");
+            assert_eq!(is_space_byte_at(&all, i, b[i]), is_python_space(c), "{c:?}");
             for k in 1..c.len_utf8() {
                 assert_eq!(BYTE_CLASS[b[i + k] as usize], CONT);
             }

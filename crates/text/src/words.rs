@@ -1162,7 +1162,7 @@ fn next_chunk(s: &str) -> Option<(&str, &str)> {
             }
             i += 1;
         } else {
-            match space_len_at(s, i, x) {
+            match python_space_len_at(s, i, x) {
                 Some(len) => i += len,
                 None => break,
             }
@@ -1174,7 +1174,7 @@ fn next_chunk(s: &str) -> Option<(&str, &str)> {
             if ASCII_PYTHON_SPACE[x as usize] {
                 break;
             }
-        } else if space_len_at(s, i, x).is_some() {
+        } else if python_space_len_at(s, i, x).is_some() {
             break;
         }
         i += 1;
@@ -1184,9 +1184,9 @@ fn next_chunk(s: &str) -> Option<(&str, &str)> {
 
 /// The length of the [`is_python_space`] character at byte `i` of `s` (first byte `x`, not
 /// ASCII), `None` when it is not one (or `i` is inside a character: continuation bytes are
-/// never C2, E1, E2 or E3).
+/// never C2, E1, E2 or E3). The byte scans of other crates (C4's line counts) use it too.
 #[inline]
-fn space_len_at(s: &str, i: usize, x: u8) -> Option<usize> {
+pub fn python_space_len_at(s: &str, i: usize, x: u8) -> Option<usize> {
     if !matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3) {
         return None;
     }
