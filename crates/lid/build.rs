@@ -1,4 +1,4 @@
-//! Parses the embedded n-gram profiles at compile time (see `src/ngram_tsv.rs`).
+//! Parses the embedded n-gram profiles and builds their lookup tables at compile time (see `src/ngram_tsv.rs`).
 
 #[path = "src/ngram_tsv.rs"]
 #[allow(dead_code, clippy::all)]
@@ -12,6 +12,9 @@ fn main() {
     let parsed = ngram_tsv::parse(&tsv)
         .unwrap_or_else(|(line, message)| panic!("{src}, line {line}: {message}"));
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    std::fs::write(out.join("ngram-profiles.bin"), ngram_tsv::encode(&parsed))
-        .expect("writing the pre-parsed profiles");
+    std::fs::write(
+        out.join("ngram-profiles.bin"),
+        ngram_tsv::encode(&ngram_tsv::tables(&parsed)),
+    )
+    .expect("writing the pre-built profiles");
 }

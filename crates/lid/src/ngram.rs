@@ -22,11 +22,6 @@
 /// it; the binary holds only the pre-parsed form).
 pub const PROFILES_TSV_PATH: &str = "languages/lid/ngrams/ngram-profiles.tsv";
 
-/// Add-α smoothing constant of the naive-Bayes model.
-const ALPHA: f32 = 0.1;
-/// Vocabulary size assumed by the smoothing (distinct n-grams of a language, order of magnitude).
-const VOCAB: f32 = 20_000.0;
-
 use crate::ngram_tsv::{self, fingerprint, MAX_N};
 use std::cell::RefCell;
 
@@ -58,13 +53,17 @@ pub struct NgramProfiles {
     unique: Vec<String>,
     /// index into `unique` of each profile
     code_of: Vec<u8>,
-    /// n-gram fingerprint -> its run of `entries` (start << 8 | length): an open-addressing
-    /// table of (fingerprint, run) slots, home slot = the fingerprint's top bits, linear probing,
-    /// run 0 = empty. One cache line per lookup where a `HashMap` touched its control bytes and
-    /// its slot (two misses); load factor ≤ 0.7.
-    index: Vec<(u32, u32)>,
-    /// `32 − log2(index.len())`: the shift that turns a fingerprint into its home slot
-    shift: u32,
+    /// n-gram fingerprint -> its run of `entries` (start << 8 | length) or dense row (row << 8 |
+    /// 0xFF) for the most frequent n-grams (`ngram_tsv::HOT`): an open-addressing table of
+    /// (fingerprint, run) slots, home slot = the fingerprint's top bits, linear probing, run 0 =
+    /// empty, load ≤ 0.5. Small (128 KB): it stays in L2, and most lookups end here.
+    hot: Vec<(u32, u32)>,
+    /// `32 − log2(hot.len())`: the shift that turns a fingerprint into its home slot
+    hot_shift: u32,
+    /// The same for the other n-grams, load ≤ 0.8 (2 MB), looked up when `hot` has not the key.
+    cold: Vec<(u32, u32)>,
+    /// `32 − log2(cold.len())`
+    cold_shift: u32,
     /// (profile, `ln P(g | L) − ln P(unseen | L)`) for the profiles that saw the n-gram
     entries: Vec<(u8, f32)>,
     /// The same deltas as dense rows of `width` floats (0 for a profile that did not see the
@@ -81,15 +80,15 @@ pub struct NgramProfiles {
 impl NgramProfiles {
     /// The embedded profiles.
     ///
-    /// The build script parses [`PROFILES_TSV_PATH`] at compile time (a data error fails the build);
-    /// this only rebuilds the lookup table from the pre-parsed, pre-sorted entries, read in place.
+    /// The build script parses [`PROFILES_TSV_PATH`] and builds the lookup tables at compile
+    /// time (a data error fails the build); this only copies them out of the binary.
     pub fn embedded() -> Result<NgramProfiles, NgramError> {
         static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ngram-profiles.bin"));
-        let parsed = ngram_tsv::decode(BLOB).ok_or_else(|| NgramError::Line {
+        let tables = ngram_tsv::decode(BLOB).ok_or_else(|| NgramError::Line {
             line: 0,
-            message: "the embedded pre-parsed profiles are corrupt".into(),
+            message: "the embedded pre-built profiles are corrupt".into(),
         })?;
-        Ok(NgramProfiles::from_parsed(parsed))
+        Ok(NgramProfiles::from_tables(tables))
     }
 
     /// Reads `lang<TAB>ngram<TAB>count` lines (`_` for a space inside an n-gram) and one
@@ -97,67 +96,22 @@ impl NgramProfiles {
     pub fn from_tsv(tsv: &str) -> Result<NgramProfiles, NgramError> {
         let parsed =
             ngram_tsv::parse(tsv).map_err(|(line, message)| NgramError::Line { line, message })?;
-        Ok(NgramProfiles::from_parsed(parsed))
+        Ok(NgramProfiles::from_tables(ngram_tsv::tables(&parsed)))
     }
 
-    /// Builds the lookup structures from parsed (validated) profiles.
-    fn from_parsed(parsed: ngram_tsv::Parsed) -> NgramProfiles {
-        let ngram_tsv::Parsed {
+    /// Adds the language codes to the lookup tables.
+    fn from_tables(tables: ngram_tsv::Tables) -> NgramProfiles {
+        let ngram_tsv::Tables {
             langs,
-            totals,
-            keyed,
-        } = parsed;
-        let n = langs.len();
-        let mut den = Vec::with_capacity(n);
-        for t in &totals {
-            den.push((t + ALPHA * VOCAB).ln());
-        }
-        let unseen: Vec<f32> = den.iter().map(|d| ALPHA.ln() - d).collect();
-        // Sparse rows: each n-gram lists only the profiles that saw it (most see few).
-        let distinct = (1..keyed.len())
-            .filter(|&i| (keyed.get(i - 1) >> 32) != (keyed.get(i) >> 32))
-            .count()
-            + 1;
-        let bits = (distinct * 10 / 7 + 1)
-            .next_power_of_two()
-            .trailing_zeros()
-            .clamp(4, 31);
-        let shift = 32 - bits;
-        let mut index: Vec<(u32, u32)> = vec![(0, 0); 1 << bits];
-        let mut sparse: Vec<(u8, f32)> = Vec::with_capacity(keyed.len());
-        let width = n.div_ceil(8) * 8;
-        let mut dense: Vec<f32> = Vec::new();
-        let mut i = 0;
-        let fp = |k: u64| (k >> 32) as u32;
-        while i < keyed.len() {
-            let key = fp(keyed.get(i));
-            let start = sparse.len();
-            // At most 255 entries per fingerprint (one per profile, < 256 profiles).
-            while i < keyed.len() && fp(keyed.get(i)) == key && sparse.len() - start < 255 {
-                let li = ((keyed.get(i) >> 24) & 0xFF) as usize;
-                let count = (keyed.get(i) & 0xFF_FFFF) as f32;
-                sparse.push((li as u8, (count + ALPHA).ln() - den[li] - unseen[li]));
-                i += 1;
-            }
-            while i < keyed.len() && fp(keyed.get(i)) == key {
-                i += 1;
-            }
-            let mut run = ((start as u32) << 8) | (sparse.len() - start) as u32;
-            if sparse.len() - start >= DENSE_MIN_RUN {
-                let row = dense.len() / width;
-                dense.resize(dense.len() + width, 0.0);
-                for &(li, delta) in &sparse[start..] {
-                    dense[row * width + usize::from(li)] += delta;
-                }
-                sparse.truncate(start);
-                run = ((row as u32) << 8) | 0xFF;
-            }
-            let mut slot = (key >> shift) as usize;
-            while index[slot].1 != 0 {
-                slot = (slot + 1) & (index.len() - 1);
-            }
-            index[slot] = (key, run);
-        }
+            hot,
+            hot_shift,
+            cold,
+            cold_shift,
+            entries,
+            dense,
+            width,
+            unseen,
+        } = tables;
         let mut unique: Vec<String> = Vec::new();
         let mut code_of = Vec::with_capacity(langs.len());
         for l in &langs {
@@ -175,9 +129,11 @@ impl NgramProfiles {
             unique,
             code_of,
             langs,
-            index,
-            shift,
-            entries: sparse,
+            hot,
+            hot_shift,
+            cold,
+            cold_shift,
+            entries,
             dense,
             width,
             unseen,
@@ -187,18 +143,7 @@ impl NgramProfiles {
     /// The run of `entries` of fingerprint `key`, if any profile saw it.
     #[inline]
     fn run_of(&self, key: u32) -> Option<u32> {
-        let mask = self.index.len() - 1;
-        let mut slot = (key >> self.shift) as usize;
-        loop {
-            let (k, run) = self.index[slot];
-            if run == 0 {
-                return None;
-            }
-            if k == key {
-                return Some(run);
-            }
-            slot = (slot + 1) & mask;
-        }
+        probe(&self.hot, self.hot_shift, key).or_else(|| probe(&self.cold, self.cold_shift, key))
     }
 
     /// The profile names (a language code, `@` and a variant for a second profile of one
@@ -346,8 +291,22 @@ fn add_runs(runs: &[u32], dense: &[f32], entries: &[(u8, f32)], w: usize, acc: &
     }
 }
 
-/// n-grams seen by at least this many profiles get a dense row (`NgramProfiles::dense`).
-const DENSE_MIN_RUN: usize = 12;
+/// The run of fingerprint `key` in one open-addressing table (`NgramProfiles::hot`), if there.
+#[inline]
+fn probe(index: &[(u32, u32)], shift: u32, key: u32) -> Option<u32> {
+    let mask = index.len() - 1;
+    let mut slot = (key >> shift) as usize;
+    loop {
+        let (k, run) = *index.get(slot)?;
+        if run == 0 {
+            return None;
+        }
+        if k == key {
+            return Some(run);
+        }
+        slot = (slot + 1) & mask;
+    }
+}
 
 /// How [`NgramProfiles::rerank`] weighs the profiles against lid.176.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -462,6 +421,35 @@ impl NgramProfiles {
 #[cfg(test)]
 mod tests {
     use super::add_runs;
+    use crate::ngram_tsv;
+
+    #[test]
+    fn the_embedded_tables_are_the_ones_built_at_run_time() {
+        // The build script computed the embedded deltas (`ln` in f32) on the build machine: the
+        // same floats, bit for bit, as building the tables from the TSV now.
+        let path = format!(
+            "{}/../../{}",
+            env!("CARGO_MANIFEST_DIR"),
+            super::PROFILES_TSV_PATH
+        );
+        let tsv = std::fs::read_to_string(path).expect("the profiles TSV");
+        let built = ngram_tsv::tables(&ngram_tsv::parse(&tsv).expect("parse"));
+        static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ngram-profiles.bin"));
+        let embedded = ngram_tsv::decode(BLOB).expect("decode");
+        let bits = |t: &ngram_tsv::Tables| {
+            (
+                t.entries
+                    .iter()
+                    .map(|e| (e.0, e.1.to_bits()))
+                    .collect::<Vec<_>>(),
+                t.dense.iter().map(|d| d.to_bits()).collect::<Vec<_>>(),
+                t.unseen.iter().map(|d| d.to_bits()).collect::<Vec<_>>(),
+            )
+        };
+        assert!(bits(&built) == bits(&embedded));
+        assert!(built == embedded);
+        assert!(built.hot.iter().filter(|s| s.1 != 0).count() == ngram_tsv::HOT);
+    }
 
     /// The additions one by one, in order, into memory: what `add_runs` must equal bit for bit.
     fn reference(runs: &[u32], dense: &[f32], entries: &[(u8, f32)], w: usize) -> Vec<f32> {
