@@ -27,6 +27,7 @@
 //! models and so mispredicts every text with `lid.176.ftz`; the C++ binding costs a C++ build and
 //! is slower (see `docs/lid.md`).
 
+mod aligned;
 mod dict;
 mod disambig;
 pub mod eval;

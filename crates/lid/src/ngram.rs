@@ -22,6 +22,7 @@
 /// it; the binary holds only the pre-parsed form).
 pub const PROFILES_TSV_PATH: &str = "languages/lid/ngrams/ngram-profiles.tsv";
 
+use crate::aligned::CacheAligned;
 use crate::ngram_tsv::{self, fingerprint, MAX_N};
 use std::cell::RefCell;
 
@@ -70,7 +71,7 @@ pub struct NgramProfiles {
     /// n-gram) for n-grams at least `DENSE_MIN_RUN` profiles saw: the common 1-3-grams, whose
     /// sparse runs were most of the additions. Adding +0.0 leaves a float unchanged, so the sums
     /// are the same; the rows add as vectors. A run entry `row << 8 | 0xFF` points here.
-    dense: Vec<f32>,
+    dense: CacheAligned,
     /// row length of `dense`: the profile count rounded up to a multiple of 8
     width: usize,
     /// `ln P(unseen | L)` per profile
@@ -134,7 +135,7 @@ impl NgramProfiles {
             cold,
             cold_shift,
             entries,
-            dense,
+            dense: CacheAligned::new(&dense),
             width,
             unseen,
         }
@@ -216,7 +217,7 @@ impl NgramProfiles {
         }
         // Indexed by a u8: no bounds checks in the hot loop.
         let mut acc = [0.0f32; 256];
-        add_runs(keys, &self.dense, &self.entries, self.width, &mut acc);
+        add_runs(keys, self.dense.as_slice(), &self.entries, self.width, &mut acc);
         // Every n-gram costs each profile its unseen log-probability; seen ones added a delta.
         for ((o, u), a) in out.iter_mut().zip(&self.unseen).zip(&acc) {
             *o += grams as f32 * u + a;
