@@ -1,9 +1,9 @@
 //! Model loading and prediction.
 
+use crate::aligned::CacheAligned;
 use crate::dict::{
     bracket, fnv_push, same_bytes, Dictionary, EntryType, EOS, FNV_INIT, LABEL_PREFIX,
 };
-use crate::aligned::CacheAligned;
 use crate::topk;
 use crate::Error;
 use std::cell::RefCell;

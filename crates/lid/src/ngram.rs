@@ -55,16 +55,13 @@ pub struct NgramProfiles {
     /// index into `unique` of each profile
     code_of: Vec<u8>,
     /// n-gram fingerprint -> its run of `entries` (start << 8 | length) or dense row (row << 8 |
-    /// 0xFF) for the most frequent n-grams (`ngram_tsv::HOT`): an open-addressing table of
-    /// (fingerprint, run) slots, home slot = the fingerprint's top bits, linear probing, run 0 =
-    /// empty, load ≤ 0.5. Small (128 KB): it stays in L2, and most lookups end here.
-    hot: Vec<(u32, u32)>,
-    /// `32 − log2(hot.len())`: the shift that turns a fingerprint into its home slot
-    hot_shift: u32,
-    /// The same for the other n-grams, load ≤ 0.8 (2 MB), looked up when `hot` has not the key.
-    cold: Vec<(u32, u32)>,
-    /// `32 − log2(cold.len())`
-    cold_shift: u32,
+    /// 0xFF): an open-addressing table of (fingerprint, run) slots, home slot = the
+    /// fingerprint's top bits, linear probing, run 0 = empty, load ≤ 0.7; the frequent n-grams
+    /// were inserted first (`ngram_tsv::tables`). One cache line per lookup where a `HashMap`
+    /// touched its control bytes and its slot (two misses).
+    index: Vec<(u32, u32)>,
+    /// `32 − log2(index.len())`: the shift that turns a fingerprint into its home slot
+    shift: u32,
     /// (profile, `ln P(g | L) − ln P(unseen | L)`) for the profiles that saw the n-gram
     entries: Vec<(u8, f32)>,
     /// The same deltas as dense rows of `width` floats (0 for a profile that did not see the
@@ -104,10 +101,8 @@ impl NgramProfiles {
     fn from_tables(tables: ngram_tsv::Tables) -> NgramProfiles {
         let ngram_tsv::Tables {
             langs,
-            hot,
-            hot_shift,
-            cold,
-            cold_shift,
+            index,
+            shift,
             entries,
             dense,
             width,
@@ -130,10 +125,8 @@ impl NgramProfiles {
             unique,
             code_of,
             langs,
-            hot,
-            hot_shift,
-            cold,
-            cold_shift,
+            index,
+            shift,
             entries,
             dense: CacheAligned::new(&dense),
             width,
@@ -144,7 +137,18 @@ impl NgramProfiles {
     /// The run of `entries` of fingerprint `key`, if any profile saw it.
     #[inline]
     fn run_of(&self, key: u32) -> Option<u32> {
-        probe(&self.hot, self.hot_shift, key).or_else(|| probe(&self.cold, self.cold_shift, key))
+        let mask = self.index.len() - 1;
+        let mut slot = (key >> self.shift) as usize;
+        loop {
+            let (k, run) = self.index[slot];
+            if run == 0 {
+                return None;
+            }
+            if k == key {
+                return Some(run);
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 
     /// The profile names (a language code, `@` and a variant for a second profile of one
@@ -217,7 +221,13 @@ impl NgramProfiles {
         }
         // Indexed by a u8: no bounds checks in the hot loop.
         let mut acc = [0.0f32; 256];
-        add_runs(keys, self.dense.as_slice(), &self.entries, self.width, &mut acc);
+        add_runs(
+            keys,
+            self.dense.as_slice(),
+            &self.entries,
+            self.width,
+            &mut acc,
+        );
         // Every n-gram costs each profile its unseen log-probability; seen ones added a delta.
         for ((o, u), a) in out.iter_mut().zip(&self.unseen).zip(&acc) {
             *o += grams as f32 * u + a;
@@ -289,23 +299,6 @@ fn add_runs(runs: &[u32], dense: &[f32], entries: &[(u8, f32)], w: usize, acc: &
                 acc[usize::from(li)] += delta;
             }
         }
-    }
-}
-
-/// The run of fingerprint `key` in one open-addressing table (`NgramProfiles::hot`), if there.
-#[inline]
-fn probe(index: &[(u32, u32)], shift: u32, key: u32) -> Option<u32> {
-    let mask = index.len() - 1;
-    let mut slot = (key >> shift) as usize;
-    loop {
-        let (k, run) = *index.get(slot)?;
-        if run == 0 {
-            return None;
-        }
-        if k == key {
-            return Some(run);
-        }
-        slot = (slot + 1) & mask;
     }
 }
 
@@ -449,7 +442,6 @@ mod tests {
         };
         assert!(bits(&built) == bits(&embedded));
         assert!(built == embedded);
-        assert!(built.hot.iter().filter(|s| s.1 != 0).count() == ngram_tsv::HOT);
     }
 
     /// The additions one by one, in order, into memory: what `add_runs` must equal bit for bit.

@@ -138,33 +138,29 @@ pub(crate) fn parse(tsv: &str) -> Result<Parsed, (usize, String)> {
 pub(crate) const ALPHA: f32 = 0.1;
 /// Vocabulary size assumed by the smoothing (distinct n-grams of a language, order of magnitude).
 pub(crate) const VOCAB: f32 = 20_000.0;
-/// n-grams seen by at least this many profiles get a dense row ([`Tables::dense`]).
-pub(crate) const DENSE_MIN_RUN: usize = 12;
-/// The most frequent n-grams (by their summed relative frequency in the profiles) that go to
-/// the small first index ([`Tables::hot`]): on the eval documents the top 8,000 of the 209,438
-/// are 80 % of the lookups, and their index (16,384 slots, 128 KB) stays in L2.
-pub(crate) const HOT: usize = 8192;
+/// n-grams seen by at least this many profiles get a dense row ([`Tables::dense`]). A dense
+/// row is 72 floats (288 bytes, 5 cache lines) whatever the count; a sparse run is 8 bytes per
+/// profile: below ~36 profiles the run is the smaller, and fewer lines are fewer misses. Which
+/// form an n-gram takes changes no sum (a dense row adds +0.0 for the other profiles).
+pub(crate) const DENSE_MIN_RUN: usize = 30;
 
 /// The lookup tables of the profiles, built from [`Parsed`] by [`tables`] (by the build script
 /// for the embedded profiles, so a start-up only copies them).
 ///
 /// A fingerprint's run is `start << 8 | length` into `entries`, or `row << 8 | 0xFF` for a
 /// dense row; 0 = empty slot. The n-grams are laid out by falling frequency (summed relative
-/// frequency over the profiles, ties by fingerprint): the frequent ones' index slots, dense
-/// rows and sparse runs lie together, so the few that most texts use stay in the nearer caches.
+/// frequency over the profiles, ties by fingerprint): the frequent ones' dense rows and sparse
+/// runs lie together, so the few that most texts use stay in the nearer caches, and they are
+/// inserted into the index first, so they sit in their home slots.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Tables {
     /// profile names (`sr`, `sr@latn`)
     pub(crate) langs: Vec<String>,
-    /// the [`HOT`] most frequent n-grams: an open-addressing table of (fingerprint, run) slots,
-    /// home slot = the fingerprint's top bits, linear probing, load ≤ 0.5
-    pub(crate) hot: Vec<(u32, u32)>,
-    /// `32 − log2(hot.len())`
-    pub(crate) hot_shift: u32,
-    /// the other n-grams, the same kind of table, load ≤ 0.8
-    pub(crate) cold: Vec<(u32, u32)>,
-    /// `32 − log2(cold.len())`
-    pub(crate) cold_shift: u32,
+    /// fingerprint -> run: an open-addressing table of (fingerprint, run) slots, home slot =
+    /// the fingerprint's top bits, linear probing, load ≤ 0.7
+    pub(crate) index: Vec<(u32, u32)>,
+    /// `32 − log2(index.len())`: the shift that turns a fingerprint into its home slot
+    pub(crate) shift: u32,
     /// (profile, `ln P(g | L) − ln P(unseen | L)`) for the profiles that saw the n-gram
     pub(crate) entries: Vec<(u8, f32)>,
     /// The same deltas as dense rows of `width` floats (0 for a profile that did not see the
@@ -224,13 +220,11 @@ pub(crate) fn tables(parsed: &Parsed) -> Tables {
         groups.push((weight, key, start, i));
     }
     groups.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let hot_n = groups.len().min(HOT);
-    let (mut hot, hot_shift) = table(hot_n, 1, 2);
-    let (mut cold, cold_shift) = table(groups.len() - hot_n, 4, 5);
+    let (mut index, shift) = table(groups.len(), 7, 10);
     let width = n.div_ceil(8) * 8;
     let mut dense: Vec<f32> = Vec::new();
     let mut entries: Vec<(u8, f32)> = Vec::with_capacity(keyed.len());
-    for (g, &(_, key, from, to)) in groups.iter().enumerate() {
+    for &(_, key, from, to) in &groups {
         let start = entries.len();
         for &k in keyed[from..to].iter().take(255) {
             let li = ((k >> 24) & 0xFF) as usize;
@@ -247,18 +241,12 @@ pub(crate) fn tables(parsed: &Parsed) -> Tables {
             entries.truncate(start);
             run = ((row as u32) << 8) | 0xFF;
         }
-        if g < hot_n {
-            insert(&mut hot, hot_shift, key, run);
-        } else {
-            insert(&mut cold, cold_shift, key, run);
-        }
+        insert(&mut index, shift, key, run);
     }
     Tables {
         langs: langs.clone(),
-        hot,
-        hot_shift,
-        cold,
-        cold_shift,
+        index,
+        shift,
         entries,
         dense,
         width,
@@ -267,8 +255,8 @@ pub(crate) fn tables(parsed: &Parsed) -> Tables {
 }
 
 /// The binary form of [`Tables`] the build script writes: `GNGT1`, the profile count (u32), per
-/// profile its name (u8 length, bytes) and `unseen` (f32), the width (u32), the two indexes
-/// (shift u32, slot count u32, slots as two u32), the entries (count u32, u8 + f32 each) and
+/// profile its name (u8 length, bytes) and `unseen` (f32), the width (u32), the index (shift
+/// u32, slot count u32, slots as two u32), the entries (count u32, u8 + f32 each) and
 /// the dense floats (count u32, f32 each); all little-endian.
 #[allow(dead_code)] // used by the build script and the round-trip test
 pub(crate) fn encode(t: &Tables) -> Vec<u8> {
@@ -281,13 +269,11 @@ pub(crate) fn encode(t: &Tables) -> Vec<u8> {
         b.extend_from_slice(&u.to_le_bytes());
     }
     u32_le(&mut b, t.width);
-    for (index, shift) in [(&t.hot, t.hot_shift), (&t.cold, t.cold_shift)] {
-        u32_le(&mut b, shift as usize);
-        u32_le(&mut b, index.len());
-        for &(k, r) in index.iter() {
-            b.extend_from_slice(&k.to_le_bytes());
-            b.extend_from_slice(&r.to_le_bytes());
-        }
+    u32_le(&mut b, t.shift as usize);
+    u32_le(&mut b, t.index.len());
+    for &(k, r) in &t.index {
+        b.extend_from_slice(&k.to_le_bytes());
+        b.extend_from_slice(&r.to_le_bytes());
     }
     u32_le(&mut b, t.entries.len());
     for &(li, d) in &t.entries {
@@ -327,21 +313,19 @@ pub(crate) fn decode(b: &[u8]) -> Option<Tables> {
         unseen.push(f32::from_bits(u32_at(take(4)?, 0)));
     }
     let width = u32_at(take(4)?, 0) as usize;
-    let mut index = || -> Option<(Vec<(u32, u32)>, u32)> {
-        let shift = u32_at(take(4)?, 0);
-        let slots = u32_at(take(4)?, 0) as usize;
-        let s = take(slots.checked_mul(8)?)?;
-        let v: Vec<(u32, u32)> = s
-            .chunks_exact(8)
-            .map(|c| (u32_at(c, 0), u32_at(c, 4)))
-            .collect();
-        let ok =
-            slots.is_power_of_two() && u64::from(shift) + u64::from(slots.trailing_zeros()) == 32;
-        // A full table would make a lookup of an absent key loop forever.
-        (ok && v.iter().any(|&(_, r)| r == 0)).then_some((v, shift))
-    };
-    let (hot, hot_shift) = index()?;
-    let (cold, cold_shift) = index()?;
+    let shift = u32_at(take(4)?, 0);
+    let slots = u32_at(take(4)?, 0) as usize;
+    let index: Vec<(u32, u32)> = take(slots.checked_mul(8)?)?
+        .chunks_exact(8)
+        .map(|c| (u32_at(c, 0), u32_at(c, 4)))
+        .collect();
+    // A full table would make a lookup of an absent key loop forever.
+    if !slots.is_power_of_two()
+        || u64::from(shift) + u64::from(slots.trailing_zeros()) != 32
+        || index.iter().all(|&(_, r)| r != 0)
+    {
+        return None;
+    }
     let m = u32_at(take(4)?, 0) as usize;
     let entries: Vec<(u8, f32)> = take(m.checked_mul(5)?)?
         .chunks_exact(5)
@@ -352,7 +336,7 @@ pub(crate) fn decode(b: &[u8]) -> Option<Tables> {
         .chunks_exact(4)
         .map(|c| f32::from_bits(u32_at(c, 0)))
         .collect();
-    let runs_ok = hot.iter().chain(&cold).all(|&(_, run)| {
+    let runs_ok = index.iter().all(|&(_, run)| {
         let (start, len) = ((run >> 8) as usize, (run & 0xFF) as usize);
         run == 0
             || if len == 0xFF {
@@ -368,10 +352,8 @@ pub(crate) fn decode(b: &[u8]) -> Option<Tables> {
     }
     Some(Tables {
         langs,
-        hot,
-        hot_shift,
-        cold,
-        cold_shift,
+        index,
+        shift,
         entries,
         dense,
         width,
@@ -398,13 +380,13 @@ mod tests {
     }
 
     #[test]
-    fn frequent_ngrams_go_first_and_to_the_hot_index() {
+    fn frequent_ngrams_go_first() {
         // `x` is frequent in both profiles, `ab` rare: `x` gets the first run.
         let p = parse("a\t#total\t10\na\tab\t1\na\tx\t9\nb\t#total\t5\nb\tx\t5\n").expect("parse");
         let t = tables(&p);
         assert_eq!(t.entries.len(), 3);
         assert_eq!(t.entries[0].0, 0);
         assert_eq!(t.entries[1].0, 1);
-        assert_eq!(t.hot.iter().filter(|s| s.1 != 0).count(), 2);
+        assert_eq!(t.index.iter().filter(|s| s.1 != 0).count(), 2);
     }
 }
