@@ -1,6 +1,7 @@
-//! Parsing of the n-gram profile TSV, shared by `ngram.rs` and the build script (which parses
-//! the embedded profiles once at compile time, so a start-up no longer spends ~100 M
-//! instructions on it). Standard library only: the build script includes this file by path.
+//! Parsing of the n-gram profile TSV and the building of its lookup tables, shared by
+//! `ngram.rs` and the build script (which parses the embedded profiles and builds their tables
+//! once at compile time, so a start-up only copies them: ~20 M instructions instead of ~100 M).
+//! Standard library only: the build script includes this file by path.
 
 /// Longest n-gram of the profiles.
 pub(crate) const MAX_N: usize = 4;
@@ -140,7 +141,8 @@ pub(crate) const ALPHA: f32 = 0.1;
 pub(crate) const VOCAB: f32 = 20_000.0;
 /// n-grams seen by at least this many profiles get a dense row ([`Tables::dense`]). A dense
 /// row is 72 floats (288 bytes, 5 cache lines) whatever the count; a sparse run is 8 bytes per
-/// profile: below ~36 profiles the run is the smaller, and fewer lines are fewer misses. Which
+/// profile: below ~36 profiles the run is the smaller, and fewer lines are fewer misses (12, 30
+/// and 48 measured with a simulated cache, `docs/lid.md` "Session 11": 30 the fewest). Which
 /// form an n-gram takes changes no sum (a dense row adds +0.0 for the other profiles).
 pub(crate) const DENSE_MIN_RUN: usize = 30;
 
