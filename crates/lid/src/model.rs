@@ -764,8 +764,11 @@ impl Model {
     ) -> usize {
         let d = &self.dict;
         let mut count = 0usize;
+        // The aligned rows' slice taken once, not per row.
+        let input = self.input.as_slice();
+        let dim = self.dim;
         let mut add = |row: u32| {
-            self.add_row(row as usize, hidden);
+            add_row(input, dim, row as usize, hidden);
             count += 1;
         };
         hashes.clear();
@@ -830,15 +833,6 @@ impl Model {
             d.word_ngrams(hashes, self.word_ngrams, &mut add);
         }
         count
-    }
-
-    /// Adds input row `t` to `hidden`.
-    #[inline]
-    fn add_row(&self, t: usize, hidden: &mut [f32]) {
-        let row = &self.input.as_slice()[t * self.dim..(t + 1) * self.dim];
-        for (h, v) in hidden.iter_mut().zip(row) {
-            *h += *v;
-        }
     }
 
     /// Row `i` of the output matrix dotted with `hidden`, summed in the reference's order.
@@ -920,6 +914,15 @@ impl Model {
         };
         self.dfs(k, min_score, first.0, first.1, heap, hidden, best_first);
         self.dfs(k, min_score, second.0, second.1, heap, hidden, best_first);
+    }
+}
+
+/// Adds row `t` of `input` (rows of `dim` floats) to `hidden`.
+#[inline]
+fn add_row(input: &[f32], dim: usize, t: usize, hidden: &mut [f32]) {
+    let row = &input[t * dim..(t + 1) * dim];
+    for (h, v) in hidden.iter_mut().zip(row) {
+        *h += *v;
     }
 }
 
