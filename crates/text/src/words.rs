@@ -1361,7 +1361,9 @@ pub fn python_space_len_at(s: &str, i: usize, x: u8) -> Option<usize> {
     is_python_space(c).then(|| c.len_utf8())
 }
 
-/// [`is_python_space`] for ASCII: tab to carriage return, the separators 0x1C-0x1F, space.
+/// [`is_python_space`] for ASCII: tab to carriage return, the separators 0x1C-0x1F, space
+/// (the scans use [`SCAN_FLAGS`]; kept to check [`next_chunk`] and the flags against).
+#[cfg(test)]
 static ASCII_PYTHON_SPACE: [bool; 128] = {
     let mut t = [false; 128];
     let mut u = 0;
