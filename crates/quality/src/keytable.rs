@@ -11,41 +11,60 @@
 /// The slot is the high bits of the key times a large odd constant (Fibonacci hashing: every
 /// key bit reaches them), so keys need no further mixing. Key 0 marks an empty slot, so the
 /// value of key 0 is kept apart.
+///
+/// Emptying is proportional to the keys inserted, not to the slots: every occupied slot is
+/// listed in `used`, and [`KeyTable::reset`] zeroes only those. The arrays keep the largest size
+/// a document needed (up to a bound); a smaller document uses their first `slots` entries, all of
+/// which are empty after a reset (every key outside `used` is 0).
 #[derive(Debug, Default)]
 pub(crate) struct KeyTable<V> {
     keys: Vec<u64>,
     vals: Vec<V>,
+    /// The occupied slots, in order of insertion (each once).
+    used: Vec<usize>,
     /// The value of key 0, when present.
     zero: Option<V>,
+    /// Slots in use (a power of two, at most `keys.len()`).
+    slots: usize,
     /// `64 - log2(slots)`.
     shift: u32,
-    /// Occupied slots (key 0 not counted).
-    len: usize,
 }
 
 /// The smallest table.
 const MIN_SLOTS: usize = 16;
 
+/// Arrays larger than this many slots, and more than four times what a document asks for, are
+/// released at the next reset (one very large document does not keep its tables for good).
+const KEEP_SLOTS: usize = 1 << 16;
+
 impl<V: Copy + Default> KeyTable<V> {
-    /// Empties the table and sizes it for about `items` keys (it grows if more come). A table
-    /// that an earlier, much larger document grew is released rather than cleared at full size.
+    /// Empties the table and sizes it for about `items` keys (it grows if more come).
     pub(crate) fn reset(&mut self, items: usize) {
         let slots = (items.saturating_mul(2)).next_power_of_two().max(MIN_SLOTS);
-        if self.keys.capacity() > 4 * slots.max(4096) {
+        for &i in &self.used {
+            if let Some(k) = self.keys.get_mut(i) {
+                *k = 0;
+            }
+        }
+        self.used.clear();
+        if self.keys.len() > KEEP_SLOTS && self.keys.len() > 4 * slots {
             self.keys = Vec::new();
             self.vals = Vec::new();
         }
-        self.keys.clear();
-        self.keys.resize(slots, 0);
-        if self.vals.len() != slots {
+        self.size_to(slots);
+        self.zero = None;
+    }
+
+    /// Uses the first `slots` slots, enlarging the arrays if needed (all slots must be empty).
+    fn size_to(&mut self, slots: usize) {
+        if self.keys.len() < slots {
             // Values are read only where a key matches, and written when a key is inserted:
             // they need no clearing, only the right length.
-            self.vals.clear();
+            self.keys.resize(slots, 0);
             self.vals.resize(slots, V::default());
         }
+        self.slots = slots;
         self.shift = 64 - slots.trailing_zeros();
-        self.zero = None;
-        self.len = 0;
     }
 
     /// The value of `key`, inserting `init` first when it is absent; `true` when inserted.
@@ -55,10 +74,10 @@ impl<V: Copy + Default> KeyTable<V> {
             let inserted = self.zero.is_none();
             return (self.zero.get_or_insert(init), inserted);
         }
-        if 2 * (self.len + 1) > self.keys.len() {
+        if 2 * (self.used.len() + 1) > self.slots {
             self.grow();
         }
-        let mask = self.keys.len() - 1;
+        let mask = self.slots - 1;
         let mut i = self.slot(key);
         loop {
             let k = self.keys[i];
@@ -68,7 +87,7 @@ impl<V: Copy + Default> KeyTable<V> {
             if k == 0 {
                 self.keys[i] = key;
                 self.vals[i] = init;
-                self.len += 1;
+                self.used.push(i);
                 return (&mut self.vals[i], true);
             }
             i = (i + 1) & mask;
@@ -90,23 +109,25 @@ impl<V: Copy + Default> KeyTable<V> {
     /// Doubles the slots (only when [`KeyTable::reset`] was given too few items).
     #[cold]
     fn grow(&mut self) {
-        let old_keys = std::mem::take(&mut self.keys);
-        let old_vals = std::mem::take(&mut self.vals);
-        let slots = (old_keys.len() * 2).max(MIN_SLOTS);
-        self.keys = vec![0; slots];
-        self.vals = vec![V::default(); slots];
-        self.shift = 64 - slots.trailing_zeros();
-        let mask = slots - 1;
-        for (k, v) in old_keys.into_iter().zip(old_vals) {
-            if k == 0 {
-                continue;
-            }
+        let entries: Vec<(u64, V)> = self
+            .used
+            .iter()
+            .map(|&i| (self.keys[i], self.vals[i]))
+            .collect();
+        for &i in &self.used {
+            self.keys[i] = 0;
+        }
+        self.used.clear();
+        self.size_to((self.slots * 2).max(MIN_SLOTS));
+        let mask = self.slots - 1;
+        for (k, v) in entries {
             let mut i = self.slot(k);
             while self.keys[i] != 0 {
                 i = (i + 1) & mask;
             }
             self.keys[i] = k;
             self.vals[i] = v;
+            self.used.push(i);
         }
     }
 }
@@ -122,8 +143,19 @@ mod tests {
         let mut m: HashMap<u64, u32> = HashMap::new();
         // Mixed keys, colliding high bits, key 0, and more keys than announced (growth).
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        for round in 0..3 {
-            t.reset(if round == 1 { 2 } else { 500 });
+        for round in 0..40 {
+            // Sizes that shrink, grow past the announced count, and exceed KEEP_SLOTS once.
+            let items = match round % 5 {
+                0 => 500,
+                1 => 2,
+                2 => 1 << 16,
+                3 => (x % 900) as usize,
+                _ => 40,
+            };
+            t.reset(items);
+            // Every slot outside the listed ones is empty after a reset.
+            assert!(t.used.is_empty() && t.keys.iter().all(|&k| k == 0));
+            assert!(t.slots <= t.keys.len());
             m.clear();
             for i in 0..2000u64 {
                 x = x

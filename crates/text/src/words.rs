@@ -1135,14 +1135,181 @@ pub fn datatrove_words(text: &str) -> Vec<&str> {
 }
 
 /// [`datatrove_words`] into a reused vector (cleared first).
+///
+/// One pass over the bytes finds each chunk (as [`next_chunk`]) and, on the way, what
+/// [`is_plain`] with affixes would answer for the chunk and for the chunk without its last
+/// character ([`ChunkScan`]); [`tokenize_scanned`] then takes [`tokenize_chunk`]'s decisions
+/// from those answers instead of reading the chunk twice more. A test compares the tokens with
+/// [`next_chunk`] + [`tokenize_chunk`] on random strings.
 pub fn datatrove_words_into<'a>(text: &'a str, out: &mut Vec<&'a str>) {
     out.clear();
-    let mut rest = text;
-    while let Some((chunk, after)) = next_chunk(rest) {
-        tokenize_chunk(chunk, out);
-        rest = after;
+    let sp = specials();
+    let mut at = 0;
+    while let Some(scan) = scan_chunk(text, at) {
+        if let Some(chunk) = text.get(scan.start..scan.end) {
+            tokenize_scanned(sp, chunk, scan, out);
+        }
+        at = scan.end;
     }
     // strip_strings: tokens are stripped and empty ones dropped (none are empty here).
+}
+
+/// [`ChunkScan`] flags: a character that is not alphanumeric or not below U+2100 (see
+/// [`is_plain`]), an ASCII digit, any other alphanumeric character.
+const SCAN_BAD: u8 = 1;
+const SCAN_DIGIT: u8 = 2;
+const SCAN_OTHER: u8 = 4;
+/// [`SCAN_FLAGS`] only: an ASCII Python space (ends the chunk).
+const SCAN_SPACE: u8 = 8;
+/// [`SCAN_FLAGS`] only: the first byte of a character of two bytes or more.
+const SCAN_MULTI: u8 = 16;
+
+/// Per byte, for [`scan_chunk`]: ASCII characters' [`ChunkScan`] flag or [`SCAN_SPACE`];
+/// [`SCAN_MULTI`] for every byte from 0x80 (continuation bytes never start a character).
+static SCAN_FLAGS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut u = 0;
+    while u < 256 {
+        let b = u as u8;
+        t[u] = if b >= 0x80 {
+            SCAN_MULTI
+        } else if matches!(b, 0x09..=0x0D | 0x1C..=0x20) {
+            SCAN_SPACE
+        } else if b.is_ascii_digit() {
+            SCAN_DIGIT
+        } else if b.is_ascii_alphabetic() {
+            SCAN_OTHER
+        } else {
+            SCAN_BAD
+        };
+        u += 1;
+    }
+    t
+};
+
+/// One chunk of the text and what [`is_plain`] (with affixes) answers for it.
+#[derive(Clone, Copy)]
+struct ChunkScan {
+    /// Byte range of the chunk in the text.
+    start: usize,
+    end: usize,
+    /// The flags of all its characters, ORed.
+    all: u8,
+    /// The flags of all its characters but the last, ORed.
+    head: u8,
+}
+
+impl ChunkScan {
+    /// [`is_plain`]`(s, true)` for a non-empty string whose characters' flags OR to `flags`.
+    #[inline]
+    fn plain(flags: u8) -> bool {
+        flags & SCAN_BAD == 0 && flags & (SCAN_DIGIT | SCAN_OTHER) != (SCAN_DIGIT | SCAN_OTHER)
+    }
+}
+
+/// The next chunk of `text` from byte `at` (the first run of non-[`is_python_space`]
+/// characters, as [`next_chunk`]), with its [`ChunkScan`] flags; `None` when only spaces are
+/// left. Characters are classified as in [`is_plain`]: ASCII by [`SCAN_FLAGS`], two-byte ones
+/// by the class table, longer ones by `char` (General Punctuation and U+2100 onwards are not
+/// plain).
+#[inline]
+fn scan_chunk(text: &str, at: usize) -> Option<ChunkScan> {
+    let b = text.as_bytes();
+    let mut i = at;
+    // Leading spaces.
+    loop {
+        let x = *b.get(i)?;
+        let f = SCAN_FLAGS[x as usize];
+        if f & SCAN_SPACE != 0 {
+            i += 1;
+        } else if f & SCAN_MULTI != 0 {
+            match python_space_len_at(text, i, x) {
+                Some(len) => i += len,
+                None => break,
+            }
+        } else {
+            break;
+        }
+    }
+    let start = i;
+    let (mut all, mut head) = (0u8, 0u8);
+    while let Some(&x) = b.get(i) {
+        let f = SCAN_FLAGS[x as usize];
+        if f & (SCAN_SPACE | SCAN_MULTI) == 0 {
+            head = all;
+            all |= f;
+            i += 1;
+            continue;
+        }
+        if f & SCAN_SPACE != 0 {
+            break;
+        }
+        let (flag, len) = if (0xC3..0xE0).contains(&x) {
+            // Two bytes, never a space (only C2 85 and C2 A0 are).
+            let Some(&y) = b.get(i + 1) else { break };
+            let u = (u32::from(x & 0x1F) << 6) | u32::from(y & 0x3F);
+            let plain = class_table()[u as usize] & ALNUM != 0;
+            (if plain { SCAN_OTHER } else { SCAN_BAD }, 2)
+        } else {
+            let Some(c) = text.get(i..).and_then(|r| r.chars().next()) else {
+                break;
+            };
+            if is_python_space(c) {
+                break;
+            }
+            let u = c as u32;
+            let plain = !(0x2000..0x2070).contains(&u) && u < 0x2100 && is_alphanumeric(c);
+            (if plain { SCAN_OTHER } else { SCAN_BAD }, c.len_utf8())
+        };
+        head = all;
+        all |= flag;
+        i += len;
+    }
+    Some(ChunkScan {
+        start,
+        end: i,
+        all,
+        head,
+    })
+}
+
+/// [`tokenize_chunk`] for a chunk found by [`scan_chunk`], its plain-word tests read from the
+/// scan's flags.
+#[inline]
+fn tokenize_scanned<'a>(
+    sp: &SpecialTable,
+    chunk: &'a str,
+    scan: ChunkScan,
+    out: &mut Vec<&'a str>,
+) {
+    if let Some(pieces) = sp.get(chunk) {
+        push_pieces(chunk, pieces, out);
+        return;
+    }
+    if ChunkScan::plain(scan.all) {
+        out.push(chunk);
+        return;
+    }
+    // `plain_then_punct`: a plain word (not empty) and one ASCII closing mark.
+    if let Some((&last, _)) = chunk.as_bytes().split_last() {
+        if last.is_ascii() && chunk.len() > 1 && ChunkScan::plain(scan.head) {
+            let word = &chunk[..chunk.len() - 1];
+            let ok = match last {
+                b',' | b';' | b':' | b'!' | b'?' | b')' | b'"' => true,
+                b'.' => last_char(word).is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()),
+                _ => false,
+            };
+            if ok {
+                match sp.get(word) {
+                    Some(pieces) => push_pieces(word, pieces, out),
+                    None => out.push(word),
+                }
+                out.push(&chunk[chunk.len() - 1..]);
+                return;
+            }
+        }
+    }
+    general_memo(chunk, out);
 }
 
 /// The first run of non-[`is_python_space`] characters of `s` and the text after it (as
@@ -1150,7 +1317,7 @@ pub fn datatrove_words_into<'a>(text: &'a str, out: &mut Vec<&'a str>) {
 /// the other characters only those whose first byte is C2, E1, E2 or E3 can be spaces
 /// (U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), so only
 /// they are decoded (continuation bytes are never one of those four).
-#[inline]
+#[cfg(test)]
 fn next_chunk(s: &str) -> Option<(&str, &str)> {
     let b = s.as_bytes();
     let mut i = 0;
@@ -1194,7 +1361,9 @@ pub fn python_space_len_at(s: &str, i: usize, x: u8) -> Option<usize> {
     is_python_space(c).then(|| c.len_utf8())
 }
 
-/// [`is_python_space`] for ASCII: tab to carriage return, the separators 0x1C-0x1F, space.
+/// [`is_python_space`] for ASCII: tab to carriage return, the separators 0x1C-0x1F, space
+/// (the scans use [`SCAN_FLAGS`]; kept to check [`next_chunk`] and the flags against).
+#[cfg(test)]
 static ASCII_PYTHON_SPACE: [bool; 128] = {
     let mut t = [false; 128];
     let mut u = 0;
@@ -1593,6 +1762,115 @@ mod tests {
             assert!(sp.contains_key(k) && sp.get(k).is_some(), "{k}");
         }
         assert!(!sp.contains_key("zzzzzz") && !sp.contains_key(""));
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    /// The tokens by [`next_chunk`] and [`tokenize_chunk`] (the plain version of
+    /// [`datatrove_words_into`]).
+    fn by_chunks(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some((chunk, after)) = next_chunk(rest) {
+            tokenize_chunk(chunk, &mut out);
+            rest = after;
+        }
+        out
+    }
+
+    #[test]
+    fn one_pass_scan_gives_the_tokens_of_chunk_then_tokenize() {
+        // Letters of several scripts, digits, every closing mark of the fast path, specials'
+        // pieces (`don't`, `U.S.`), two-byte non-letters, General Punctuation, U+2100+, Python
+        // spaces of one to three bytes, and a four-byte character.
+        let alphabet: Vec<&str> = vec![
+            "a",
+            "Z",
+            "e",
+            "n",
+            "9",
+            "0",
+            "é",
+            "Ω",
+            "ж",
+            "ß",
+            "²",
+            "½",
+            "Ⅻ",
+            "中",
+            "ℂ",
+            "😀",
+            "-",
+            "'",
+            ".",
+            ",",
+            ";",
+            ":",
+            "!",
+            "?",
+            ")",
+            "(",
+            "\"",
+            "[",
+            "$",
+            "%",
+            "…",
+            "“",
+            "’",
+            "\u{a0}",
+            "\u{85}",
+            "\u{1680}",
+            "\u{2009}",
+            "\u{200b}",
+            "\u{2028}",
+            "\u{3000}",
+            "\u{1c}",
+            " ",
+            "  ",
+            "\n",
+            "\t",
+            "don't",
+            "U.S.",
+            "km",
+            "gonna",
+            "e.g.",
+            "\u{7ff}",
+            "\u{800}",
+            "\u{2070}",
+            "\u{20ff}",
+            "\u{2100}",
+            "©",
+            "×",
+            "Dr.",
+            "http://a.b/c",
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..40_000 {
+            let s: String = (0..round % 17)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(datatrove_words(&s), by_chunks(&s), "{s:?}");
+        }
+        // Every character below U+2200 alone, after a letter, and before a closing mark.
+        for u in 0u32..0x2200 {
+            let Some(c) = char::from_u32(u) else { continue };
+            for s in [
+                format!("{c}"),
+                format!("a{c}"),
+                format!("{c}."),
+                format!("x{c},"),
+            ] {
+                assert_eq!(datatrove_words(&s), by_chunks(&s), "{s:?}");
+            }
+        }
     }
 }
 
