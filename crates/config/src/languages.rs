@@ -27,6 +27,7 @@ struct LanguageFile {
 struct LidFile {
     labels: Option<Vec<String>>,
     threshold: Option<f32>,
+    mixed_vote_uncontested: Option<bool>,
 }
 
 /// Language-identification settings of a language.
@@ -36,6 +37,16 @@ pub struct LidProfile {
     pub labels: Vec<String>,
     /// Minimum probability to keep a document as this language.
     pub threshold: f32,
+    /// `identify_language`'s running-text vote for mixed documents (docs/lid.md) also runs on
+    /// an answer of this language when lid.176 saw no rival language: the language that names,
+    /// code and quotes in other languages' documents pull the answer to (English). Absent in
+    /// the serialized profile when false, so the other profiles hash as before.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mixed_vote_uncontested: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A resolved language profile (defaults merged in).
@@ -183,6 +194,11 @@ impl Languages {
                     "key `lid.threshold` = {threshold} is outside [0, 1]"
                 )));
             }
+            let mixed_vote_uncontested = f
+                .lid
+                .mixed_vote_uncontested
+                .or(defaults.lid.mixed_vote_uncontested)
+                .unwrap_or(false);
             for l in &labels {
                 if let Some(other) = by_label.insert(l.clone(), code.clone()) {
                     return Err(invalid(format!(
@@ -206,7 +222,11 @@ impl Languages {
                     name,
                     native_name,
                     scripts,
-                    lid: LidProfile { labels, threshold },
+                    lid: LidProfile {
+                        labels,
+                        threshold,
+                        mixed_vote_uncontested,
+                    },
                     quality,
                     stopwords: None,
                     stopwords_blake3: None,
@@ -289,6 +309,58 @@ mod tests {
         assert_eq!(l.lang_of_label("__label__nn"), Some("nn"));
         assert_eq!(l.lang_of_label("__label__srp_Cyrl"), Some("sr"));
         assert_eq!(l.lang_of_label("__label__ja"), None);
+    }
+
+    #[test]
+    fn the_uncontested_mixed_vote_is_set_by_the_profiles_and_hashed() {
+        let l = Languages::embedded().expect("valid");
+        let on: Vec<&str> = l
+            .iter()
+            .filter(|p| p.lid.mixed_vote_uncontested)
+            .map(|p| p.code.as_str())
+            .collect();
+        assert_eq!(on, ["en"]);
+        // Serialized only when set: a profile without it hashes as before the key existed.
+        let ca = serde_json::to_value(l.get("ca").expect("ca")).expect("json");
+        assert!(ca["lid"].get("mixed_vote_uncontested").is_none(), "{ca}");
+        let en = serde_json::to_value(l.get("en").expect("en")).expect("json");
+        assert_eq!(en["lid"]["mixed_vote_uncontested"], serde_json::json!(true));
+        // The configuration hash follows the key.
+        let read = |en_lid: &str| {
+            Languages::from_files(files(&[
+                ("d/_defaults.toml", "[lid]\nthreshold = 0.5\n"),
+                ("d/en.toml", &format!("name = \"English\"\n[lid]\n{en_lid}")),
+            ]))
+            .expect("valid")
+        };
+        let hash = |l: &Languages| crate::config_hash(&l.iter().collect::<Vec<_>>());
+        let plain = read("labels = [\"__label__en\"]\n");
+        let off = read("labels = [\"__label__en\"]\nmixed_vote_uncontested = false\n");
+        let on = read("labels = [\"__label__en\"]\nmixed_vote_uncontested = true\n");
+        assert!(!plain.get("en").expect("en").lid.mixed_vote_uncontested);
+        assert_eq!(hash(&plain), hash(&off));
+        assert_ne!(hash(&plain), hash(&on));
+        // A default for every language, overridden per language.
+        let l = Languages::from_files(files(&[
+            (
+                "d/_defaults.toml",
+                "[lid]\nthreshold = 0.5\nmixed_vote_uncontested = true\n",
+            ),
+            ("d/ca.toml", "name = \"C\"\n[lid]\nlabels = [\"a\"]\n"),
+            (
+                "d/es.toml",
+                "name = \"S\"\n[lid]\nlabels = [\"b\"]\nmixed_vote_uncontested = false\n",
+            ),
+        ]))
+        .expect("valid");
+        assert!(l.get("ca").expect("ca").lid.mixed_vote_uncontested);
+        assert!(!l.get("es").expect("es").lid.mixed_vote_uncontested);
+        let e = Languages::from_files(files(&[(
+            "d/ca.toml",
+            "name = \"C\"\n[lid]\nlabels = [\"a\"]\nthreshold = 0.5\nmixed_vote_uncontested = 1\n",
+        )]))
+        .expect_err("not a boolean");
+        assert!(e.to_string().contains("mixed_vote_uncontested"), "{e}");
     }
 
     #[test]

@@ -74,14 +74,15 @@ pub struct IdentifyLanguage {
     /// Mixed documents decided by a vote of their running text (second stage only): the
     /// probability a rival language needs in lid.176's top-5 to call the vote, `None` = off.
     mixed_vote: Option<f32>,
+    /// The languages on whose answer the vote runs without a rival too (and when identifiers,
+    /// quotes or lists make up more than a fifth of the tokens): the profiles' `[lid]
+    /// mixed_vote_uncontested` (English).
+    uncontested: Vec<String>,
 }
 
 /// The running-text vote runs when another configured language has at least this probability
 /// in lid.176's top-5 (docs/lid.md).
 pub const MIXED_MIN_RIVAL: f32 = 0.05;
-/// Without a rival in lid.176's top-5, the vote runs only when the answer is this language
-/// (and identifiers, quotes or lists make up more than a fifth of the tokens).
-pub const MIXED_UNCONTESTED_LANG: &str = "en";
 /// A piece votes only when identified with at least this score.
 pub const MIXED_MIN_SCORE: f32 = 0.3;
 
@@ -116,6 +117,11 @@ impl IdentifyLanguage {
             lines: None,
             restrict: false,
             mixed_vote: Some(MIXED_MIN_RIVAL),
+            uncontested: langs
+                .iter()
+                .filter(|p| p.lid.mixed_vote_uncontested)
+                .map(|p| p.code.clone())
+                .collect(),
         }
     }
 
@@ -256,11 +262,12 @@ impl IdentifyLanguage {
         // Mixed documents (docs/lid.md): when lid.176 saw a second language, the running text's
         // pieces vote, weighted by their running words, so that English names, code and quotes
         // do not outvote the language the document is written in.
-        // Without a rival in lid.176's top-5 the vote runs only on an `en` answer (the
-        // running-word count that decides it is most of the vote's cost): English names, code
-        // and quotes pull a document to `en`; measured on the dev half, the uncontested vote
-        // changed no other answer (docs/lid.md, "Session 10").
-        if self.mixed_vote.is_some() && (contested || lang == MIXED_UNCONTESTED_LANG) {
+        // Without a rival in lid.176's top-5 the vote runs only on the answers the profiles
+        // name (`mixed_vote_uncontested`: `en`; the running-word count that decides it is most
+        // of the vote's cost): English names, code and quotes pull a document to `en`; measured
+        // on the dev half, the uncontested vote changed no other answer (docs/lid.md, "Session
+        // 10").
+        if self.mixed_vote.is_some() && (contested || self.uncontested.iter().any(|u| u == lang)) {
             // Another language than the document's, outside its confusable group (inside one,
             // the group evidence of the whole text decides better than its pieces), with a
             // majority of the running words; the vote stops as soon as none can have one.
@@ -471,6 +478,49 @@ mod tests {
                 .0,
             "other"
         );
+    }
+
+    #[test]
+    fn the_uncontested_vote_runs_on_the_languages_the_profiles_name() {
+        // A Czech line and three lines of English identifiers: lid.176 answers `en` with no
+        // rival in its top-5, so only the uncontested vote (on an `en` answer, as
+        // `languages/en.toml` sets `mixed_vote_uncontested`) finds the Czech running text.
+        let text = concat!(
+            "Balíček obsahuje knihovny pro práci s formátem dat.\n",
+            "ResourceDescriptionFramework RDFParser RDFSerializer SPARQLQuery TurtleWriter ",
+            "NTriplesReader\nGraphStore QueryEngine ResultSet BindingSet ValueFactory ",
+            "NamespaceManager\nHTTPRepository SailRepository MemoryStore NativeStore ",
+            "InferencerConnection"
+        );
+        let model = Arc::new(Model::embedded_lid176().expect("model"));
+        let stage2 = Some(Arc::new(Disambiguator::embedded().expect("embedded data")));
+        let langs = Languages::embedded().expect("langs");
+        // The same profiles with English's key removed.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../languages");
+        for entry in std::fs::read_dir(&src).expect("languages/") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).expect("read");
+                let text: String = text
+                    .lines()
+                    .filter(|l| !l.starts_with("mixed_vote_uncontested"))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                std::fs::write(dir.path().join(path.file_name().expect("name")), text)
+                    .expect("write");
+            }
+        }
+        let without = Languages::load_dir(dir.path()).expect("langs");
+        assert!(without.iter().all(|p| !p.lid.mixed_vote_uncontested));
+        let step = |langs: &Languages, rival: Option<f32>| {
+            IdentifyLanguage::new(model.clone(), langs, 0, stage2.clone()).with_mixed_vote(rival)
+        };
+        assert_eq!(step(&langs, None).identify(text).0, "en");
+        // A rival probability no label reaches: the uncontested vote alone.
+        assert_eq!(step(&langs, Some(2.0)).identify(text).0, "cs");
+        assert_eq!(step(&without, Some(2.0)).identify(text).0, "en");
+        assert_eq!(step(&langs, Some(MIXED_MIN_RIVAL)).identify(text).0, "cs");
     }
 
     #[test]
