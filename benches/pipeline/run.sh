@@ -12,10 +12,10 @@ cd "$BENCH_DIR"
 
 # 1. datatrove 0.10.1 and what its steps need, in a local venv (PyPI only; the LID model is the
 #    repo's languages/lid/lid.176.ftz, loaded by dt_custom.LocalFT176LID: nothing is downloaded).
-if [ ! -x venv/bin/python ] || ! venv/bin/python -c "import datatrove, trafilatura, spacy, fasttext, cchardet, magic, lxml_html_clean" 2>/dev/null; then
+if [ ! -x venv/bin/python ] || ! venv/bin/python -c "import datatrove, trafilatura, spacy, fasttext, cchardet, magic, lxml_html_clean, orjson" 2>/dev/null; then
   python3 -m venv venv
   venv/bin/pip install -q "datatrove[processing]==0.10.1" "trafilatura==1.11.0" lxml_html_clean \
-    fasttext-numpy2-wheel fasteners "spacy==3.8.*" faust-cchardet python-magic warcio pyarrow
+    fasttext-numpy2-wheel fasteners "spacy==3.8.*" faust-cchardet python-magic warcio pyarrow orjson
 fi
 
 # 2. garbell, built once and copied so that a rebuild in the tree does not change it mid-run.
