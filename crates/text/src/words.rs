@@ -1108,12 +1108,20 @@ fn plain_then_punct(chunk: &str) -> Option<(&str, &str)> {
     }
     // An ASCII last byte is a whole character: the slices below are on char boundaries.
     let word = &chunk[..chunk.len() - 1];
-    let ok = match last {
+    (closing_mark_after(word, last) && is_plain(word, true))
+        .then(|| (word, &chunk[chunk.len() - 1..]))
+}
+
+/// Whether the ASCII byte `last` after the plain word `word` is a suffix of its own: one of
+/// `, ; : ! ? ) "` always, a `.` after a lowercase letter or a digit ([`plain_then_punct`],
+/// and the scanned path of [`datatrove_words_into`]).
+#[inline]
+fn closing_mark_after(word: &str, last: u8) -> bool {
+    match last {
         b',' | b';' | b':' | b'!' | b'?' | b')' | b'"' => true,
         b'.' => last_char(word).is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()),
         _ => false,
-    };
-    (ok && is_plain(word, true)).then(|| (word, &chunk[chunk.len() - 1..]))
+    }
 }
 
 /// Pushes the special-case pieces as slices of `s` (they concatenate to it).
@@ -1294,12 +1302,7 @@ fn tokenize_scanned<'a>(
     if let Some((&last, _)) = chunk.as_bytes().split_last() {
         if last.is_ascii() && chunk.len() > 1 && ChunkScan::plain(scan.head) {
             let word = &chunk[..chunk.len() - 1];
-            let ok = match last {
-                b',' | b';' | b':' | b'!' | b'?' | b')' | b'"' => true,
-                b'.' => last_char(word).is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()),
-                _ => false,
-            };
-            if ok {
+            if closing_mark_after(word, last) {
                 match sp.get(word) {
                     Some(pieces) => push_pieces(word, pieces, out),
                     None => out.push(word),
